@@ -1,0 +1,82 @@
+"""Atomic file writes: write to a temporary file beside the target, then rename over it.
+
+A crash or a full disk half-way through leaves the old file untouched, never a truncated one.
+``os.replace`` is atomic on POSIX and Windows when both paths are on the same file system,
+which is why the temporary file is created in the target's own folder.
+
+The temporary file is created private (mode 0600); before the rename it gets the permissions
+the target had, or, for a new file, the ones ``open()`` would have given it (0666 minus the
+umask), so saving never makes a shared file private.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from pathlib import Path
+from typing import Callable, IO, Iterator
+
+from .errors import PlaygroundError
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)      # the only portable way to read it is to set it …
+    os.umask(mask)              # … and put it back (done once, at import)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
+def _final_mode(path: Path) -> int:
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return 0o666 & ~_UMASK
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
+    """Open a temporary file for writing; on success it replaces ``path`` atomically."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise PlaygroundError(f"{path}: the folder {folder} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise PlaygroundError(f"{path}: cannot write here ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8",
+                                                           "newline": ""})) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(OSError):
+            os.chmod(tmp, _final_mode(path))
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise PlaygroundError(f"{path}: could not be written ({exc.strerror}); "
+                                  "the previous file, if any, is unchanged") from None
+        raise
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    with atomic_open(path, "wb") as handle:
+        handle.write(data)
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    with atomic_open(path, "w") as handle:
+        handle.write(text)
+
+
+def atomic_write_with(path: str | os.PathLike, writer: Callable[[IO], None]) -> None:
+    """Call ``writer(binary_handle)`` and commit the result atomically."""
+    with atomic_open(path, "wb") as handle:
+        writer(handle)

@@ -1,0 +1,207 @@
+"""One backpropagation iteration, written once, as a sequence of phases.
+
+:func:`iteration` is a generator that performs one training step on a batch::
+
+    forward  layer 1 … L     z = a_prev W + b,  a = f(z)  (dropout mask in training)
+    loss                     L = loss(ŷ, y) + penalty
+    backward layer L … 1     δ = ∂L/∂z;  ∂L/∂W = a_prevᵀ δ;  ∂L/∂b = Σ δ
+    update                   clip, then the optimizer:  w ← w − η·∂L/∂w  (or Adam, …)
+
+Normal training runs the generator to the end without looking (``observe=False``: it yields
+nothing and costs nothing extra). The phase-by-phase stepper runs *the same generator* with
+``observe=True``: after each phase it pauses and yields a :class:`Phase` with copies of that
+phase's inputs and outputs and the formula it applied. So what a learner steps through is
+exactly what training does — there is no second implementation of backprop.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import numpy as np
+
+from .losses import Loss
+from .network import Network, Workspace
+
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def sub(n: int) -> str:
+    """Subscript digits: ``sub(12) == '₁₂'``."""
+    return str(n).translate(_SUB)
+
+
+@dataclass(frozen=True)
+class Phase:
+    """What one phase of an iteration did. Arrays are copies, safe to keep."""
+
+    kind: str                 # "forward" | "loss" | "backward" | "update"
+    layer: int | None         # 0-based layer index for forward/backward, else None
+    n_layers: int
+    title: str                # e.g. "backward · layer 2 of 3"
+    formula: str              # e.g. "δ₂ = (δ₃ W₃ᵀ) ⊙ f′(z₂)"
+    values: dict[str, Any] = field(default_factory=dict)
+    per_layer: tuple[dict[str, np.ndarray], ...] = ()   # update phase: W/b before and after
+
+    @property
+    def label(self) -> str:
+        return f"{self.title}: {self.formula}"
+
+
+@dataclass
+class IterationResult:
+    """Filled in by :func:`iteration` as it goes."""
+
+    loss: float = float("nan")        # data loss + penalty
+    data_loss: float = float("nan")
+    penalty: float = 0.0
+    grad_norm: float = float("nan")   # global gradient norm before clipping (when computed)
+    clip_scale: float = 1.0
+    updated: bool = False
+
+
+def _forward_formula(network: Network, i: int, training: bool) -> str:
+    layer, k = network.layers[i], i + 1
+    prev = "x" if i == 0 else f"a{sub(i)}"
+    act = layer.activation.name
+    text = f"z{sub(k)} = {prev} W{sub(k)} + b{sub(k)};  a{sub(k)} = {act}(z{sub(k)})"
+    if training and layer.dropout > 0:
+        text += f";  out{sub(k)} = a{sub(k)} ⊙ m{sub(k)}  (dropout {layer.dropout:g})"
+    return text
+
+
+def _backward_formula(network: Network, loss: Loss, i: int, dropout: bool) -> str:
+    k, last = i + 1, len(network.layers)
+    prev = "x" if i == 0 else f"a{sub(i)}"
+    if i == last - 1:
+        if loss.fused_activation:
+            delta = loss.error_formula.replace("δ_L", f"δ{sub(k)}")
+        else:
+            delta = f"δ{sub(k)} = 2(ŷ − y)/(N·K) ⊙ f′(z{sub(k)})"
+    else:
+        mask = f" ⊙ m{sub(k)}" if dropout else ""
+        delta = f"δ{sub(k)} = (δ{sub(k + 1)} W{sub(k + 1)}ᵀ){mask} ⊙ f′(z{sub(k)})"
+    return f"{delta};  ∂L/∂W{sub(k)} = {prev}ᵀ δ{sub(k)};  ∂L/∂b{sub(k)} = Σ δ{sub(k)}"
+
+
+def _copy_values(**arrays) -> dict[str, Any]:
+    return {k: (np.array(v, copy=True) if isinstance(v, np.ndarray) else v)
+            for k, v in arrays.items() if v is not None}
+
+
+def iteration(network: Network, loss: Loss, x: np.ndarray, y: np.ndarray, ws: Workspace, *,
+              rng: np.random.Generator | None, training: bool = True, l1: float = 0.0,
+              l2: float = 0.0, clip_norm: float | None = None, optimizer=None,
+              result: IterationResult | None = None, observe: bool = False
+              ) -> Iterator[Phase]:
+    """Perform one iteration on batch ``(x, y)``; yield a :class:`Phase` after each phase
+    when ``observe`` is true. Without an ``optimizer`` it stops after the gradients."""
+    if result is None:
+        result = IterationResult()
+    layers = network.layers
+    n = len(layers)
+    bufs = ws.layers
+
+    # forward, layer by layer
+    a = x
+    for i, layer in enumerate(layers):
+        a_prev = a
+        a = layer.forward(a_prev, bufs[i], training, rng)
+        if observe:
+            buf = bufs[i]
+            yield Phase("forward", i, n, f"forward · layer {i + 1} of {n}",
+                        _forward_formula(network, i, training),
+                        _copy_values(a_prev=a_prev, W=layer.W, b=layer.b, z=buf.z, a=buf.a,
+                                     mask=buf.mask if buf.dropout_active else None,
+                                     out=buf.out if buf.dropout_active else None))
+
+    # loss
+    last = bufs[-1]
+    result.data_loss = loss.value(last.z, last.a, y)
+    result.penalty = network.penalty(l1, l2)
+    result.loss = result.data_loss + result.penalty
+    if observe:
+        formula = loss.formula
+        if l1:
+            formula += " + l1·Σ|W|"
+        if l2:
+            formula += " + l2·ΣW²"
+        yield Phase("loss", None, n, "loss", formula,
+                    _copy_values(prediction=last.a, target=y, data_loss=result.data_loss,
+                                 penalty=result.penalty, loss=result.loss))
+    if not math.isfinite(result.loss):
+        return      # diverged: no backward pass, no update; the caller reports it
+
+    # backward, layer by layer from the top
+    for i in range(n - 1, -1, -1):
+        layer, buf = layers[i], bufs[i]
+        if i == n - 1:
+            loss.error_signal(buf.z, buf.a, y, layer.activation, buf.delta, buf.scratch)
+            grad_out = None
+        else:
+            # ∂L/∂out_i = δ_{i+1} W_{i+1}ᵀ, then through the mask and f′(z_i), in place.
+            layers[i + 1].propagate(bufs[i + 1].delta, buf.delta)
+            grad_out = buf.delta.copy() if observe else None
+            layer.error_signal(buf.delta, buf)
+        a_prev = x if i == 0 else bufs[i - 1].out
+        layer.parameter_gradients(a_prev, buf.delta, l1, l2)
+        if observe:
+            values = _copy_values(a_prev=a_prev, z=buf.z, a=buf.a, grad_out=grad_out,
+                                  f_prime=_derivative(layer, buf), delta=buf.delta,
+                                  grad_W=layer.grad_W, grad_b=layer.grad_b,
+                                  mask=buf.mask if buf.dropout_active else None)
+            if l1 or l2:
+                values["penalty_grad_W"] = (2.0 * l2) * layer.W + l1 * np.sign(layer.W)
+            yield Phase("backward", i, n, f"backward · layer {i + 1} of {n}",
+                        _backward_formula(network, loss, i, buf.dropout_active), values)
+
+    if optimizer is None:
+        return
+
+    # update: global-norm clipping (as torch.nn.utils.clip_grad_norm_), then the optimizer
+    grads = network.grads
+    if clip_norm is not None or observe:
+        result.grad_norm = float(np.sqrt(np.dot(grads, grads, out=None)))
+    if clip_norm is not None:
+        scale = min(1.0, clip_norm / (result.grad_norm + 1e-6))
+        result.clip_scale = scale
+        grads *= scale
+    before = [(layer.W.copy(), layer.b.copy()) for layer in layers] if observe else None
+    optimizer.step(network.params, grads)
+    result.updated = True
+    if observe:
+        per_layer = tuple(
+            {"W_before": wb, "b_before": bb, "W_after": layer.W.copy(),
+             "b_after": layer.b.copy(), "delta_W": layer.W - wb, "delta_b": layer.b - bb,
+             "grad_W": layer.grad_W.copy(), "grad_b": layer.grad_b.copy()}
+            for layer, (wb, bb) in zip(layers, before))
+        formula = optimizer.update_formula()
+        if clip_norm is not None:
+            formula = f"g ← g·min(1, {clip_norm:g}/‖g‖);  " + formula
+        yield Phase("update", None, n, "update", formula,
+                    _copy_values(learning_rate=optimizer.learning_rate,
+                                 grad_norm=result.grad_norm, clip_scale=result.clip_scale),
+                    per_layer)
+
+
+def _derivative(layer, buf) -> np.ndarray | None:
+    """f′(z) of a layer as an array, for display (None for softmax, whose Jacobian is full)."""
+    if not layer.activation.elementwise:
+        return None
+    ones = np.ones_like(buf.z)
+    out = np.empty_like(buf.z)
+    return layer.activation.backward(buf.z, buf.a, ones, out, np.empty_like(buf.z))
+
+
+def gradients(network: Network, loss: Loss, x: np.ndarray, y: np.ndarray, *, l1: float = 0.0,
+              l2: float = 0.0) -> tuple[float, np.ndarray]:
+    """Loss and a copy of the flat gradient for ``(x, y)`` in evaluation mode (no dropout),
+    through the same :func:`iteration` code path that training uses."""
+    ws = network.workspace(x.shape[0], training=False)
+    result = IterationResult()
+    for _ in iteration(network, loss, x, y, ws, rng=None, training=False, l1=l1, l2=l2,
+                       result=result):
+        pass
+    return result.loss, network.grads.copy()

@@ -1,0 +1,133 @@
+"""The Dense layer: ``z = a_prev @ W + b``, ``a = f(z)``, then (training only) dropout.
+
+A layer knows how to do its three parts of backpropagation:
+
+``forward``
+    ``z = a_prev W + b``; ``a = f(z)``; with dropout in training, ``out = a ⊙ m`` where
+    ``m`` is 0 with probability ``rate`` and ``1/(1 − rate)`` otherwise (inverted dropout, so
+    nothing changes at evaluation time).
+``error_signal``
+    given ``∂L/∂out`` from the layer above, ``δ = (∂L/∂out ⊙ m) ⊙ f′(z)``.
+``parameter_gradients``
+    ``∂L/∂W = a_prevᵀ δ`` (+ the penalty's gradient), ``∂L/∂b = Σ_rows δ``.
+``propagate``
+    ``∂L/∂a_prev = δ Wᵀ``, what the layer below needs.
+
+The layer does not own its arrays: ``W``, ``b`` and their gradients are views into the
+network's single flat parameter and gradient buffers (one optimizer call updates everything),
+and the per-batch arrays (``z``, ``a``, ``δ`` …) live in a :class:`LayerBuffers` the network
+allocates once per batch size. Nothing is allocated inside a training step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import Activation
+
+# bound once: these run several times per layer per batch, where attribute lookups show
+_matmul, _add, _add_reduce = np.matmul, np.add, np.add.reduce
+
+
+@dataclass
+class LayerBuffers:
+    """Per-batch arrays of one layer, reused for every batch of the same size."""
+
+    z: np.ndarray            # pre-activation
+    a: np.ndarray            # activation f(z) (the same array as z for a linear layer)
+    out: np.ndarray          # what the next layer sees: a, or a ⊙ mask with dropout
+    delta: np.ndarray        # error signal ∂L/∂z
+    scratch: np.ndarray      # temporary for derivatives
+    mask: np.ndarray | None  # dropout mask (0 or 1/keep), None when the layer has no dropout
+    uniform: np.ndarray | None  # random numbers behind the mask
+    dropout_active: bool = False  # whether `mask` was applied in the last forward pass
+
+
+class Dense:
+    """A fully connected layer with an activation and optional dropout on its output."""
+
+    def __init__(self, fan_in: int, units: int, activation: Activation, init: str,
+                 dropout: float, W: np.ndarray, b: np.ndarray, grad_W: np.ndarray,
+                 grad_b: np.ndarray):
+        self.fan_in = fan_in
+        self.units = units
+        self.activation = activation
+        self.init = init
+        self.dropout = float(dropout)
+        self.W, self.b, self.grad_W, self.grad_b = W, b, grad_W, grad_b
+        self.W_T = W.T          # a view, made once: the backward pass needs it every batch
+
+    @property
+    def n_params(self) -> int:
+        return self.W.size + self.b.size
+
+    def make_buffers(self, batch: int, dtype, with_dropout: bool) -> LayerBuffers:
+        shape = (batch, self.units)
+        z = np.empty(shape, dtype)
+        a = z if self.activation.name == "linear" else np.empty(shape, dtype)
+        mask = uniform = None
+        out = a
+        if with_dropout:
+            mask = np.empty(shape, dtype)
+            uniform = np.empty(shape, dtype)
+            out = np.empty(shape, dtype)
+        return LayerBuffers(z=z, a=a, out=out, delta=np.empty(shape, dtype),
+                            scratch=np.empty(shape, dtype), mask=mask, uniform=uniform)
+
+    # -- forward -------------------------------------------------------------------------
+    def forward(self, a_prev: np.ndarray, buf: LayerBuffers, training: bool,
+                rng: np.random.Generator | None) -> np.ndarray:
+        z = buf.z
+        _matmul(a_prev, self.W, out=z)
+        _add(z, self.b, out=z)
+        self.activation.forward(z, buf.a)
+        if buf.mask is None:
+            return buf.a
+        buf.dropout_active = training and self.dropout > 0.0
+        if not buf.dropout_active:
+            np.copyto(buf.out, buf.a)
+            return buf.out
+        keep = 1.0 - self.dropout
+        rng.random(out=buf.uniform, dtype=buf.uniform.dtype)
+        np.less(buf.uniform, keep, out=buf.mask)
+        buf.mask *= 1.0 / keep
+        np.multiply(buf.a, buf.mask, out=buf.out)
+        return buf.out
+
+    # -- backward ------------------------------------------------------------------------
+    def error_signal(self, grad_out: np.ndarray, buf: LayerBuffers) -> np.ndarray:
+        """δ = (∂L/∂out ⊙ mask) ⊙ f′(z), written into ``buf.delta`` (``grad_out`` may be it)."""
+        if buf.mask is not None and buf.dropout_active:
+            np.multiply(grad_out, buf.mask, out=buf.delta)
+            grad_out = buf.delta
+        return self.activation.backward(buf.z, buf.a, grad_out, buf.delta, buf.scratch)
+
+    def parameter_gradients(self, a_prev: np.ndarray, delta: np.ndarray, l1: float,
+                            l2: float) -> None:
+        """∂L/∂W = a_prevᵀ δ + 2·l2·W + l1·sign(W) and ∂L/∂b = Σ δ, into the grad views."""
+        _matmul(a_prev.T, delta, out=self.grad_W)
+        _add_reduce(delta, 0, None, self.grad_b)
+        if l2:
+            self.grad_W += (2.0 * l2) * self.W
+        if l1:
+            self.grad_W += l1 * np.sign(self.W)
+
+    def propagate(self, delta: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """∂L/∂a_prev = δ Wᵀ, the gradient the layer below receives."""
+        return _matmul(delta, self.W_T, out=out)
+
+    def penalty(self, l1: float, l2: float) -> float:
+        total = 0.0
+        if l1:
+            total += l1 * float(np.abs(self.W).sum(dtype=np.float64))
+        if l2:
+            total += l2 * float(np.vdot(self.W, self.W))
+        return total
+
+    def describe(self) -> str:
+        text = f"{self.units} {self.activation.name}"
+        if self.dropout:
+            text += f", dropout {self.dropout:g}"
+        return text
