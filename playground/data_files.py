@@ -1,0 +1,105 @@
+"""What the CSV and NPZ readers have in common: the parsed table they return, opening files with
+clear errors, and turning class labels into the integers a network trains on.
+
+A file becomes a :class:`FileTable` — every sample as a row of ``X`` (``float64``) and a target
+``y`` — before anything else happens. Splitting into training and validation data and
+standardizing are done later, the same way for every source, in :mod:`playground.data`.
+
+Class labels
+------------
+A classifier with softmax output predicts ``K`` numbers, one per class, so labels must be the
+integers ``0..K−1``. :func:`encode_labels` sorts the distinct labels (numbers numerically,
+text alphabetically) and numbers them in that order; ``class_names[i]`` is the label that
+became ``i``. Sorting, instead of order of appearance, means the same classes always get the
+same numbers, even after the rows of the file are shuffled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DataError
+
+__all__ = ["FileTable", "TASKS", "MAX_INFERRED_CLASSES", "read_file_bytes", "check_file",
+           "encode_labels", "format_number", "column_label"]
+
+TASKS = ("classification", "regression")
+
+MAX_INFERRED_CLASSES = 20
+"""An all-integer target with at most this many distinct values is taken as class labels."""
+
+
+@dataclass(frozen=True, eq=False)
+class FileTable:
+    """A data file after parsing and checking, before splitting.
+
+    ``columns`` are the file's columns in file order (for NPZ: the feature names, then the
+    target names); ``rows`` the first few data rows as the text shown in a preview.
+    ``y`` is ``int64 (n,)`` for classification and ``float64 (n, t)`` for regression.
+    """
+
+    path: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    n_rows: int
+    X: np.ndarray
+    y: np.ndarray
+    task: str
+    task_inferred: bool
+    feature_names: tuple[str, ...]
+    target_names: tuple[str, ...]
+    class_names: tuple[str, ...]
+    target_column: str
+
+
+def column_label(index: int, name: str | None = None) -> str:
+    """How errors name a column: 1-based position and, when known, its name: ``3 ('label')``."""
+    return f"{index + 1} ({name!r})" if name is not None else str(index + 1)
+
+
+def check_file(path: Path, display: str) -> None:
+    """Raise :class:`DataError` unless ``path`` is an existing regular file."""
+    if not path.exists():
+        raise DataError(f"file not found (resolved to {path})", file=display)
+    if path.is_dir():
+        raise DataError("is a folder, not a data file", file=display)
+
+
+def read_file_bytes(path: Path, display: str) -> bytes:
+    """The whole file, or a :class:`DataError` saying why it cannot be read."""
+    check_file(path, display)
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot be read: {exc.strerror or exc}", file=display) from exc
+
+
+def format_number(value: float) -> str:
+    """A label or cell value as text: ``2.0 -> "2"``, ``0.5 -> "0.5"``."""
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def encode_labels(values: np.ndarray, *, display: str, column: str | None = None
+                  ) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Map labels to ``0..K−1`` in sorted order; return ``(labels int64, class_names)``.
+
+    ``values`` is a 1-D array of numbers (sorted numerically) or of strings (sorted as text).
+    A target with a single class is rejected: there is nothing to tell apart.
+    """
+    classes, labels = np.unique(values, return_inverse=True)
+    if values.dtype.kind in "biuf":
+        names = tuple(format_number(c) for c in classes)
+    else:
+        names = tuple(str(c) for c in classes)
+    if len(classes) < 2:
+        only = names[0] if names else "nothing"
+        raise DataError(
+            f"the target has only one class ({only!r}); classification needs at least two "
+            "different labels", file=display, column=column)
+    return labels.astype(np.int64).reshape(-1), names
