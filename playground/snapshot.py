@@ -1,0 +1,269 @@
+"""What training reports: immutable Snapshots that the window and the command line draw.
+
+A :class:`Snapshot` holds copies, never views of the trainer's arrays, so it can cross to the
+GUI thread and be kept. Besides the epoch's numbers it carries, per layer
+(:class:`LayerStats`): weight and gradient histograms, the norms of the weights, of the weight
+gradient and of the error signal ``δ = ∂L/∂z``, and activation statistics (mean, spread, the
+share of dead ReLUs or saturated tanh/sigmoid units). These are measured on a fixed *probe
+batch* (the first 256 training samples, no dropout), so that successive snapshots are
+comparable and taking one never changes training: the probe uses its own buffers and puts the
+gradient buffer back as it found it.
+
+For 2-D data the snapshot also carries the decision surface (:class:`Surface`): the network's
+output on a grid over the plane. For other classification data a confusion matrix, for other
+regression data predicted-vs-target pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .backprop import IterationResult, iteration
+
+PROBE_SIZE = 256
+HISTOGRAM_BINS = 41
+SURFACE_RESOLUTION = 64
+CONFUSION_SAMPLES = 5000
+SCATTER_SAMPLES = 500
+MAX_DRAWN_PARAMS = 20_000
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    index: int
+    name: str
+    units: int
+    fan_in: int
+    activation: str
+    dropout: float
+    weight_counts: np.ndarray
+    weight_edges: np.ndarray
+    grad_counts: np.ndarray
+    grad_edges: np.ndarray
+    weight_norm: float
+    bias_norm: float
+    grad_norm: float          # ‖∂L/∂W‖ on the probe batch
+    bias_grad_norm: float
+    error_signal_norm: float  # ‖δ‖ = ‖∂L/∂z‖ on the probe batch
+    activation_mean: float
+    activation_std: float
+    dead_fraction: float | None       # ReLU-like: units that never fire on the probe batch
+    saturated_fraction: float | None  # tanh/sigmoid: activations within 3% of the limits
+
+
+@dataclass(frozen=True)
+class Surface:
+    """The network's output over a grid: ``values[row, col]`` at ``(xs[col], ys[row])``."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    values: np.ndarray            # P(class 1), the predicted value, or the class index
+    confidence: np.ndarray | None  # multi-class: probability of the predicted class
+    kind: str                     # "probability" | "class" | "value"
+    extent: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class DataView:
+    """The data as a plot shows it (copied once per trainer)."""
+
+    task: str
+    n_classes: int
+    class_names: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    raw_train: np.ndarray | None
+    raw_val: np.ndarray | None
+    y_train: np.ndarray
+    y_val: np.ndarray
+    bounds: tuple[float, float, float, float] | None
+    description: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    epoch: int
+    iteration: int
+    batch_in_epoch: int
+    batches_per_epoch: int
+    max_epochs: int
+    learning_rate: float
+    train_loss: float | None
+    val_loss: float | None
+    train_accuracy: float | None
+    val_accuracy: float | None
+    train_r2: float | None
+    val_r2: float | None
+    history_start: int
+    history: dict[str, np.ndarray]
+    finished: bool
+    stop_reason: str | None
+    stopped_early: bool
+    diverged: bool
+    best_epoch: int
+    task: str
+    n_params: int
+    layers: tuple[LayerStats, ...] = ()
+    surface: Surface | None = None
+    confusion: np.ndarray | None = None
+    predictions: tuple[np.ndarray, np.ndarray] | None = None   # (target, predicted)
+    probe_loss: float | None = None
+    data: DataView | None = field(default=None, repr=False)
+    #: layer widths, input first: (2, 8, 8, 2)
+    sizes: tuple[int, ...] = ()
+    activations: tuple[str, ...] = ()
+    #: copies of (W, b) per layer when the network is small enough to draw (≤ MAX_DRAWN_PARAMS)
+    weights: tuple[tuple[np.ndarray, np.ndarray], ...] | None = field(default=None, repr=False)
+
+
+def data_view(trainer) -> DataView:
+    ds = trainer.dataset
+    return DataView(task=ds.task, n_classes=ds.n_classes, class_names=tuple(ds.class_names),
+                    feature_names=tuple(ds.feature_names),
+                    raw_train=None if ds.raw_train is None else ds.raw_train.copy(),
+                    raw_val=None if ds.raw_val is None else ds.raw_val.copy(),
+                    y_train=np.array(ds.y_train, copy=True), y_val=np.array(ds.y_val, copy=True),
+                    bounds=ds.bounds, description=ds.description)
+
+
+def _value(row: dict, key: str) -> float | None:
+    value = row.get(key)
+    return None if value is None or np.isnan(value) else value
+
+
+def take_snapshot(trainer, history_from: int = 0, detail: bool = True) -> Snapshot:
+    last = trainer.history.last()
+    layers, probe_loss, surface, confusion, predictions = (), None, None, None, None
+    if detail:
+        layers, probe_loss = _layer_stats(trainer)
+        surface = _surface(trainer)
+        if surface is None:
+            confusion, predictions = _outcome(trainer)
+    if getattr(trainer, "_data_view", None) is None:
+        trainer._data_view = data_view(trainer)
+    return Snapshot(
+        epoch=trainer.epoch, iteration=trainer.iteration, batch_in_epoch=trainer.batch_in_epoch,
+        batches_per_epoch=trainer.batches_per_epoch, max_epochs=trainer.max_epochs,
+        learning_rate=trainer.learning_rate,
+        train_loss=_value(last, "train_loss"), val_loss=_value(last, "val_loss"),
+        train_accuracy=_value(last, "train_accuracy"), val_accuracy=_value(last, "val_accuracy"),
+        train_r2=_value(last, "train_r2"), val_r2=_value(last, "val_r2"),
+        history_start=min(history_from, len(trainer.history)),
+        history=trainer.history.columns(history_from),
+        finished=trainer.finished, stop_reason=trainer.stop_reason,
+        stopped_early=trainer.stopped_early, diverged=trainer.diverged,
+        best_epoch=trainer.best_epoch, task=trainer.dataset.task,
+        n_params=trainer.network.n_params, layers=layers, surface=surface,
+        confusion=confusion, predictions=predictions, probe_loss=probe_loss,
+        data=trainer._data_view, sizes=tuple(trainer.network.sizes),
+        activations=tuple(layer.activation.name for layer in trainer.network.layers),
+        weights=_weights(trainer) if detail else None)
+
+
+def _weights(trainer):
+    net = trainer.network
+    if net.n_params > MAX_DRAWN_PARAMS:
+        return None
+    return tuple((layer.W.copy(), layer.b.copy()) for layer in net.layers)
+
+
+def _histogram(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    values = values[np.isfinite(values)]
+    top = float(np.abs(values).max()) if values.size else 0.0
+    top = top if top > 0 else 1e-8
+    counts, edges = np.histogram(values, bins=HISTOGRAM_BINS, range=(-top, top))
+    return counts, edges
+
+
+def _norm(a: np.ndarray) -> float:
+    return float(np.sqrt(np.vdot(a, a)))
+
+
+def _layer_stats(trainer) -> tuple[tuple[LayerStats, ...], float | None]:
+    net = trainer.network
+    n = min(PROBE_SIZE, len(trainer.X_train))
+    if n == 0:
+        return (), None
+    x, y = trainer.X_train[:n], trainer.Y_train[:n]
+    ws = net.workspace(n, training=False)
+    saved_grads = net.grads.copy()
+    result = IterationResult()
+    with np.errstate(all="ignore"):
+        for _ in iteration(net, trainer.loss, x, y, ws, rng=None, training=False,
+                           l1=trainer.l1, l2=trainer.l2, result=result):
+            pass
+    stats = []
+    for i, (layer, buf) in enumerate(zip(net.layers, ws.layers)):
+        act = layer.activation.name
+        a = buf.a
+        dead = saturated = None
+        if act in ("relu", "leaky_relu", "elu", "gelu"):
+            dead = float(np.mean(np.all(buf.z <= 0, axis=0)))
+        elif act == "tanh":
+            saturated = float(np.mean(np.abs(a) > 0.97))
+        elif act == "sigmoid":
+            saturated = float(np.mean((a < 0.03) | (a > 0.97)))
+        wc, we = _histogram(layer.W.ravel())
+        if np.isfinite(result.loss):
+            gc, ge = _histogram(layer.grad_W.ravel())
+            grad_norm, bias_grad_norm = _norm(layer.grad_W), _norm(layer.grad_b)
+            delta_norm = _norm(buf.delta)
+        else:
+            gc, ge = np.zeros(HISTOGRAM_BINS, np.int64), np.linspace(-1, 1, HISTOGRAM_BINS + 1)
+            grad_norm = bias_grad_norm = delta_norm = float("nan")
+        stats.append(LayerStats(
+            index=i, name=f"layer {i + 1}: {layer.describe()}", units=layer.units,
+            fan_in=layer.fan_in, activation=act, dropout=layer.dropout,
+            weight_counts=wc, weight_edges=we, grad_counts=gc, grad_edges=ge,
+            weight_norm=_norm(layer.W), bias_norm=_norm(layer.b), grad_norm=grad_norm,
+            bias_grad_norm=bias_grad_norm, error_signal_norm=delta_norm,
+            activation_mean=float(a.mean()), activation_std=float(a.std()),
+            dead_fraction=dead, saturated_fraction=saturated))
+    net.grads[...] = saved_grads
+    return tuple(stats), (result.loss if np.isfinite(result.loss) else None)
+
+
+def _surface(trainer) -> Surface | None:
+    ds = trainer.dataset
+    if ds.raw_train is None or ds.transform is None or ds.bounds is None:
+        return None
+    x0, x1, y0, y1 = ds.bounds
+    xs = np.linspace(x0, x1, SURFACE_RESOLUTION)
+    ys = np.linspace(y0, y1, SURFACE_RESOLUTION)
+    gx, gy = np.meshgrid(xs, ys)
+    raw = np.column_stack([gx.ravel(), gy.ravel()])
+    with np.errstate(all="ignore"):
+        out = trainer.network.predict(ds.transform(raw)).astype(np.float64)
+    shape = gy.shape
+    confidence = None
+    if ds.task == "regression":
+        values, kind = out[:, 0].reshape(shape), "value"
+    elif out.shape[1] == 1:
+        values, kind = out[:, 0].reshape(shape), "probability"
+    elif out.shape[1] == 2:
+        values, kind = out[:, 1].reshape(shape), "probability"
+    else:
+        values = out.argmax(axis=1).reshape(shape).astype(np.float64)
+        confidence, kind = out.max(axis=1).reshape(shape), "class"
+    return Surface(xs=xs, ys=ys, values=values, confidence=confidence, kind=kind,
+                   extent=(x0, x1, y0, y1))
+
+
+def _outcome(trainer):
+    """Confusion matrix (classification) or (target, predicted) pairs (regression)."""
+    ds = trainer.dataset
+    X, y = (ds.X_val, ds.y_val) if len(ds.X_val) else (ds.X_train, ds.y_train)
+    if ds.task == "regression":
+        X, y = X[:SCATTER_SAMPLES], np.asarray(y)[:SCATTER_SAMPLES]
+        with np.errstate(all="ignore"):
+            pred = trainer.network.predict(X).astype(np.float64)
+        return None, (np.asarray(y, np.float64).reshape(len(y), -1)[:, 0], pred[:, 0])
+    X, y = X[:CONFUSION_SAMPLES], np.asarray(y)[:CONFUSION_SAMPLES]
+    with np.errstate(all="ignore"):
+        out = trainer.network.predict(X)
+    k = ds.n_classes
+    pred = (out[:, 0] > 0.5).astype(np.intp) if out.shape[1] == 1 else out.argmax(axis=1)
+    confusion = np.zeros((k, k), np.int64)
+    np.add.at(confusion, (np.asarray(y, np.intp), pred), 1)
+    return confusion, None

@@ -1,0 +1,311 @@
+"""The Trainer: builds data, network and optimizer from an experiment, and trains on request.
+
+The trainer is driven from outside, one small step at a time, so that a window, a command line
+or a test can decide when to look:
+
+``train_batch()``  one iteration (no report); returns True when it completed an epoch
+``step_batch()``   one iteration, then a :class:`~playground.snapshot.Snapshot`
+``step_epoch()``   the rest of the current epoch, then a Snapshot
+``run()``          an iterator of Snapshots, one per epoch, until training ends
+``phases()``       one iteration, phase by phase (see :mod:`playground.backprop`)
+
+Training ends when the epoch budget is used up, early stopping triggers, or the loss stops
+being a finite number (divergence); ``stop_reason`` says which. Every random draw comes from
+generators spawned from the experiment's seed — one for the data, one for the initial weights,
+one for shuffling and dropout — so the same experiment trains to bitwise the same weights, and
+changing the architecture does not change the data.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterator
+
+import numpy as np
+
+from .backprop import IterationResult, Phase, iteration
+from .data import Dataset, load_dataset
+from .early_stopping import EarlyStopping
+from .errors import PlaygroundError
+from .experiment import Experiment
+from .history import History
+from .losses import get_loss
+from .metrics import EpochMetrics, check_compatibility, encode_targets, evaluate
+from .network import Network
+from .optimizers import make_optimizer
+from .schedules import make_schedule
+
+#: experiment keys that can change while training runs (others rebuild the trainer)
+LIVE_KEYS = ("training.optimizer", "training.l1", "training.l2", "training.clip_norm",
+             "training.early_stopping", "training.epochs", "training.batch_size",
+             "training.shuffle", "training.lr_schedule", "network.layers")
+
+
+class Trainer:
+    def __init__(self, experiment: Experiment | dict, *, dataset: Dataset | None = None):
+        if isinstance(experiment, dict):
+            experiment = Experiment.from_dict(experiment)
+        self.experiment = experiment
+        data_seq, init_seq, train_seq = np.random.SeedSequence(experiment.seed).spawn(3)
+        self.dataset = dataset if dataset is not None else load_dataset(
+            experiment.data, np.random.default_rng(data_seq), base_dir=experiment.base_dir)
+        net_cfg, train_cfg = experiment.network, experiment.training
+        self.dtype = np.dtype(train_cfg["dtype"])
+        self.loss = get_loss(net_cfg["loss"])
+        check_compatibility(self.dataset, net_cfg)
+        ds = self.dataset
+        self.X_train = np.ascontiguousarray(ds.X_train, dtype=self.dtype)
+        self.X_val = np.ascontiguousarray(ds.X_val, dtype=self.dtype)
+        self.Y_train = encode_targets(ds, ds.y_train, self.loss, net_cfg, self.dtype)
+        self.Y_val = encode_targets(ds, ds.y_val, self.loss, net_cfg, self.dtype)
+        self.network = Network(ds.n_inputs, net_cfg["layers"], self.dtype,
+                               np.random.default_rng(init_seq))
+        self.optimizer = make_optimizer(train_cfg["optimizer"], self.network.n_params,
+                                        self.dtype)
+        self.schedule = make_schedule(train_cfg["lr_schedule"], self.optimizer.learning_rate)
+        self.early_stopping = EarlyStopping.from_config(train_cfg["early_stopping"])
+        self.rng = np.random.default_rng(train_seq)
+        self.history = History()
+        self.epoch = 0                 # completed epochs
+        self.iteration = 0             # completed iterations (batches) in total
+        self.batch_in_epoch = 0        # completed iterations in the current epoch
+        self.stop_reason: str | None = None
+        self.stopped_early = False
+        self.diverged = False
+        self._perm: np.ndarray | None = None
+        self._metrics = EpochMetrics(self)
+        self._result = IterationResult()
+        self._batch_buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._checkpoint: tuple[np.ndarray, dict] | None = None
+        self._apply_training_config(train_cfg)
+
+    # -- configuration -------------------------------------------------------------------
+    def _apply_training_config(self, cfg: dict) -> None:
+        self.batch_size = min(cfg["batch_size"], max(1, len(self.X_train)))
+        self.max_epochs = cfg["epochs"]
+        self.shuffle = cfg["shuffle"]
+        self.l1, self.l2 = cfg["l1"], cfg["l2"]
+        self.clip_norm = cfg["clip_norm"]
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return -(-len(self.X_train) // self.batch_size)
+
+    @property
+    def learning_rate(self) -> float:
+        return self.optimizer.learning_rate
+
+    @property
+    def finished(self) -> bool:
+        return self.stop_reason is not None
+
+    @property
+    def best_epoch(self) -> int:
+        return self.early_stopping.best_epoch
+
+    def update(self, dotted: str, value) -> None:
+        """Change a setting while training (learning rate, dropout, early stopping, …).
+
+        ``dotted`` is an experiment key path such as ``training.optimizer.learning_rate`` or
+        ``network.layers[1].dropout``. The new experiment is validated first; a change that
+        would need a new network or new data raises ValueError (build a new Trainer)."""
+        if not dotted.startswith(LIVE_KEYS) or dotted == "training.optimizer.name":
+            raise ValueError(f"{dotted} cannot change during training; start a new run")
+        new = self.experiment.replace(dotted, value)
+        old_layers = self.experiment.network["layers"]
+        new_layers = new.network["layers"]
+        if any({**a, "dropout": 0} != {**b, "dropout": 0}
+               for a, b in zip(old_layers, new_layers)) or len(old_layers) != len(new_layers):
+            raise ValueError("the architecture changed; start a new run")
+        self.experiment = new
+        cfg = new.training
+        for i, layer in enumerate(new_layers):
+            if layer["dropout"] != self.network.layers[i].dropout:
+                self.network.set_dropout(i, layer["dropout"])
+        opt = cfg["optimizer"]
+        self.optimizer.learning_rate = opt["learning_rate"]
+        self.optimizer.hyper.update({k: v for k, v in opt.items()
+                                     if k not in ("name", "learning_rate")})
+        self.optimizer.configure()
+        if dotted.startswith("training.lr_schedule"):
+            self.schedule = make_schedule(cfg["lr_schedule"], opt["learning_rate"])
+        self.early_stopping.configure(cfg["early_stopping"])
+        self._apply_training_config(cfg)
+
+    def set_learning_rate(self, learning_rate: float) -> None:
+        self.update("training.optimizer.learning_rate", float(learning_rate))
+
+    def set_dropout(self, rate: float) -> None:
+        """Set the dropout rate of every hidden layer (the output layer has none)."""
+        layers = self.experiment.network["layers"]
+        for layer in layers[:-1]:
+            layer["dropout"] = float(rate)
+        self.update("network.layers", layers)
+
+    def continue_training(self, extra_epochs: int | None = None) -> None:
+        """Clear the stop reason so training can go on (after early stopping or the budget);
+        ``extra_epochs`` raises the budget beyond the current epoch."""
+        if extra_epochs is not None:
+            self.update("training.epochs", max(self.epoch + int(extra_epochs), 1))
+        elif self.epoch >= self.max_epochs:
+            raise ValueError("the epoch budget is used up; pass extra_epochs")
+        self.stop_reason = None
+        self.stopped_early = False
+        self.diverged = False
+        self.early_stopping.wait = 0
+        self.early_stopping.stopped_epoch = 0
+
+    # -- training ------------------------------------------------------------------------
+    def _batch(self) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self.X_train)
+        start = self.batch_in_epoch * self.batch_size
+        stop = min(start + self.batch_size, n)
+        if not self.shuffle:
+            return self.X_train[start:stop], self.Y_train[start:stop]
+        size = stop - start
+        bufs = self._batch_buffers.get(size)
+        if bufs is None:
+            bufs = (np.empty((size,) + self.X_train.shape[1:], self.dtype),
+                    np.empty((size,) + self.Y_train.shape[1:], self.Y_train.dtype))
+            self._batch_buffers[size] = bufs
+            if len(self._batch_buffers) > 4:
+                self._batch_buffers.pop(next(iter(self._batch_buffers)))
+        idx = self._perm[start:stop]
+        np.take(self.X_train, idx, axis=0, out=bufs[0], mode="clip")
+        np.take(self.Y_train, idx, axis=0, out=bufs[1], mode="clip")
+        return bufs
+
+    def _start_epoch(self) -> None:
+        if self.shuffle:
+            self._perm = self.rng.permutation(len(self.X_train))
+        self._metrics.reset()
+        self._checkpoint = (self.network.params.copy(), self.optimizer.state_arrays(),
+                            self.optimizer.state_scalars())
+
+    def _iteration(self, observe: bool) -> Iterator[Phase]:
+        """One iteration on the next batch: the single code path for training and stepping."""
+        if self.finished:
+            raise RuntimeError(f"training has ended ({self.stop_reason})")
+        if len(self.X_train) == 0:
+            raise RuntimeError("there are no training samples")
+        if self.batch_in_epoch == 0:
+            self._start_epoch()
+        xb, yb = self._batch()
+        ws = self.network.workspace(xb.shape[0], training=True)
+        result = self._result
+        result.updated = False
+        steps = iteration(self.network, self.loss, xb, yb, ws, rng=self.rng, training=True,
+                          l1=self.l1, l2=self.l2, clip_norm=self.clip_norm,
+                          optimizer=self.optimizer, result=result, observe=observe)
+        yield from steps
+        if not result.updated:      # the loss was not finite: iteration() stopped early
+            self._diverge(result.loss)
+            return
+        self._metrics.add_batch(result.loss, ws.layers[-1].a, yb)
+        self.iteration += 1
+        self.batch_in_epoch += 1
+        if self.batch_in_epoch >= self.batches_per_epoch:
+            self._end_epoch()
+
+    def train_batch(self) -> bool:
+        """Train on one batch; True when this completed an epoch (or ended training)."""
+        epoch = self.epoch
+        for _ in self._iteration(observe=False):
+            pass
+        return self.epoch != epoch or self.finished
+
+    def phases(self) -> Iterator[Phase]:
+        """Step through one iteration: each ``next()`` performs one phase and returns it."""
+        return self._iteration(observe=True)
+
+    def step_batch(self):
+        self.train_batch()
+        return self.snapshot()
+
+    def train_epoch(self) -> None:
+        """Finish the current epoch (or start and finish a new one), without a report."""
+        epoch = self.epoch
+        while self.epoch == epoch and not self.finished:
+            for _ in self._iteration(observe=False):
+                pass
+
+    def step_epoch(self):
+        self.train_epoch()
+        return self.snapshot()
+
+    def run(self, epochs: int | None = None) -> Iterator:
+        """Yield a Snapshot after every epoch until training ends (or ``epochs`` more)."""
+        target = None if epochs is None else self.epoch + epochs
+        while not self.finished and (target is None or self.epoch < target):
+            yield self.step_epoch()
+
+    def _end_epoch(self) -> None:
+        self.batch_in_epoch = 0
+        self.epoch += 1
+        logs = self._metrics.epoch_logs()
+        val = evaluate(self, self.X_val, self.Y_val)
+        for key, value in val.items():
+            logs["val_" + key] = value
+        lr = self.optimizer.learning_rate
+        self.history.append(epoch=self.epoch, learning_rate=lr, **logs)
+        if not np.isfinite(logs["train_loss"]) or (
+                logs.get("val_loss") is not None and not np.isfinite(logs["val_loss"])):
+            self._diverge(logs.get("val_loss"), validation=True)
+            return
+        if self.early_stopping.on_epoch_end(self.epoch, logs, self.network.params):
+            self.stopped_early = True
+            self._finish(f"early stopping: {self.early_stopping.monitor} did not improve for "
+                         f"{self.early_stopping.patience} epochs (best epoch "
+                         f"{self.early_stopping.best_epoch})")
+            return
+        if self.schedule is not None:
+            self.optimizer.learning_rate = self.schedule.on_epoch_end(self.epoch, lr, logs)
+        if self.epoch >= self.max_epochs:
+            self._finish(f"completed {self.max_epochs} epochs")
+
+    def _finish(self, reason: str) -> None:
+        es = self.early_stopping
+        if es.enabled and es.restore_best_weights and es.best_weights is not None:
+            self.network.params[...] = es.best_weights
+            reason += f"; restored the weights of epoch {es.best_epoch}"
+        self.stop_reason = reason
+
+    def _diverge(self, value, validation: bool = False) -> None:
+        where = (f"epoch {self.epoch}" if validation else
+                 f"epoch {self.epoch + 1}, batch {self.batch_in_epoch + 1}")
+        what = "validation loss" if validation else "loss"
+        reason = (f"diverged: the {what} became {value} at {where} — the learning rate "
+                  f"({self.optimizer.learning_rate:g}) is probably too high")
+        if not np.all(np.isfinite(self.network.params)) and self._checkpoint is not None:
+            params, arrays, *scalars = self._checkpoint
+            self.network.params[...] = params
+            try:
+                self.optimizer.load_state(arrays, scalars[0] if scalars
+                                          else self.optimizer.state_scalars())
+            except PlaygroundError:     # the optimizer's settings changed since the checkpoint
+                self.optimizer.reset()
+            reason += "; weights restored to the last finite values (start of the epoch)"
+        else:
+            reason += "; the weights are the last finite ones"
+        if not validation:
+            self.batch_in_epoch = 0
+        self.diverged = True
+        self.stop_reason = reason
+
+    # -- looking -------------------------------------------------------------------------
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.network.predict(X)
+
+    def snapshot(self, history_from: int = 0, detail: bool = True):
+        from .snapshot import take_snapshot
+        return take_snapshot(self, history_from=history_from, detail=detail)
+
+    # -- saving --------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> None:
+        from .runfile import save_run
+        save_run(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Trainer":
+        from .runfile import load_run
+        return load_run(path)
