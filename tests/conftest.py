@@ -1,0 +1,64 @@
+"""Shared test setup: Qt runs headless, and every worker thread is stopped at teardown."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# keep the user's real settings and recent files out of the tests
+os.environ.setdefault("BACKPROP_PLAYGROUND_SETTINGS", "test")
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import pytest  # noqa: E402
+
+
+def small_experiment(**overrides) -> dict:
+    """A tiny, fast spiral experiment as a dict (tests adjust it)."""
+    d = {
+        "seed": 0,
+        "data": {"source": "spiral", "samples": 120, "noise": 0.1, "validation_split": 0.25},
+        "network": {"layers": [{"units": 6, "activation": "tanh"},
+                               {"units": 6, "activation": "tanh"},
+                               {"units": 2, "activation": "softmax"}],
+                    "loss": "cross_entropy"},
+        "training": {"optimizer": {"name": "adam", "learning_rate": 0.01}, "batch_size": 10,
+                     "epochs": 50},
+    }
+    for key, value in overrides.items():
+        d[key] = value
+    return d
+
+
+@pytest.fixture
+def small_dict():
+    return small_experiment()
+
+
+@pytest.fixture
+def worker_factory(qtbot):
+    """Start TrainingWorkers; all of them are stopped and joined at teardown."""
+    from ui.training_worker import TrainingWorker
+
+    workers = []
+
+    def make(trainer, **kwargs):
+        worker = TrainingWorker(trainer, **kwargs)
+        workers.append(worker)
+        worker.start()
+        return worker
+
+    yield make
+    for worker in workers:
+        assert worker.stop(timeout=5.0), "worker thread did not stop"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path, monkeypatch):
+    """QSettings go to a temporary folder for every test."""
+    monkeypatch.setenv("BACKPROP_PLAYGROUND_CONFIG_DIR", str(tmp_path / "config"))
+    yield

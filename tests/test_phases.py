@@ -1,0 +1,147 @@
+"""The phase stepper is training itself, one phase at a time; `trace` reports its numbers."""
+
+import copy
+
+import numpy as np
+import pytest
+
+from playground import Experiment, Trainer
+from playground.presets import PRESETS
+from playground.trace import trace_iteration
+
+
+def spiral(**training):
+    return Experiment.from_dict({
+        "seed": 4,
+        "data": {"source": "spiral", "samples": 80, "noise": 0.1},
+        "network": {"layers": [{"units": 5, "activation": "tanh", "dropout": 0.2},
+                               {"units": 4, "activation": "relu"},
+                               {"units": 2, "activation": "softmax"}],
+                    "loss": "cross_entropy"},
+        "training": {"optimizer": {"name": "adam", "learning_rate": 0.01}, "batch_size": 8,
+                     **training},
+    })
+
+
+def test_phases_in_textbook_order():
+    trainer = Trainer(spiral())
+    phases = list(trainer.phases())
+    assert [(p.kind, p.layer) for p in phases] == [
+        ("forward", 0), ("forward", 1), ("forward", 2), ("loss", None),
+        ("backward", 2), ("backward", 1), ("backward", 0), ("update", None)]
+    assert phases[0].title == "forward · layer 1 of 3"
+    assert phases[5].label.startswith("backward · layer 2 of 3: δ₂ = (δ₃ W₃ᵀ) ⊙ f′(z₂)")
+    assert "⊙ m₁" in phases[6].formula          # dropout appears as what it is
+    assert "mask" in phases[0].values and "mask" not in phases[1].values
+    assert "w ← w − η" in phases[-1].formula
+
+
+@pytest.mark.parametrize("training", [
+    {}, {"l1": 0.01, "l2": 0.02}, {"clip_norm": 0.05},
+    {"optimizer": {"name": "sgd", "learning_rate": 0.1, "momentum": 0.9, "nesterov": True}},
+])
+def test_stepping_equals_step_batch_bitwise(training):
+    stepped, plain = Trainer(spiral(**training)), Trainer(spiral(**training))
+    for _ in range(3):                      # a few iterations, so optimizer state matters
+        for _ in stepped.phases():
+            pass
+        plain.train_batch()
+        np.testing.assert_array_equal(stepped.network.params, plain.network.params)
+    assert stepped.iteration == plain.iteration == 3
+    for key, value in plain.optimizer.state_arrays().items():
+        np.testing.assert_array_equal(stepped.optimizer.state_arrays()[key], value)
+    np.testing.assert_array_equal(stepped.rng.random(3), plain.rng.random(3))
+
+
+def test_penalty_and_clipping_are_visible():
+    trainer = Trainer(spiral(l2=0.1, clip_norm=1e-3))
+    phases = {(p.kind, p.layer): p for p in trainer.phases()}
+    loss = phases[("loss", None)]
+    assert loss.values["penalty"] > 0
+    assert loss.values["loss"] == pytest.approx(loss.values["data_loss"] + loss.values["penalty"])
+    assert "l2·ΣW²" in loss.formula
+    back = phases[("backward", 1)]
+    np.testing.assert_allclose(back.values["penalty_grad_W"],
+                               2 * 0.1 * phases[("forward", 1)].values["W"], rtol=1e-6)
+    update = phases[("update", None)]
+    assert update.values["clip_scale"] < 1
+    assert update.formula.startswith("g ← g·min(1, 0.001/‖g‖)")
+
+
+def test_phase_values_are_copies():
+    trainer = Trainer(spiral())
+    first = next(trainer.phases())
+    z = first.values["z"].copy()
+    trainer.train_batch()
+    trainer.train_batch()
+    np.testing.assert_array_equal(first.values["z"], z)
+
+
+def test_update_phase_shows_the_sgd_rule():
+    exp = Experiment.from_dict(copy.deepcopy(PRESETS["xor_classic"]))
+    trainer = Trainer(exp)
+    update = list(trainer.phases())[-1]
+    for layer in update.per_layer:
+        np.testing.assert_allclose(layer["W_after"], layer["W_before"] - 1.0 * layer["grad_W"],
+                                   rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(layer["delta_W"], layer["W_after"] - layer["W_before"])
+
+
+def test_trace_agrees_with_engine_gradients_and_central_differences():
+    exp = Experiment.from_dict(copy.deepcopy(PRESETS["xor_classic"])).replace(
+        "training.dtype", "float64")
+    trainer = Trainer(exp)
+    reference = Trainer(exp)
+    result = trace_iteration(trainer)
+    x = np.array(result["input"])
+    y = np.array(result["target"])
+    np.testing.assert_array_equal(x, reference.X_train)
+    from playground.backprop import gradients
+    _, grads = gradients(reference.network, reference.loss, x, y)
+    net = reference.network
+    for layer, (w_slice, b_slice), entry in zip(net.layers, net.slices, result["layers"]):
+        np.testing.assert_allclose(entry["grad_W"], grads[w_slice].reshape(layer.W.shape),
+                                   rtol=1e-12)
+        np.testing.assert_allclose(entry["grad_b"], grads[b_slice], rtol=1e-12)
+    # central differences of the loss with respect to each weight
+    h = 1e-6
+    params = net.params
+    numeric = np.empty_like(params)
+    for j in range(params.size):
+        old = params[j]
+        losses = []
+        for value in (old + h, old - h):
+            params[j] = value
+            out = net.predict(x)
+            losses.append(np.mean((out - y) ** 2))
+        params[j] = old
+        numeric[j] = (losses[0] - losses[1]) / (2 * h)
+    np.testing.assert_allclose(grads, numeric, rtol=1e-6, atol=1e-10)
+    # forward numbers by hand: z1 = x W1 + b1, a1 = sigmoid(z1)
+    first = result["layers"][0]
+    W1, b1 = np.array(first["W_before"]), np.array(first["b_before"])
+    np.testing.assert_allclose(first["z"], x @ W1 + b1, rtol=1e-12)
+    np.testing.assert_allclose(first["a"], 1 / (1 + np.exp(-(x @ W1 + b1))), rtol=1e-12)
+    assert result["loss"] == pytest.approx(np.mean((np.array(result["prediction"]) - y) ** 2))
+
+
+def test_trace_batch_k_traces_the_kth_iteration():
+    exp = spiral()
+    result = trace_iteration(Trainer(exp), batch=3)
+    assert result["iteration"] == 3 and result["batch"] == 3
+    other = Trainer(exp)
+    other.train_batch()
+    other.train_batch()
+    np.testing.assert_array_equal(np.array(result["layers"][0]["W_before"], np.float32),
+                                  other.network.layers[0].W)
+
+
+def test_abandoned_stepper_leaves_weights_alone():
+    trainer = Trainer(spiral())
+    before = trainer.network.params.copy()
+    stepper = trainer.phases()
+    for _ in range(5):
+        next(stepper)
+    stepper.close()
+    np.testing.assert_array_equal(trainer.network.params, before)
+    assert trainer.iteration == 0
