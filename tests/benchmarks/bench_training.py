@@ -1,0 +1,180 @@
+"""Training speed: Backprop Playground's engine vs PyTorch on the CPU, same shapes and data.
+
+Run (not part of the test suite)::
+
+    pip install ".[bench]"            # torch==2.13.0, CPU build; optional
+    python tests/benchmarks/bench_training.py            # all shapes
+    python tests/benchmarks/bench_training.py --quick    # fewer repetitions
+
+For each shape it prints samples/s of ``Trainer.step_epoch()`` — a full epoch of shuffled
+mini-batches plus the normal per-epoch Snapshot (probe-batch statistics, histograms, decision
+surface for 2-D data) — next to a plain PyTorch loop (``randperm``, index gather,
+``zero_grad``, forward, ``CrossEntropyLoss``, ``backward``, ``SGD.step``) on the same data,
+batch size and learning rate, and the ratio. For the big shapes it also prints the fraction of
+the machine's float32 GEMM limit reached (measured here with one large ``np.matmul``), counting
+the useful FLOPs of a training step: forward, weight gradients, and input gradients for all
+layers but the first.
+
+Numbers are the median of several epochs after a warm-up epoch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from playground import Experiment, Trainer  # noqa: E402
+from playground.data import Dataset  # noqa: E402
+
+SHAPES = [
+    # name, sizes, activation, batch, samples
+    ("2-8-8-2 tanh", [2, 8, 8, 2], "tanh", 10, 4000),
+    ("2-(8x6)-2 tanh", [2] + [8] * 6 + [2], "tanh", 10, 4000),
+    ("784-256-128-10 relu", [784, 256, 128, 10], "relu", 128, 16384),
+    ("784-1024-1024-10 relu", [784, 1024, 1024, 10], "relu", 256, 8192),
+]
+LEARNING_RATE = 0.01
+
+
+def make_data(sizes, samples, seed=0):
+    rng = np.random.default_rng(seed)
+    if sizes[0] == 2:
+        return None      # the tiny shapes train on the generated spiral (with its 2-D surface)
+    X = rng.standard_normal((samples, sizes[0])).astype(np.float32)
+    y = rng.integers(0, sizes[-1], samples)
+    return X, y
+
+
+def experiment(sizes, activation, batch, samples):
+    layers = [{"units": u, "activation": activation,
+               "init": "he_uniform" if activation == "relu" else "xavier_uniform"}
+              for u in sizes[1:-1]]
+    layers.append({"units": sizes[-1], "activation": "softmax"})
+    return Experiment.from_dict({
+        "seed": 0,
+        "data": {"source": "spiral", "samples": samples, "noise": 0.1, "validation_split": 0.0},
+        "network": {"layers": layers, "loss": "cross_entropy"},
+        "training": {"optimizer": {"name": "sgd", "learning_rate": LEARNING_RATE},
+                     "batch_size": batch, "epochs": 10_000, "dtype": "float32"},
+    })
+
+
+def engine_samples_per_second(sizes, activation, batch, samples, data, epochs):
+    exp = experiment(sizes, activation, batch, samples)
+    dataset = None
+    if data is not None:
+        X, y = data
+        dataset = Dataset(source="benchmark", task="classification", X_train=X, y_train=y,
+                          X_val=X[:0], y_val=y[:0],
+                          feature_names=tuple(f"x{i}" for i in range(X.shape[1])),
+                          class_names=tuple(str(i) for i in range(sizes[-1])),
+                          target_names=("class",), raw_train=None, raw_val=None,
+                          transform=None, bounds=None, description="benchmark")
+    trainer = Trainer(exp, dataset=dataset)
+    n = len(trainer.X_train)
+    trainer.step_epoch()                                  # warm-up: buffers, BLAS threads
+    rates = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        trainer.step_epoch()
+        rates.append(n / (time.perf_counter() - start))
+    return statistics.median(rates), trainer
+
+
+def torch_samples_per_second(sizes, activation, batch, X, y, epochs):
+    import torch
+
+    torch.manual_seed(0)
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.ReLU() if activation == "relu" else torch.nn.Tanh())
+    model = torch.nn.Sequential(*layers)
+    Xt, yt = torch.from_numpy(np.ascontiguousarray(X, np.float32)), torch.from_numpy(
+        np.asarray(y, np.int64))
+    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    n = len(Xt)
+
+    def epoch():
+        perm = torch.randperm(n)
+        for start in range(0, n, batch):
+            idx = perm[start:start + batch]
+            optimizer.zero_grad()
+            loss = loss_fn(model(Xt[idx]), yt[idx])
+            loss.backward()
+            optimizer.step()
+
+    epoch()
+    rates = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        epoch()
+        rates.append(n / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def gemm_limit(n=2048, reps=3) -> float:
+    a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
+    out = np.empty_like(a)
+    np.matmul(a, a, out=out)
+    best = 0.0
+    for _ in range(reps):
+        start = time.perf_counter()
+        np.matmul(a, a, out=out)
+        best = max(best, 2 * n ** 3 / (time.perf_counter() - start))
+    return best
+
+
+def flops_per_sample(sizes) -> float:
+    forward = sum(2 * sizes[i] * sizes[i + 1] for i in range(len(sizes) - 1))
+    input_grads = sum(2 * sizes[i] * sizes[i + 1] for i in range(1, len(sizes) - 1))
+    return 2 * forward + input_grads          # forward + weight grads + input grads
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="3 timed epochs instead of 7")
+    parser.add_argument("--no-torch", action="store_true", help="engine only")
+    parser.add_argument("--only", help="run shapes whose name contains this text")
+    args = parser.parse_args(argv)
+    epochs = 3 if args.quick else 7
+    try:
+        import torch
+        have_torch = not args.no_torch
+        torch_version = torch.__version__
+    except ImportError:
+        have_torch, torch_version = False, "not installed"
+    limit = gemm_limit()
+    print(f"numpy {np.__version__}, torch {torch_version}, {os.cpu_count()} CPUs, "
+          f"float32 GEMM limit {limit / 1e9:.0f} GFLOP/s")
+    header = f"{'shape':<24}{'batch':>6}{'engine samples/s':>18}{'torch samples/s':>17}" \
+             f"{'ratio':>8}{'GEMM %':>8}"
+    print(header)
+    print("-" * len(header))
+    for name, sizes, activation, batch, samples in SHAPES:
+        if args.only and args.only not in name:
+            continue
+        data = make_data(sizes, samples)
+        engine, trainer = engine_samples_per_second(sizes, activation, batch, samples, data,
+                                                    epochs)
+        X, y = (trainer.X_train, trainer.Y_train) if data is None else data
+        theirs = torch_samples_per_second(sizes, activation, batch, X, y, epochs) \
+            if have_torch else float("nan")
+        gemm = engine * flops_per_sample(sizes) / limit * 100
+        print(f"{name:<24}{batch:>6}{engine:>18,.0f}{theirs:>17,.0f}"
+              f"{engine / theirs:>8.2f}{gemm:>7.0f}%", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,273 @@
+"""Training off the GUI thread.
+
+:class:`TrainingWorker` is a ``QThread`` that owns the :class:`~playground.Trainer`: only this
+thread ever touches it. The GUI sends commands (play, pause, step, apply a setting, run a
+function such as *save*) through a thread-safe queue; the loop looks at the queue *between
+batches* — a queued Qt slot would only run after the loop ends — so pause and stop act
+within one batch.
+
+While playing it trains at full speed and emits a :class:`~playground.snapshot.Snapshot` at
+most ``max_rate`` times a second (throttled on time, not on count), plus one whenever it stops.
+Each snapshot carries the history rows added since the previous one, so the loss plot misses
+no epoch however fast training runs. Signals cross to the GUI thread queued; only the GUI thread
+touches widgets.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import traceback
+from concurrent.futures import Future
+from typing import Any, Callable
+
+from PySide6.QtCore import QThread, Signal
+
+from playground import PlaygroundError, Trainer
+
+
+class TrainingWorker(QThread):
+    snapshotReady = Signal(object)      # Snapshot
+    phaseReady = Signal(object)         # backprop.Phase (phase-by-phase stepping)
+    playingChanged = Signal(bool)
+    message = Signal(str)               # something the user should read (e.g. why play did nothing)
+    failed = Signal(str)                # an error from the engine; training is paused
+    speedChanged = Signal(float)        # epochs per second while playing
+
+    def __init__(self, trainer: Trainer, max_rate: float = 30.0, parent=None):
+        super().__init__(parent)
+        self._trainer = trainer
+        self._commands: queue.Queue = queue.Queue()
+        self._stop = threading.Event()
+        self._playing = False
+        self._stepper = None            # generator of phases while stepping through one iteration
+        self._min_interval = 1.0 / max_rate
+        self._last_emit = 0.0
+        self._history_sent = 0
+        self._speed_epochs = 0
+        self._speed_since = time.perf_counter()
+
+    # -- GUI-thread API (thread-safe: all of these only enqueue) -----------------------------
+    @property
+    def playing(self) -> bool:
+        return self._playing
+
+    @property
+    def stepping_phases(self) -> bool:
+        return self._stepper is not None
+
+    def play(self) -> None:
+        self._commands.put(("play", None))
+
+    def pause(self) -> None:
+        self._commands.put(("pause", None))
+
+    def toggle(self) -> None:
+        self._commands.put(("toggle", None))
+
+    def step_batch(self) -> None:
+        self._commands.put(("step_batch", None))
+
+    def step_epoch(self) -> None:
+        self._commands.put(("step_epoch", None))
+
+    def step_phase(self) -> None:
+        self._commands.put(("step_phase", None))
+
+    def finish_iteration(self) -> None:
+        """Run the rest of a phase-by-phase iteration so normal training continues from a
+        consistent state."""
+        self._commands.put(("finish_iteration", None))
+
+    def apply(self, dotted: str, value: Any) -> None:
+        """Change a live setting (``Trainer.update``) between batches."""
+        self._commands.put(("apply", (dotted, value)))
+
+    def replace_trainer(self, trainer: Trainer) -> None:
+        self._commands.put(("replace", trainer))
+
+    def request_snapshot(self) -> None:
+        self._commands.put(("snapshot", None))
+
+    def submit(self, fn: Callable[[Trainer], Any]) -> Future:
+        """Run ``fn(trainer)`` on the worker thread between batches; returns a Future."""
+        future: Future = Future()
+        self._commands.put(("call", (fn, future)))
+        return future
+
+    def stop(self, timeout: float = 1.0) -> bool:
+        """Ask the loop to end and wait for it (``timeout`` seconds); never terminates."""
+        self._stop.set()
+        self._commands.put(("stop", None))
+        return self.wait(int(timeout * 1000))
+
+    # -- worker thread -------------------------------------------------------------------
+    def run(self) -> None:
+        self._emit_snapshot(force=True)
+        while not self._stop.is_set():
+            if self._playing:
+                self._drain_commands()
+                if self._playing and not self._stop.is_set():
+                    self._train_one_batch()
+            else:
+                try:
+                    command = self._commands.get(timeout=0.25)
+                except queue.Empty:
+                    continue
+                self._handle(*command)
+
+    def _drain_commands(self) -> None:
+        while True:
+            try:
+                command = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            self._handle(*command)
+
+    def _set_playing(self, playing: bool) -> None:
+        if playing != self._playing:
+            self._playing = playing
+            self._speed_epochs, self._speed_since = 0, time.perf_counter()
+            self.playingChanged.emit(playing)
+            if not playing:
+                self.speedChanged.emit(0.0)
+
+    def _guard(self, fn: Callable[[], Any]) -> Any:
+        """Run engine code; an error pauses training and is reported, never raised."""
+        try:
+            return fn()
+        except PlaygroundError as exc:
+            self._set_playing(False)
+            self.failed.emit(str(exc))
+        except (ValueError, RuntimeError, FloatingPointError, MemoryError) as exc:
+            self._set_playing(False)
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - a bug must not kill the thread silently
+            self._set_playing(False)
+            traceback.print_exc()
+            self.failed.emit(f"internal error: {type(exc).__name__}: {exc}")
+        return None
+
+    def _handle(self, name: str, arg: Any) -> None:
+        trainer = self._trainer
+        if name == "stop":
+            self._set_playing(False)
+        elif name in ("play", "toggle"):
+            if name == "toggle" and self._playing:
+                self._set_playing(False)
+                self._emit_snapshot(force=True)
+            else:
+                self._start_playing()
+        elif name == "pause":
+            if self._playing:
+                self._set_playing(False)
+                self._emit_snapshot(force=True)
+        elif name == "step_batch":
+            self._set_playing(False)
+            if self._ready_to_train():
+                self._guard(lambda: self._finish_stepper() or trainer.train_batch())
+                self._emit_snapshot(force=True)
+        elif name == "step_epoch":
+            self._set_playing(False)
+            if self._ready_to_train():
+                self._guard(lambda: self._finish_stepper() or trainer.train_epoch())
+                self._emit_snapshot(force=True)
+        elif name == "step_phase":
+            self._set_playing(False)
+            self._step_phase()
+        elif name == "finish_iteration":
+            if self._stepper is not None:
+                self._guard(self._finish_stepper)
+                self._emit_snapshot(force=True)
+        elif name == "apply":
+            dotted, value = arg
+            self._guard(lambda: trainer.update(dotted, value))
+        elif name == "replace":
+            self._set_playing(False)
+            self._close_stepper()
+            self._trainer = arg
+            self._history_sent = 0
+            self._emit_snapshot(force=True)
+        elif name == "snapshot":
+            self._emit_snapshot(force=True)
+        elif name == "call":
+            fn, future = arg
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn(trainer))
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                    future.set_exception(exc)
+
+    def _ready_to_train(self) -> bool:
+        trainer = self._trainer
+        if not trainer.finished:
+            return True
+        if trainer.diverged:
+            self.message.emit(f"Training stopped: {trainer.stop_reason}. Lower the learning "
+                              f"rate and press Reset to start again.")
+            return False
+        if trainer.epoch >= trainer.max_epochs:
+            self.message.emit(f"All {trainer.max_epochs} epochs are done. Raise the epoch "
+                              f"budget to train further, or Reset.")
+            return False
+        trainer.continue_training()         # after early stopping: go on
+        return True
+
+    def _start_playing(self) -> None:
+        if self._ready_to_train():
+            self._guard(self._finish_stepper)
+            self._set_playing(True)
+
+    def _train_one_batch(self) -> None:
+        trainer = self._trainer
+        epoch_ended = self._guard(trainer.train_batch)
+        if epoch_ended:
+            self._speed_epochs += 1
+        if trainer.finished or not self._playing:
+            self._set_playing(False)
+            self._emit_snapshot(force=True)
+            return
+        now = time.perf_counter()
+        if now - self._last_emit >= self._min_interval:
+            self._emit_snapshot()
+            elapsed = now - self._speed_since
+            if elapsed >= 0.5:
+                self.speedChanged.emit(self._speed_epochs / elapsed)
+                self._speed_epochs, self._speed_since = 0, now
+
+    def _emit_snapshot(self, force: bool = False) -> None:
+        snapshot = self._guard(lambda: self._trainer.snapshot(history_from=self._history_sent))
+        if snapshot is None:
+            return
+        self._history_sent = snapshot.history_start + len(snapshot.history["epoch"])
+        self._last_emit = time.perf_counter()
+        self.snapshotReady.emit(snapshot)
+
+    # phase-by-phase stepping ---------------------------------------------------------------
+    def _step_phase(self) -> None:
+        if self._stepper is None:
+            if not self._ready_to_train():
+                return
+            self._stepper = self._trainer.phases()
+        phase = self._guard(lambda: next(self._stepper, None))
+        if phase is None:
+            self._stepper = None
+            self._emit_snapshot(force=True)
+            return
+        self.phaseReady.emit(phase)
+        if phase.kind == "update":
+            # the iteration's last phase: let the generator finish its bookkeeping
+            self._finish_stepper()
+            self._emit_snapshot(force=True)
+
+    def _finish_stepper(self) -> None:
+        if self._stepper is not None:
+            stepper, self._stepper = self._stepper, None
+            for _ in stepper:
+                pass
+
+    def _close_stepper(self) -> None:
+        if self._stepper is not None:
+            self._stepper.close()
+            self._stepper = None
