@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
+
 from . import __version__
 from .errors import PlaygroundError
 
@@ -84,16 +86,17 @@ def _train(args) -> int:
         target = trainer.max_epochs
     interrupted = False
     bar = tqdm(total=max(target - start, 0), unit="epoch", file=sys.stderr,
-               disable=args.quiet or None, dynamic_ncols=True, leave=False)
+               disable=args.quiet, dynamic_ncols=True, leave=False, desc="training")
     try:
-        while not trainer.finished and trainer.epoch < target:
-            trainer.train_epoch()
-            bar.update(1)
-            last = trainer.history.last()
-            post = {"loss": f"{last.get('train_loss', float('nan')):.4g}"}
-            if not math.isnan(last.get("val_loss", math.nan)):
-                post["val_loss"] = f"{last['val_loss']:.4g}"
-            bar.set_postfix(post, refresh=False)
+        with np.errstate(all="ignore"):     # a divergence is reported, not warned about
+            while not trainer.finished and trainer.epoch < target:
+                trainer.train_epoch()
+                bar.update(1)
+                last = trainer.history.last()
+                post = {"loss": f"{last.get('train_loss', float('nan')):.4g}"}
+                if not math.isnan(last.get("val_loss", math.nan)):
+                    post["val_loss"] = f"{last['val_loss']:.4g}"
+                bar.set_postfix(post, refresh=False)
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -114,9 +117,22 @@ def _train(args) -> int:
     return EXIT_OK
 
 
+def best_epoch(trainer) -> int | None:
+    """Early stopping's best epoch when it is on; otherwise the epoch with the lowest
+    validation loss (training loss without a validation set); None before any epoch."""
+    if trainer.early_stopping.enabled:
+        return trainer.best_epoch or None
+    for name in ("val_loss", "train_loss"):
+        column = trainer.history.column(name)
+        finite = np.isfinite(column)
+        if finite.any():
+            return int(np.argmin(np.where(finite, column, np.inf))) + 1
+    return None
+
+
 def summary(trainer, start_epoch: int = 0) -> dict:
     """The ``--json`` result. When early stopping restored the best weights, the metrics are
-    those of the best epoch (the weights the run ends with)."""
+    those of the best epoch (the weights the run ends with), else of the last epoch."""
     rows = trainer.history
     if not len(rows):
         row = {}
@@ -133,7 +149,7 @@ def summary(trainer, start_epoch: int = 0) -> dict:
               "val_loss": _finite(row.get("val_loss")),
               "train_accuracy": _finite(row.get("train_accuracy")),
               "val_accuracy": _finite(row.get("val_accuracy")),
-              "best_epoch": trainer.best_epoch or None,
+              "best_epoch": best_epoch(trainer),
               "stopped_early": trainer.stopped_early}
     if trainer.dataset.task == "regression":
         result["train_r2"] = _finite(row.get("train_r2"))
@@ -185,6 +201,10 @@ def _trace(args) -> int:
     return EXIT_OK
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def main(argv: Sequence[str] | None = None, prog: str = "backprop-playground") -> int:
     parser = build_parser(prog)
     args = parser.parse_args(argv)
@@ -195,7 +215,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "backprop-playground") -
     try:
         return handler(args)
     except PlaygroundError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except MemoryError:
         print(f"{prog}: error: not enough memory for this experiment", file=sys.stderr)

@@ -7,14 +7,21 @@ losses, higher for accuracies). Each epoch that does not improve adds one to ``w
 back to the weights of the best epoch when training ends. Epochs before
 ``start_from_epoch`` are ignored (a warm-up).
 
-Keras details kept on purpose: ``wait`` is incremented *before* the comparison and reset on
-improvement, so training stops after exactly ``patience`` epochs without improvement; the
-first monitored epoch always counts as the best; training never stops on the first epoch.
+Keras details kept on purpose (as in Keras 3's ``keras/src/callbacks/early_stopping.py``):
+``wait`` is incremented *before* the comparison and reset on improvement, so training stops
+after exactly ``patience`` epochs without improvement; an improvement is
+``value + min_delta < best`` (``value − min_delta > best`` when maximizing), so a change of
+exactly ``min_delta`` does not count; the first monitored epoch always counts as the best (and
+its weights are kept even before any comparison); training never stops on the first epoch;
+and the best weights are restored whenever training *ends* — by early stopping or because the
+epoch budget is used up — not only when it stopped early (Keras 3's ``on_train_end``).
 
 Differences, said plainly: epochs here are counted from 1 (Keras counts from 0), so
 ``best_epoch`` is the 1-based number of the epoch whose weights were best — the same number
 as in ``history.csv``. Without a validation set a ``val_*`` monitor falls back to its
-``train_*`` counterpart.
+``train_*`` counterpart (``monitored`` says which value was used). A value that is not a
+finite number is ignored (the trainer stops on a non-finite loss anyway). There is no
+``baseline``. A diverged run keeps its last finite weights instead of the best ones.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ class EarlyStopping:
     wait: int = 0
     stopped_epoch: int = 0
     best_weights: np.ndarray | None = None
+    monitored: str | None = None      # the log key actually compared (after the fallback)
 
     @classmethod
     def from_config(cls, config: dict) -> "EarlyStopping":
@@ -58,7 +66,7 @@ class EarlyStopping:
         """Apply new settings live (from the window) without losing the best-so-far."""
         cfg = {**EARLY_STOPPING_DEFAULTS, **(config or {})}
         if cfg["monitor"] != self.monitor or cfg["mode"] != self.mode:
-            self.best, self.wait = None, 0
+            self.best, self.wait, self.monitored = None, 0, None
         self.monitor, self.mode = cfg["monitor"], cfg["mode"]
         self.patience = int(cfg["patience"])
         self.min_delta = float(cfg["min_delta"])
@@ -74,11 +82,16 @@ class EarlyStopping:
             return False
         return "acc" in self.monitor
 
+    def monitored_key(self, logs: dict) -> str | None:
+        """The key of ``logs`` to watch: the monitor, else its ``train_`` counterpart."""
+        if logs.get(self.monitor) is not None:
+            return self.monitor
+        fallback = "train_" + self.monitor[4:] if self.monitor.startswith("val_") else None
+        return fallback if fallback and logs.get(fallback) is not None else None
+
     def monitored_value(self, logs: dict) -> float | None:
-        value = logs.get(self.monitor)
-        if value is None and self.monitor.startswith("val_"):
-            value = logs.get("train_" + self.monitor[4:])
-        return None if value is None else float(value)
+        key = self.monitored_key(logs)
+        return None if key is None else float(logs[key])
 
     def is_improvement(self, value: float, reference: float | None) -> bool:
         if reference is None:
@@ -94,9 +107,11 @@ class EarlyStopping:
         ``params`` is the network's flat parameter vector (copied when it is the best)."""
         if not self.enabled:
             return False
-        value = self.monitored_value(logs)
+        key = self.monitored_key(logs)
+        value = None if key is None else float(logs[key])
         if value is None or not np.isfinite(value) or epoch - 1 < self.start_from_epoch:
             return False
+        self.monitored = key
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = params.copy()
             self.best_epoch = epoch
@@ -121,15 +136,29 @@ class EarlyStopping:
 
     def reset(self) -> None:
         self.best, self.best_epoch, self.wait, self.stopped_epoch = None, 0, 0, 0
-        self.best_weights = None
+        self.best_weights = self.monitored = None
 
     def state(self) -> dict:
         return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
-                "stopped_epoch": self.stopped_epoch}
+                "stopped_epoch": self.stopped_epoch, "monitored": self.monitored}
 
     def load_state(self, state: dict, best_weights: np.ndarray | None) -> None:
-        self.best = state.get("best")
-        self.best_epoch = int(state.get("best_epoch", 0))
-        self.wait = int(state.get("wait", 0))
-        self.stopped_epoch = int(state.get("stopped_epoch", 0))
+        """Restore :meth:`state`; ValueError (changing nothing) when it is malformed."""
+        if not isinstance(state, dict):
+            raise ValueError(f"early-stopping state must be an object, got {state!r}")
+        best = state.get("best")
+        if best is not None and (isinstance(best, bool) or not isinstance(best, (int, float))):
+            raise ValueError(f"early-stopping 'best' must be a number or null, got {best!r}")
+        counts = {}
+        for key in ("best_epoch", "wait", "stopped_epoch"):
+            n = state.get(key, 0)
+            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                raise ValueError(f"early-stopping {key!r} must be a whole number >= 0, "
+                                 f"got {n!r}")
+            counts[key] = n
+        monitored = state.get("monitored")
+        self.best = None if best is None else float(best)
+        self.best_epoch, self.wait = counts["best_epoch"], counts["wait"]
+        self.stopped_epoch = counts["stopped_epoch"]
+        self.monitored = monitored if monitored in MONITORS else None
         self.best_weights = None if best_weights is None else best_weights.copy()

@@ -86,6 +86,8 @@ class Experiment:
         except ExperimentError as exc:
             if exc.path:
                 raise ExperimentError(exc.path, f"{exc.reason} (in {path})") from None
+            if not exc.reason.startswith(str(path)):
+                raise ExperimentError("", f"{path}: {exc.reason}") from None
             raise
 
     # -- access --------------------------------------------------------------------------
@@ -141,18 +143,23 @@ class Experiment:
     def get(self, dotted: str) -> Any:
         node: Any = self._d
         for part in _split_path(dotted):
-            node = node[part]
+            node = _child(node, part, dotted)
         return copy.deepcopy(node)
 
     def replace(self, dotted: str, value: Any) -> "Experiment":
         """A copy with the value at ``dotted`` (e.g. ``training.optimizer.learning_rate`` or
-        ``network.layers[0].units``) changed, validated again."""
+        ``network.layers[0].units``) changed, validated again. A key that the section does
+        not have yet may be added (validation then says whether it is allowed)."""
         d = self.to_dict()
         parts = _split_path(dotted)
         node = d
         for part in parts[:-1]:
-            node = node[part]
-        node[parts[-1]] = value
+            node = _child(node, part, dotted)
+        last = parts[-1]
+        if not isinstance(node, list if isinstance(last, int) else dict) or (
+                isinstance(last, int) and not 0 <= last < len(node)):
+            raise ExperimentError(dotted, "no such setting in the experiment")
+        node[last] = value
         return Experiment(normalize(d), self.base_dir)
 
     def with_section(self, section: str, value: dict) -> "Experiment":
@@ -169,17 +176,34 @@ class Experiment:
 
 
 def _split_path(dotted: str) -> list:
+    """``"network.layers[2].units"`` → ``["network", "layers", 2, "units"]``."""
     parts: list = []
-    for token in dotted.split("."):
-        while "[" in token:
-            head, rest = token.split("[", 1)
-            if head:
-                parts.append(head)
-            index, token = rest.split("]", 1)
-            parts.append(int(index))
-        if token:
-            parts.append(token)
+    try:
+        for token in str(dotted).split("."):
+            while "[" in token:
+                head, rest = token.split("[", 1)
+                if head:
+                    parts.append(head)
+                index, token = rest.split("]", 1)
+                parts.append(int(index))
+            if token:
+                parts.append(token)
+    except ValueError:
+        raise ExperimentError(str(dotted), "is not a key path like "
+                                           "network.layers[0].units") from None
+    if not parts:
+        raise ExperimentError("", "an empty key path names no setting")
     return parts
+
+
+def _child(node: Any, part: str | int, dotted: str) -> Any:
+    """``node[part]``, or an ExperimentError naming ``dotted`` when there is no such entry."""
+    try:
+        if isinstance(part, int) != isinstance(node, list) or isinstance(node, str):
+            raise TypeError
+        return node[part]
+    except (KeyError, IndexError, TypeError):
+        raise ExperimentError(dotted, "no such setting in the experiment") from None
 
 
 # -- validation and normalisation -----------------------------------------------------------
@@ -255,9 +279,17 @@ def _normalize_training(d: Any) -> dict:
     v.check_object(d, "training", TRAINING_DEFAULTS)
     out = {**copy.deepcopy(TRAINING_DEFAULTS), **copy.deepcopy(d)}
     opt = out["optimizer"]
-    v.check_object(opt, "training.optimizer", ["name", *{k for o in OPTIMIZER_DEFAULTS.values()
-                                                         for k in o}])
+    if not isinstance(opt, dict):
+        raise ExperimentError("training.optimizer", f"must be an object, got {v.describe(opt)}")
     name = v.choice(opt.get("name", "sgd"), "training.optimizer.name", OPTIMIZER_DEFAULTS)
+    for key in opt:
+        if key != "name" and key not in OPTIMIZER_DEFAULTS[name]:
+            owners = [o for o, keys in OPTIMIZER_DEFAULTS.items() if key in keys]
+            if owners:
+                raise ExperimentError(f"training.optimizer.{key}",
+                                      f"is a setting of {' and '.join(owners)}, not of {name}; "
+                                      f"{name} takes {', '.join(OPTIMIZER_DEFAULTS[name])}")
+            v.check_object(opt, "training.optimizer", ["name", *OPTIMIZER_DEFAULTS[name]])
     opt = {"name": name, **copy.deepcopy(OPTIMIZER_DEFAULTS[name]), **opt}
     optimizer = make_optimizer(opt, 1, "float32")      # validates, names the bad key
     out["optimizer"] = {"name": name, "learning_rate": optimizer.learning_rate,

@@ -59,7 +59,8 @@ def check_compatibility(ds: Dataset, network: dict) -> None:
 
 def encode_targets(ds: Dataset, y: np.ndarray, loss, network: dict, dtype) -> np.ndarray:
     if ds.task == "regression":
-        return np.ascontiguousarray(np.asarray(y).reshape(len(y), -1), dtype=dtype)
+        # (n, targets) even for an empty validation set, where reshape(0, -1) is ambiguous
+        return np.ascontiguousarray(np.asarray(y).reshape(len(y), ds.n_targets), dtype=dtype)
     labels = np.asarray(y, dtype=np.intp)
     if loss.target_kind == "labels":
         return np.ascontiguousarray(labels)

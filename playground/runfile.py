@@ -25,6 +25,7 @@ import io
 import json
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ import numpy as np
 from . import __version__
 from .atomic import atomic_write_with
 from .data import FILE_SOURCES, Dataset
-from .errors import PlaygroundError, RunFileError
+from .errors import ExperimentError, PlaygroundError, RunFileError
 from .experiment import Experiment
 from .history import History
 
@@ -63,6 +64,8 @@ def save_run(trainer, path: str | os.PathLike) -> None:
         "format": RUN_FORMAT, "version": __version__,
         "epoch": trainer.epoch, "iteration": trainer.iteration,
         "batch_in_epoch": trainer.batch_in_epoch,
+        # in use this epoch (a live change made mid-epoch waits for the next one)
+        "batch_size": trainer.batch_size, "shuffle": trainer.shuffle,
         "learning_rate": trainer.optimizer.learning_rate,
         "rng": trainer.rng.bit_generator.state,
         "stop_reason": trainer.stop_reason, "stopped_early": trainer.stopped_early,
@@ -97,37 +100,77 @@ def save_run(trainer, path: str | os.PathLike) -> None:
     atomic_write_with(path, write)
 
 
-def _load_npz(zf: zipfile.ZipFile, name: str, source: Path) -> dict[str, np.ndarray]:
+_DAMAGED = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError)
+
+
+def _read(zf: zipfile.ZipFile, name: str, source: Path) -> bytes:
     try:
-        with np.load(io.BytesIO(zf.read(name)), allow_pickle=False) as npz:
+        return zf.read(name)
+    except (*_DAMAGED, KeyError) as exc:
+        raise RunFileError(f"{source}: {name} cannot be read from the archive ({exc})") \
+            from None
+
+
+def _load_npz(zf: zipfile.ZipFile, name: str, source: Path) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` member, never unpickling (object arrays are refused)."""
+    data = _read(zf, name, source)
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             return {key: npz[key] for key in npz.files}
-    except (ValueError, OSError, zipfile.BadZipFile) as exc:
+    except (*_DAMAGED, AttributeError) as exc:
         raise RunFileError(f"{source}: {name} is damaged or not a plain array file ({exc})") \
             from None
 
 
+def _text(zf: zipfile.ZipFile, name: str, source: Path) -> str:
+    try:
+        return _read(zf, name, source).decode("utf-8")
+    except UnicodeDecodeError:
+        raise RunFileError(f"{source}: {name} is damaged (not UTF-8 text)") from None
+
+
 def _dataset_from_arrays(a: dict[str, np.ndarray], source: Path) -> Dataset:
     try:
-        return Dataset(source=str(a["source"]), task=str(a["task"]),
-                       X_train=a["X_train"], y_train=a["y_train"], X_val=a["X_val"],
-                       y_val=a["y_val"], feature_names=tuple(map(str, a["feature_names"])),
-                       class_names=tuple(map(str, a["class_names"])),
-                       target_names=tuple(map(str, a["target_names"])), raw_train=None,
-                       raw_val=None, transform=None, bounds=None,
-                       description=str(a["description"]))
+        ds = Dataset(source=str(a["source"]), task=str(a["task"]),
+                     X_train=a["X_train"], y_train=a["y_train"], X_val=a["X_val"],
+                     y_val=a["y_val"], feature_names=tuple(map(str, a["feature_names"])),
+                     class_names=tuple(map(str, a["class_names"])),
+                     target_names=tuple(map(str, a["target_names"])), raw_train=None,
+                     raw_val=None, transform=None, bounds=None,
+                     description=str(a["description"]))
     except KeyError as exc:
         raise RunFileError(f"{source}: dataset.npz lacks {exc}") from None
+    except TypeError as exc:
+        raise RunFileError(f"{source}: dataset.npz is damaged ({exc})") from None
+    ok = (ds.task in ("classification", "regression") and ds.X_train.ndim == 2
+          and ds.X_val.ndim == 2 and ds.X_train.shape[1] == ds.X_val.shape[1]
+          and len(ds.y_train) == len(ds.X_train) and len(ds.y_val) == len(ds.X_val)
+          and ds.X_train.dtype.kind == "f" and ds.X_val.dtype.kind == "f"
+          and len(ds.feature_names) == ds.X_train.shape[1])
+    if ok and ds.task == "classification":
+        labels = np.concatenate([ds.y_train.ravel(), ds.y_val.ravel()])
+        ok = (ds.y_train.ndim == 1 and labels.dtype.kind in "iu"
+              and (labels.size == 0 or (labels.min() >= 0
+                                        and labels.max() < len(ds.class_names))))
+    elif ok:
+        ok = ds.y_train.ndim == 2 and ds.y_train.dtype.kind == "f"
+    if not ok:
+        raise RunFileError(f"{source}: dataset.npz is damaged (its arrays do not fit together)")
+    return ds
 
 
 def load_run(path: str | os.PathLike):
+    """Read a saved run; a :class:`RunFileError` naming the file says what is wrong."""
     from .training import Trainer
 
     path = Path(path)
+    if path.is_dir():
+        raise RunFileError(f"{path}: is a folder, not a saved run")
     if not path.is_file():
         raise RunFileError(f"{path}: no such file")
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise RunFileError(f"{path}: not a saved run (.bpp files are zip archives)") from None
     with zf:
         names = set(zf.namelist())
@@ -136,16 +179,22 @@ def load_run(path: str | os.PathLike):
             raise RunFileError(f"{path}: not a complete saved run (missing "
                                f"{', '.join(missing)})")
         try:
-            state = json.loads(zf.read("state.json").decode("utf-8"))
-            experiment = Experiment.from_json(zf.read("experiment.json").decode("utf-8"),
+            state = json.loads(_text(zf, "state.json", path))
+        except json.JSONDecodeError as exc:
+            raise RunFileError(f"{path}: state.json is damaged (not JSON: {exc})") from None
+        if not isinstance(state, dict):
+            raise RunFileError(f"{path}: state.json is damaged (not a JSON object)")
+        if state.get("format") != RUN_FORMAT:
+            raise RunFileError(f"{path}: state.json: unknown run format "
+                               f"{state.get('format')!r} (expected {RUN_FORMAT!r})")
+        try:
+            experiment = Experiment.from_json(_text(zf, "experiment.json", path),
                                               base_dir=path.parent.resolve(),
                                               source=f"{path}: experiment.json")
-            history = History.from_csv(zf.read("history.csv").decode("utf-8"),
-                                       f"{path}: history.csv")
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise RunFileError(f"{path}: damaged ({exc})") from None
-        if state.get("format") != RUN_FORMAT:
-            raise RunFileError(f"{path}: unknown run format {state.get('format')!r}")
+        except ExperimentError as exc:
+            raise RunFileError(f"{path}: experiment.json: {exc}" if exc.path else str(exc)) \
+                from None
+        history = History.from_csv(_text(zf, "history.csv", path), f"{path}: history.csv")
         dataset = None
         if "dataset.npz" in names:
             dataset = _dataset_from_arrays(_load_npz(zf, "dataset.npz", path), path)
@@ -153,40 +202,115 @@ def load_run(path: str | os.PathLike):
         opt_arrays = _load_npz(zf, "optimizer.npz", path)
         state_arrays = _load_npz(zf, "state.npz", path) if "state.npz" in names else {}
 
-    trainer = Trainer(experiment, dataset=dataset)
     try:
-        trainer.network.set_weights(weights)
-        trainer.optimizer.load_state(opt_arrays, state["optimizer"])
-    except (KeyError, ValueError) as exc:
-        raise RunFileError(f"{path}: the weights do not fit the experiment's network ({exc})") \
-            from None
+        trainer = Trainer(experiment, dataset=dataset)
     except PlaygroundError as exc:
-        raise RunFileError(f"{path}: {exc}") from None
+        raise RunFileError(f"{path}: the saved experiment cannot be rebuilt: {exc}") from None
+    _restore(trainer, path, state, history, weights, opt_arrays, state_arrays)
+    return trainer
+
+
+def _check_array(arrays: dict, key: str, like: np.ndarray, path: Path, member: str):
+    value = arrays.get(key)
+    if value is None:
+        return None
+    if value.shape != like.shape or value.dtype != like.dtype:
+        raise RunFileError(f"{path}: {member}: {key} has shape {value.shape} and dtype "
+                           f"{value.dtype}; this network needs {like.shape} {like.dtype}")
+    return value
+
+
+def _restore(trainer, path: Path, state: dict, history: History, weights: dict,
+             opt_arrays: dict, state_arrays: dict) -> None:
+    net = trainer.network
+    expected = {f"{kind}{i}" for i in range(len(net.layers)) for kind in "Wb"}
+    if set(weights) != expected:
+        raise RunFileError(f"{path}: weights.npz has arrays {sorted(weights)}; the "
+                           f"experiment's network needs {sorted(expected)}")
+    for key, value in weights.items():
+        if value.dtype.kind != "f":
+            raise RunFileError(f"{path}: weights.npz: {key} holds {value.dtype} values, "
+                               f"not floating-point numbers")
     try:
-        trainer.optimizer.learning_rate = float(state["learning_rate"])
-        trainer.rng.bit_generator.state = state["rng"]
-        trainer.epoch = int(state["epoch"])
-        trainer.iteration = int(state["iteration"])
-        trainer.batch_in_epoch = int(state["batch_in_epoch"])
-        trainer.stop_reason = state["stop_reason"]
-        trainer.stopped_early = bool(state["stopped_early"])
-        trainer.diverged = bool(state["diverged"])
+        net.set_weights(weights)
+    except ValueError as exc:
+        raise RunFileError(f"{path}: weights.npz does not fit the experiment's network "
+                           f"({exc})") from None
+    try:
+        if not isinstance(state["optimizer"], dict):
+            raise RunFileError(f"{path}: state.json is damaged (the optimizer state is not an "
+                               f"object)")
+        trainer.optimizer.load_state(opt_arrays, state["optimizer"])
+    except KeyError as exc:
+        raise RunFileError(f"{path}: state.json is damaged (no {exc})") from None
+    except RunFileError:
+        raise
+    except (PlaygroundError, AttributeError, TypeError, ValueError) as exc:
+        raise RunFileError(f"{path}: optimizer.npz / state.json: {exc}") from None
+    params = net.params
+    best = _check_array(state_arrays, "best_weights", params, path, "state.npz")
+    checkpoint = _check_array(state_arrays, "checkpoint_params", params, path, "state.npz")
+    perm = state_arrays.get("perm")
+    n = len(trainer.X_train)
+    if perm is not None and not (perm.shape == (n,) and perm.dtype.kind in "iu"
+                                 and np.array_equal(np.sort(perm), np.arange(n))):
+        raise RunFileError(f"{path}: state.npz: the shuffle order is not a permutation of "
+                           f"the {n} training samples")
+    try:
+        rng_state = state["rng"]
+        counters = {k: state[k] for k in ("epoch", "iteration", "batch_in_epoch")}
+        for key, value in counters.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{key!r} must be a whole number >= 0, got {value!r}")
+        batch_size = state.get("batch_size", trainer.batch_size)
+        shuffle = state.get("shuffle", trainer.shuffle)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) \
+                or not 1 <= batch_size <= max(n, 1) or not isinstance(shuffle, bool):
+            raise ValueError(f"bad batch size {batch_size!r} or shuffle {shuffle!r}")
+        batches = -(-n // batch_size)
+        if counters["batch_in_epoch"] >= batches:
+            raise ValueError(f"batch_in_epoch {counters['batch_in_epoch']} is beyond the "
+                             f"{batches} batches of an epoch")
+        if counters["batch_in_epoch"] and shuffle and perm is None:
+            raise ValueError("the run stopped mid-epoch but state.npz has no shuffle order")
         m = state["metrics"]
-        metrics = trainer._metrics
-        metrics.loss_sum, metrics.seen = float(m["loss_sum"]), int(m["seen"])
-        metrics.correct, metrics.sse = int(m["correct"]), float(m["sse"])
-        trainer.early_stopping.load_state(state["early_stopping"],
-                                          state_arrays.get("best_weights"))
+        metrics = (float(m["loss_sum"]), int(m["seen"]), int(m["correct"]), float(m["sse"]))
+        stop_reason = state["stop_reason"]
+        if stop_reason is not None and not isinstance(stop_reason, str):
+            raise ValueError(f"stop_reason must be text or null, got {stop_reason!r}")
+        flags = [bool(state[k]) for k in ("stopped_early", "diverged")]
+        learning_rate = state["learning_rate"]
+        trainer.optimizer.learning_rate = learning_rate
+        trainer.rng.bit_generator.state = rng_state
+        trainer.early_stopping.load_state(state["early_stopping"], best)
         if trainer.schedule is not None and state.get("schedule") is not None:
             trainer.schedule.load_state(state["schedule"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except KeyError as exc:
+        raise RunFileError(f"{path}: state.json is damaged (no {exc})") from None
+    except (PlaygroundError, TypeError, ValueError, AttributeError) as exc:
         raise RunFileError(f"{path}: state.json is damaged ({exc})") from None
-    if "perm" in state_arrays:
-        trainer._perm = state_arrays["perm"]
-    if "checkpoint_params" in state_arrays:
+    trainer.epoch, trainer.iteration = counters["epoch"], counters["iteration"]
+    trainer.batch_in_epoch = counters["batch_in_epoch"]
+    configured = (trainer.batch_size, trainer.shuffle)
+    trainer.batch_size, trainer.shuffle = batch_size, shuffle
+    trainer._next_batching = configured if configured != (batch_size, shuffle) else None
+    trainer.stop_reason = stop_reason
+    trainer.stopped_early, trainer.diverged = flags
+    mt = trainer._metrics
+    mt.loss_sum, mt.seen, mt.correct, mt.sse = metrics
+    if perm is not None:
+        trainer._perm = perm.astype(np.intp, copy=False)
+    if checkpoint is not None:
         prefix = "checkpoint_optimizer."
-        trainer._checkpoint = (state_arrays["checkpoint_params"],
-                               {k[len(prefix):]: v for k, v in state_arrays.items()
-                                if k.startswith(prefix)})
+        saved = {k[len(prefix):]: v for k, v in state_arrays.items() if k.startswith(prefix)}
+        current = trainer.optimizer.state_arrays()
+        if set(saved) != set(current):
+            raise RunFileError(f"{path}: state.npz: the checkpoint's optimizer state has "
+                               f"{sorted(saved)}, expected {sorted(current)}")
+        for key, like in current.items():
+            _check_array(saved, key, like, path, "state.npz")
+        trainer._checkpoint = (checkpoint, saved)
+    if len(history) != trainer.epoch:
+        raise RunFileError(f"{path}: history.csv has {len(history)} rows, but the run "
+                           f"completed {trainer.epoch} epochs")
     trainer.history = history
-    return trainer

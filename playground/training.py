@@ -77,13 +77,18 @@ class Trainer:
         self._result = IterationResult()
         self._batch_buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._checkpoint: tuple[np.ndarray, dict] | None = None
+        self.batch_size, self.shuffle = 1, False
         self._apply_training_config(train_cfg)
 
     # -- configuration -------------------------------------------------------------------
     def _apply_training_config(self, cfg: dict) -> None:
-        self.batch_size = min(cfg["batch_size"], max(1, len(self.X_train)))
+        batching = (min(cfg["batch_size"], max(1, len(self.X_train))), cfg["shuffle"])
+        if self.batch_in_epoch and batching != (self.batch_size, self.shuffle):
+            self._next_batching = batching     # mid-epoch: takes effect with the next epoch
+        else:
+            self.batch_size, self.shuffle = batching
+            self._next_batching = None
         self.max_epochs = cfg["epochs"]
-        self.shuffle = cfg["shuffle"]
         self.l1, self.l2 = cfg["l1"], cfg["l2"]
         self.clip_norm = cfg["clip_norm"]
 
@@ -117,13 +122,16 @@ class Trainer:
         if any({**a, "dropout": 0} != {**b, "dropout": 0}
                for a, b in zip(old_layers, new_layers)) or len(old_layers) != len(new_layers):
             raise ValueError("the architecture changed; start a new run")
+        if new.training["optimizer"]["name"] != self.optimizer.name:
+            raise ValueError("the optimizer cannot change during training; start a new run")
         self.experiment = new
         cfg = new.training
         for i, layer in enumerate(new_layers):
             if layer["dropout"] != self.network.layers[i].dropout:
                 self.network.set_dropout(i, layer["dropout"])
         opt = cfg["optimizer"]
-        self.optimizer.learning_rate = opt["learning_rate"]
+        if dotted.startswith("training.optimizer"):   # else keep what a schedule made of it
+            self.optimizer.learning_rate = opt["learning_rate"]
         self.optimizer.hyper.update({k: v for k, v in opt.items()
                                      if k not in ("name", "learning_rate")})
         self.optimizer.configure()
@@ -176,6 +184,8 @@ class Trainer:
         return bufs
 
     def _start_epoch(self) -> None:
+        if self._next_batching is not None:
+            (self.batch_size, self.shuffle), self._next_batching = self._next_batching, None
         if self.shuffle:
             self._perm = self.rng.permutation(len(self.X_train))
         self._metrics.reset()
@@ -248,13 +258,18 @@ class Trainer:
             logs["val_" + key] = value
         lr = self.optimizer.learning_rate
         self.history.append(epoch=self.epoch, learning_rate=lr, **logs)
-        if not np.isfinite(logs["train_loss"]) or (
-                logs.get("val_loss") is not None and not np.isfinite(logs["val_loss"])):
-            self._diverge(logs.get("val_loss"), validation=True)
+        for key in ("train_loss", "val_loss"):
+            if logs.get(key) is not None and not np.isfinite(logs[key]):
+                self._diverge(logs[key], validation=True,
+                              what="validation loss" if key == "val_loss" else "loss")
+                return
+        if not np.all(np.isfinite(self.network.params)):
+            self._diverge("infinite or NaN", validation=True, what="weights")
             return
         if self.early_stopping.on_epoch_end(self.epoch, logs, self.network.params):
             self.stopped_early = True
-            self._finish(f"early stopping: {self.early_stopping.monitor} did not improve for "
+            es = self.early_stopping
+            self._finish(f"early stopping: {es.monitored or es.monitor} did not improve for "
                          f"{self.early_stopping.patience} epochs (best epoch "
                          f"{self.early_stopping.best_epoch})")
             return
@@ -270,10 +285,9 @@ class Trainer:
             reason += f"; restored the weights of epoch {es.best_epoch}"
         self.stop_reason = reason
 
-    def _diverge(self, value, validation: bool = False) -> None:
+    def _diverge(self, value, validation: bool = False, what: str = "loss") -> None:
         where = (f"epoch {self.epoch}" if validation else
                  f"epoch {self.epoch + 1}, batch {self.batch_in_epoch + 1}")
-        what = "validation loss" if validation else "loss"
         reason = (f"diverged: the {what} became {value} at {where} — the learning rate "
                   f"({self.optimizer.learning_rate:g}) is probably too high")
         if not np.all(np.isfinite(self.network.params)) and self._checkpoint is not None:
