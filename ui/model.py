@@ -66,7 +66,12 @@ class ExperimentModel(QObject):
         self._experiment = experiment
         self.file_path: Path | None = None
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.dirtyChanged.emit(not clean))
+        # a bound slot (not a lambda): Qt disconnects it when this object is destroyed, so
+        # the stack's last cleanChanged during teardown does not reach a deleted signal source
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.dirtyChanged.emit(not clean)
 
     @property
     def experiment(self) -> Experiment:

@@ -1,0 +1,458 @@
+"""The live plots (ui/plots), fed with snapshots from real Trainers.
+
+``Feeder`` mimics the training worker: each snapshot carries only the history rows that were
+not sent before (``trainer.snapshot(history_from=k)``).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTabWidget, QWidget
+
+from playground import Trainer
+from playground.presets import preset
+from ui.plots import DecisionBoundaryPlot, ErrorSignalPlot, LossPlot, WeightHistogramPlot
+from ui.plots.error_signal import gradient_warning
+
+# the offscreen platform warns on every top-level show(); not our concern here
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+class Feeder:
+    def __init__(self, trainer, *plots):
+        self.trainer, self.plots, self.sent = trainer, plots, 0
+
+    def send(self):
+        snap = self.trainer.snapshot(history_from=self.sent)
+        self.sent = snap.history_start + len(snap.history["epoch"])
+        for plot in self.plots:
+            plot.add_snapshot(snap)
+        return snap
+
+    def epochs(self, n):
+        for _ in range(n):
+            if self.trainer.finished:
+                break
+            self.trainer.train_epoch()
+            self.send()
+        for plot in self.plots:
+            plot.refresh()
+
+
+def make(qtbot, cls, **kwargs):
+    plot = cls(**kwargs)
+    qtbot.addWidget(plot)
+    plot.resize(600, 400)
+    return plot
+
+
+def canvas(plot, name):
+    widget = plot.findChild(pg.PlotWidget, name)
+    assert widget is not None, name
+    return widget
+
+
+def read_csv(path):
+    with open(path, newline="") as f:
+        return list(csv.reader(f))
+
+
+# -- loss plot ------------------------------------------------------------------------------
+def test_loss_plot_has_one_point_per_epoch(qtbot, small_dict):
+    plot = make(qtbot, LossPlot)
+    feeder = Feeder(Trainer(small_dict), plot)
+    feeder.epochs(3)
+    assert canvas(plot, "lossPlot") is plot.plot_widget
+    x, y = plot.train_curve.getData()
+    assert list(x) == [1, 2, 3]
+    assert np.all(np.isfinite(y))
+    vx, vy = plot.val_curve.getData()
+    assert list(vx) == [1, 2, 3] and np.all(np.isfinite(vy))
+    assert plot.val_curve.isVisible()
+    ax, ay = plot.train_metric_curve.getData()
+    assert len(ax) == 3 and np.all((ay >= 0) & (ay <= 1))
+    feeder.epochs(2)
+    assert list(plot.train_curve.getData()[0]) == [1, 2, 3, 4, 5]
+
+
+def test_loss_plot_takes_only_new_rows_and_ignores_repeats(qtbot, small_dict):
+    plot = make(qtbot, LossPlot)
+    trainer = Trainer(small_dict)
+    for _ in range(3):
+        trainer.train_epoch()
+    plot.add_snapshot(trainer.snapshot(history_from=0))      # rows 1-3
+    plot.add_snapshot(trainer.snapshot(history_from=1))      # overlaps: rows 2-3 again
+    trainer.train_epoch()
+    plot.add_snapshot(trainer.snapshot(history_from=3))      # row 4
+    plot.add_snapshot(trainer.snapshot(history_from=4))      # nothing new
+    plot.refresh()
+    assert list(plot.train_curve.getData()[0]) == [1, 2, 3, 4]
+
+
+def test_loss_plot_starts_over_for_a_new_trainer(qtbot, small_dict):
+    plot = make(qtbot, LossPlot)
+    Feeder(Trainer(small_dict), plot).epochs(4)
+    assert len(plot.train_curve.getData()[0]) == 4
+    fresh = Feeder(Trainer(small_dict), plot)
+    fresh.send()                        # epoch 0, history_start 0: a new run
+    plot.refresh()
+    assert plot.train_curve.getData()[0] is None or len(plot.train_curve.getData()[0]) == 0
+    fresh.epochs(2)
+    assert list(plot.train_curve.getData()[0]) == [1, 2]
+
+
+def test_log_y_toggle_changes_the_log_mode(qtbot, small_dict):
+    plot = make(qtbot, LossPlot)
+    plot.show()
+    Feeder(Trainer(small_dict), plot).epochs(3)
+    check = plot.findChild(QWidget, "logYCheck")
+    item = plot.plot_widget.getPlotItem()
+    assert not item.ctrl.logYCheck.isChecked()
+    qtbot.mouseClick(check, Qt.MouseButton.LeftButton)
+    assert check.isChecked()
+    assert item.ctrl.logYCheck.isChecked()
+    assert plot.train_curve.opts["logMode"][1]
+    qtbot.mouseClick(check, Qt.MouseButton.LeftButton)
+    assert not plot.train_curve.opts["logMode"][1]
+
+
+def test_smoothing_is_display_only(qtbot, small_dict):
+    plot = make(qtbot, LossPlot)
+    Feeder(Trainer(small_dict), plot).epochs(6)
+    raw = plot.train_curve.getData()[1].copy()
+    plot.findChild(QWidget, "smoothingSpin").setValue(0.9)
+    smoothed = plot.train_curve.getData()[1]
+    assert len(smoothed) == len(raw) and not np.allclose(smoothed, raw)
+    assert smoothed[0] == pytest.approx(raw[0])          # bias-corrected start
+    assert plot.train_raw_curve.isVisible()
+    np.testing.assert_allclose(plot.train_raw_curve.getData()[1], raw)
+    plot.findChild(QWidget, "smoothingSpin").setValue(0.0)
+    np.testing.assert_allclose(plot.train_curve.getData()[1], raw)
+    assert not plot.train_raw_curve.isVisible()
+
+
+def test_clear_empties_every_plot(qtbot, small_dict):
+    plots = [make(qtbot, cls) for cls in (LossPlot, WeightHistogramPlot, ErrorSignalPlot,
+                                          DecisionBoundaryPlot)]
+    Feeder(Trainer(small_dict), *plots).epochs(2)
+    loss, hist, err, dec = plots
+    assert len(loss.train_curve.getData()[0]) == 2
+    for plot in plots:
+        plot.clear()
+    x = loss.train_curve.getData()[0]
+    assert x is None or len(x) == 0
+    assert not any(c.isVisible() for c in hist.curves)
+    assert all(c.getData()[0] is None or len(c.getData()[0]) == 0 for c in err.delta_curves)
+    assert dec.mode == "empty"
+    assert not [i for i in dec.plot_widget.getPlotItem().items if isinstance(i, pg.ImageItem)]
+
+
+def early_stopping_experiment(small_dict):
+    small_dict["training"]["early_stopping"] = {
+        "enabled": True, "monitor": "val_loss", "patience": 2, "min_delta": 10.0,
+        "restore_best_weights": True}
+    return small_dict
+
+
+def test_best_epoch_and_early_stop_are_marked(qtbot, small_dict):
+    plot = make(qtbot, LossPlot)
+    trainer = Trainer(early_stopping_experiment(small_dict))
+    feeder = Feeder(trainer, plot)
+    feeder.epochs(20)
+    assert trainer.stopped_early and trainer.best_epoch > 0
+    assert plot.best_line.isVisible()
+    assert plot.best_line.value() == trainer.best_epoch
+    assert plot.stop_line.isVisible()
+    assert plot.stop_line.value() == trainer.epoch
+    assert plot.stop_line.label.toPlainText() == "early stop"
+    assert "early stopping" in plot.stop_text.textItem.toPlainText()
+    assert plot.stop_text.isVisible()
+
+
+def test_no_markers_without_early_stopping(qtbot, small_dict):
+    plot = make(qtbot, LossPlot)
+    Feeder(Trainer(small_dict), plot).epochs(3)
+    assert not plot.stop_line.isVisible()
+    assert not plot.stop_text.isVisible()
+
+
+def test_loss_export_csv_and_png(qtbot, small_dict, tmp_path):
+    plot = make(qtbot, LossPlot)
+    Feeder(Trainer(small_dict), plot).epochs(4)
+    plot.export_csv(tmp_path / "loss.csv")
+    rows = read_csv(tmp_path / "loss.csv")
+    assert rows[0] == ["epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy",
+                       "learning_rate"]
+    assert [r[0] for r in rows[1:]] == ["1", "2", "3", "4"]
+    assert float(rows[1][1]) == pytest.approx(plot.train_curve.getData()[1][0])
+    plot.export_png(tmp_path / "loss.png")
+    data = (tmp_path / "loss.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 2000
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp")] == []
+
+
+def test_history_stays_bounded(qtbot, small_dict):
+    """100 000 epochs of history keep at most `cap` points; the curve still spans them all."""
+    plot = make(qtbot, LossPlot)
+    trainer = Trainer(small_dict)
+    trainer.train_epoch()
+    base = trainer.snapshot()
+    total, chunk = 100_000, 1000
+    for start in range(0, total, chunk):
+        epochs = np.arange(start + 1, start + chunk + 1, dtype=float)
+        history = {name: np.full(chunk, np.nan) for name in base.history}
+        history.update(epoch=epochs, train_loss=1.0 / epochs, val_loss=1.2 / epochs)
+        plot.add_snapshot(dataclasses.replace(base, epoch=start + chunk, history_start=start,
+                                              history=history))
+    plot.refresh()
+    cap = plot.store.cap
+    assert plot.store.total == total
+    assert len(plot.store) <= cap
+    x = plot.train_curve.xData
+    assert len(x) <= cap
+    assert x[0] == 1 and x[-1] == total
+    steps = np.diff(x[:-1])
+    assert np.all(steps == steps[0])                     # evenly thinned
+    assert plot.store._data.shape[1] == cap              # the buffer never grew
+
+
+# -- weight histogram -----------------------------------------------------------------------
+def test_histogram_shows_the_selected_layer_and_follows_the_selector(qtbot, small_dict):
+    plot = make(qtbot, WeightHistogramPlot)
+    trainer = Trainer(small_dict)
+    Feeder(trainer, plot).epochs(3)
+    selector = plot.findChild(QWidget, "layerSelector")
+    assert selector.count() == 3 + 1                    # three layers + "all layers"
+    visible = [c for c in plot.curves if c.isVisible()]
+    assert len(visible) == 3                            # current + two earlier epochs
+    x0 = plot.curves[0].xData.copy()
+    edges = trainer.snapshot().layers[0].weight_edges
+    np.testing.assert_allclose(x0, edges)
+    selector.setCurrentIndex(2)
+    x2 = plot.curves[0].xData
+    assert not np.allclose(x2, x0)
+    np.testing.assert_allclose(x2, trainer.snapshot().layers[2].weight_edges)
+    y = plot.curves[0].yData
+    assert y.sum() == pytest.approx(100.0)               # share of the layer's weights in %
+    plot.findChild(QWidget, "histogramKind").setCurrentIndex(1)
+    np.testing.assert_allclose(plot.curves[0].xData, trainer.snapshot().layers[2].grad_edges)
+    selector.setCurrentIndex(3)                         # all layers
+    assert len([c for c in plot.curves if c.isVisible()]) == 3
+
+
+def test_histogram_keeps_at_most_eight_epochs(qtbot, small_dict, tmp_path):
+    plot = make(qtbot, WeightHistogramPlot)
+    Feeder(Trainer(small_dict), plot).epochs(12)
+    assert len([c for c in plot.curves if c.isVisible()]) == 8
+    plot.export_csv(tmp_path / "h.csv")
+    rows = read_csv(tmp_path / "h.csv")
+    assert rows[0] == ["epoch", "layer", "kind", "bin_left", "bin_right", "count"]
+    assert len(rows) - 1 == 8 * 3 * 2 * 41
+    assert {r[0] for r in rows[1:]} == {str(e) for e in range(5, 13)}
+
+
+# -- error signal ---------------------------------------------------------------------------
+def test_error_signal_has_one_curve_per_layer_and_no_warning_when_healthy(qtbot, small_dict):
+    plot = make(qtbot, ErrorSignalPlot)
+    plot.show()
+    Feeder(Trainer(small_dict), plot).epochs(3)
+    assert canvas(plot, "errorSignalPlot") is plot.plot_widget
+    assert len(plot.delta_curves) == 3
+    for curve in plot.delta_curves:
+        x, _ = curve.getData()
+        assert list(x) == [1.0, 2.0, 3.0]
+    assert plot.plot_widget.getPlotItem().ctrl.logYCheck.isChecked()
+    assert not plot.findChild(QWidget, "gradientWarning").isVisible()
+
+
+def test_error_signal_adds_batch_steps(qtbot, small_dict):
+    plot = make(qtbot, ErrorSignalPlot)
+    trainer = Trainer(small_dict)
+    feeder = Feeder(trainer, plot)
+    for _ in range(3):
+        trainer.train_batch()
+        feeder.send()
+    feeder.send()                                       # same iteration again: no new point
+    plot.refresh()
+    x = plot.delta_curves[0].xData
+    bpe = trainer.batches_per_epoch
+    np.testing.assert_allclose(x, [1 / bpe, 2 / bpe, 3 / bpe])
+
+
+def test_vanishing_gradients_raise_the_warning(qtbot):
+    plot = make(qtbot, ErrorSignalPlot)
+    plot.show()
+    trainer = Trainer(preset("vanishing_gradients"))
+    Feeder(trainer, plot).epochs(1)
+    layers = trainer.snapshot().layers
+    assert layers[0].error_signal_norm / layers[-1].error_signal_norm < 1e-3
+    badge = plot.findChild(QWidget, "gradientWarning")
+    assert badge.isVisible()
+    assert "vanishing gradients" in badge.text() and "layer 9" in badge.text()
+    assert len(plot.delta_curves) == 9
+    plot.clear()
+    assert not badge.isVisible()
+
+
+def test_gradient_warning_thresholds():
+    assert gradient_warning([1.0, 0.5, 1.0]) == ""
+    assert gradient_warning([1e-4, 1e-2, 1.0]).startswith("⚠ vanishing gradients: ‖δ‖ in "
+                                                          "layer 1 is 1e-4 × ‖δ‖ in layer 3")
+    assert "exploding gradients" in gradient_warning([5e3, 1.0])
+    assert gradient_warning([float("nan"), 1.0]) == ""
+    assert gradient_warning([1.0]) == ""
+
+
+def test_error_signal_modes_and_csv(qtbot, small_dict, tmp_path):
+    plot = make(qtbot, ErrorSignalPlot)
+    Feeder(Trainer(small_dict), plot).epochs(2)
+    assert not any(c.isVisible() for c in plot.grad_curves)
+    plot.findChild(QWidget, "errorSignalMode").setCurrentIndex(2)       # both
+    assert all(c.isVisible() for c in plot.grad_curves)
+    assert len(plot.grad_curves[0].getData()[0]) == 2
+    plot.export_csv(tmp_path / "e.csv")
+    rows = read_csv(tmp_path / "e.csv")
+    assert rows[0][:2] == ["epoch", "error_signal_norm_layer1"] and len(rows[0]) == 7
+    assert [r[0] for r in rows[1:]] == ["1.0", "2.0"]
+
+
+# -- decision plot --------------------------------------------------------------------------
+def test_decision_surface_and_points(qtbot, small_dict, tmp_path):
+    plot = make(qtbot, DecisionBoundaryPlot)
+    trainer = Trainer(small_dict)
+    Feeder(trainer, plot).epochs(2)
+    assert canvas(plot, "decisionBoundaryPlot") is plot.plot_widget
+    assert plot.mode == "surface"
+    items = plot.plot_widget.getPlotItem().items
+    images = [i for i in items if isinstance(i, pg.ImageItem)]
+    assert len(images) == 1
+    surface = trainer.snapshot().surface
+    assert images[0].image.shape == surface.values.shape == (64, 64)
+    scatters = [i for i in items if isinstance(i, pg.ScatterPlotItem)]
+    ds = trainer.dataset
+    assert sum(len(s.data) for s in scatters) == len(ds.y_train) + len(ds.y_val) == 120
+    rect = images[0].mapRectToParent(images[0].boundingRect())
+    x0, x1, y0, y1 = surface.extent
+    assert rect.left() == pytest.approx(x0) and rect.right() == pytest.approx(x1)
+    assert rect.top() == pytest.approx(y0) and rect.bottom() == pytest.approx(y1)
+    plot.export_csv(tmp_path / "s.csv")
+    rows = read_csv(tmp_path / "s.csv")
+    assert rows[0] == ["x", "y", "p_class1"] and len(rows) == 1 + 64 * 64
+    plot.export_png(tmp_path / "s.png")
+    assert (tmp_path / "s.png").stat().st_size > 2000
+
+
+def test_decision_points_are_drawn_once_per_data(qtbot, small_dict):
+    plot = make(qtbot, DecisionBoundaryPlot)
+    feeder = Feeder(Trainer(small_dict), plot)
+    feeder.epochs(1)
+    scatter = plot.surface_view.train_scatter
+    calls = []
+    scatter.sigPlotChanged.connect(lambda *_: calls.append(1))
+    feeder.epochs(2)
+    assert calls == []
+    plot.findChild(QWidget, "showDataCheck").setChecked(False)
+    assert not scatter.isVisible()
+
+
+def test_multiclass_surface_is_coloured_by_class(qtbot, small_dict):
+    small_dict["data"] = {"source": "blobs", "samples": 90, "classes": 3,
+                          "validation_split": 0.2}
+    small_dict["network"]["layers"][-1]["units"] = 3
+    plot = make(qtbot, DecisionBoundaryPlot)
+    Feeder(Trainer(small_dict), plot).epochs(1)
+    image = plot.surface_view.image.image
+    assert image.shape == (64, 64, 4) and image.dtype == np.uint8
+    assert not plot.surface_view.color_bar.isVisible()
+
+
+def test_confusion_matrix_for_digits(qtbot, tmp_path):
+    plot = make(qtbot, DecisionBoundaryPlot)
+    trainer = Trainer(preset("digits"))
+    Feeder(trainer, plot).epochs(1)
+    assert plot.mode == "confusion"
+    images = [i for i in plot.plot_widget.getPlotItem().items if isinstance(i, pg.ImageItem)]
+    assert len(images) == 1 and images[0].image.shape == (10, 10)
+    confusion = trainer.snapshot().confusion
+    texts = plot.confusion_view.texts
+    assert len(texts) == 100
+    assert [t.toPlainText() for t in texts[:10]] == [str(v) for v in confusion[0]]
+    assert not plot.findChild(QWidget, "showDataCheck").isVisibleTo(plot)
+    plot.export_csv(tmp_path / "c.csv")
+    rows = read_csv(tmp_path / "c.csv")
+    assert rows[0] == ["true \\ predicted"] + [str(k) for k in range(10)]
+    assert sum(int(v) for r in rows[1:] for v in r[1:]) == confusion.sum()
+
+
+def test_prediction_view_for_regression_csv(qtbot, tmp_path, small_dict):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    y = X @ [1.0, -2.0, 0.5] + 0.1 * rng.normal(size=80)
+    path = tmp_path / "reg.csv"
+    path.write_text("a,b,c,y\n" + "\n".join(
+        f"{a},{b},{c},{t}" for (a, b, c), t in zip(X, y)))
+    small_dict["data"] = {"source": "csv", "path": str(path), "target": "y",
+                          "task": "regression", "validation_split": 0.25}
+    small_dict["network"] = {"layers": [{"units": 8, "activation": "tanh"},
+                                        {"units": 1, "activation": "linear"}], "loss": "mse"}
+    trainer = Trainer(small_dict)
+    plot = make(qtbot, DecisionBoundaryPlot)
+    loss = make(qtbot, LossPlot)
+    Feeder(trainer, plot, loss).epochs(3)
+    assert plot.mode == "prediction"
+    target, predicted = trainer.snapshot().predictions
+    scatter = plot.prediction_view.scatter
+    assert len(scatter.data) == len(target) == 20
+    assert plot.prediction_view.identity.isVisible()
+    assert "R²" in plot.findChild(QWidget, "decisionSummary").text()
+    axis = loss.accuracy_widget.getPlotItem().getAxis("left")
+    assert axis.labelText == "R²"
+    plot.export_csv(tmp_path / "p.csv")
+    rows = read_csv(tmp_path / "p.csv")
+    assert rows[0] == ["target", "predicted"] and len(rows) == 21
+
+
+# -- refresh discipline ---------------------------------------------------------------------
+def test_refresh_redraws_only_after_new_snapshots(qtbot, small_dict):
+    plots = [make(qtbot, cls) for cls in (LossPlot, WeightHistogramPlot, ErrorSignalPlot,
+                                          DecisionBoundaryPlot)]
+    feeder = Feeder(Trainer(small_dict), *plots)
+    feeder.epochs(1)
+    assert [p.refresh() for p in plots] == [False] * 4
+    feeder.send()
+    assert [p.refresh() for p in plots] == [True] * 4
+
+
+def test_hidden_tab_waits_until_shown(qtbot, small_dict):
+    tabs = QTabWidget()
+    qtbot.addWidget(tabs)
+    first, loss = QWidget(), LossPlot()
+    tabs.addTab(first, "other")
+    tabs.addTab(loss, "loss")
+    tabs.show()
+    qtbot.waitExposed(tabs)
+    feeder = Feeder(Trainer(small_dict), loss)
+    feeder.trainer.train_epoch()
+    feeder.send()
+    assert loss.refresh() is False                      # hidden tab: skipped, still pending
+    tabs.setCurrentIndex(1)                             # showing it draws
+    assert list(loss.train_curve.getData()[0]) == [1]
+
+
+def test_loss_plot_with_the_training_worker(qtbot, small_dict, worker_factory):
+    """The real worker sends incremental history; the curve misses no epoch."""
+    plot = make(qtbot, LossPlot)
+    small_dict["training"]["epochs"] = 40
+    worker = worker_factory(Trainer(small_dict))
+    worker.snapshotReady.connect(plot.add_snapshot)
+    with qtbot.waitSignal(worker.playingChanged, timeout=10_000):
+        worker.play()
+    qtbot.waitUntil(lambda: plot.store.total >= 40, timeout=20_000)
+    plot.refresh()
+    assert list(plot.train_curve.getData()[0]) == list(range(1, 41))

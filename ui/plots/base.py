@@ -1,0 +1,302 @@
+"""What the live plots share: colours, the panel skeleton, run tracking and export.
+
+Every plot is a :class:`PlotPanel`: a ``QWidget`` with a small control row over one or more
+``pg.PlotWidget`` canvases. The main window feeds it with :meth:`PlotPanel.add_snapshot` for
+every snapshot the training worker sends (cheap: it only stores) and calls
+:meth:`PlotPanel.refresh` from a timer (~25 Hz): the panel redraws only when something
+changed, and not at all while it sits in a hidden tab (it catches up when shown). Redrawing
+means ``setData`` on items made once; items are never re-created per refresh, because the GUI
+thread shares the interpreter lock with the training thread.
+
+Colours are chosen to read on light and on dark backgrounds; every canvas gets an explicit
+background (light or dark, following the application palette when the plot is built).
+Export is PNG (a grab of the canvases) and CSV (the numbers behind the plot), both written
+atomically. pyqtgraph's own "Export..." dialog offers SVG, which is broken with PySide6 ≥ 6.11,
+so the canvases' context menu offers our two exports instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from dataclasses import dataclass
+
+import pyqtgraph as pg
+from PySide6.QtGui import QAction, QColor, QPalette
+from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QMenu, QMessageBox,
+                               QToolButton, QVBoxLayout, QWidget)
+
+#: TensorFlow-Playground colours for two classes (0 orange, 1 blue), then a categorical set
+CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                "#17becf", "#bcbd22", "#7f7f7f")
+TRAIN_COLOR = "#2f7fdf"      # training curves (mid blue: readable on white and on black)
+VAL_COLOR = "#f0811a"        # validation curves (orange)
+BEST_COLOR = "#2ca02c"       # best-epoch marker
+STOP_COLOR = "#d62728"       # early-stopping marker
+
+
+@dataclass(frozen=True)
+class Theme:
+    dark: bool
+    background: str
+    foreground: str     # axes, labels, text
+    grid_alpha: float
+    panel: str          # legend / label backgrounds (semi-transparent)
+
+
+LIGHT = Theme(False, "#ffffff", "#303030", 0.25, "#ffffffd0")
+DARK = Theme(True, "#1e1f22", "#d8d8d8", 0.3, "#1e1f22d0")
+
+
+def current_theme() -> Theme:
+    """Dark when the application's window colour is dark, else light."""
+    app = QApplication.instance()
+    if app is None:
+        return LIGHT
+    return DARK if app.palette().color(QPalette.ColorRole.Window).lightness() < 128 else LIGHT
+
+
+def class_color(k: int) -> str:
+    return CLASS_COLORS[k % len(CLASS_COLORS)]
+
+
+def layer_colors(n: int) -> list[QColor]:
+    """``n`` colours ordered from the first layer (blue) through magenta to the last (orange),
+    at a lightness that reads on both backgrounds; yellow and green are avoided."""
+    if n <= 1:
+        return [QColor("#2f7fdf")]
+    hues = [(215 + 175 * i / (n - 1)) % 360 for i in range(n)]
+    return [QColor.fromHslF(h / 360.0, 0.78, 0.52) for h in hues]
+
+
+def with_alpha(color, alpha: float) -> QColor:
+    c = QColor(color)
+    c.setAlphaF(max(0.0, min(1.0, alpha)))
+    return c
+
+
+def make_plot_widget(object_name: str, theme: Theme, *, x_label: str = "",
+                     y_label: str = "", title: str | None = None) -> pg.PlotWidget:
+    """A PlotWidget with an explicit background, themed axes, a light grid."""
+    widget = pg.PlotWidget(background=theme.background)
+    widget.setObjectName(object_name)
+    item = widget.getPlotItem()
+    for name in ("left", "bottom", "right", "top"):
+        axis = item.getAxis(name)
+        axis.setPen(pg.mkPen(theme.foreground))
+        axis.setTextPen(pg.mkPen(theme.foreground))
+        axis.enableAutoSIPrefix(False)      # "loss (x0.001)" confuses more than it helps
+    item.showGrid(x=True, y=True, alpha=theme.grid_alpha)
+    if x_label:
+        item.setLabel("bottom", x_label, color=theme.foreground)
+    if y_label:
+        item.setLabel("left", y_label, color=theme.foreground)
+    if title:
+        item.setTitle(title, color=theme.foreground, size="10pt")
+    item.setMenuEnabled(True)
+    widget.setMinimumSize(160, 120)
+    return widget
+
+
+def make_legend(plot_item: pg.PlotItem, theme: Theme, offset=(-8, 8)) -> pg.LegendItem:
+    legend = plot_item.addLegend(offset=offset, labelTextColor=theme.foreground,
+                                 brush=pg.mkBrush(theme.panel), pen=pg.mkPen(theme.foreground),
+                                 verSpacing=-4)
+    return legend
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".csv", dir=folder)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def csv_text(header, rows) -> str:
+    import io
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None or (isinstance(v, float) and v != v) else
+                         (repr(float(v)) if isinstance(v, float) else v) for v in row])
+    return buf.getvalue()
+
+
+class RunTracker:
+    """Tells when a snapshot belongs to a new run (a new or replaced trainer).
+
+    The worker sends only new history rows: once rows were sent, ``history_start`` is > 0 for
+    the rest of a run, so ``history_start == 0`` with rows after rows were seen means a new
+    trainer. Going back in iterations, or a different network shape, also means a new run."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self) -> None:
+        self.rows_seen = 0
+        self.iteration = -1
+        self.sizes: tuple[int, ...] | None = None
+
+    def is_new_run(self, snapshot) -> bool:
+        rows = len(snapshot.history.get("epoch", ()))
+        new = (self.sizes is not None and (
+            snapshot.iteration < self.iteration
+            or tuple(snapshot.sizes) != self.sizes
+            or (snapshot.history_start == 0 and self.rows_seen > 0
+                and (rows > 0 or snapshot.epoch == 0))))
+        return new
+
+    def seen(self, snapshot) -> None:
+        self.rows_seen = max(self.rows_seen,
+                             snapshot.history_start + len(snapshot.history.get("epoch", ())))
+        self.iteration = snapshot.iteration
+        self.sizes = tuple(snapshot.sizes)
+
+
+class PlotPanel(QWidget):
+    """Skeleton of a live plot: control row, canvas area, dirty flag, exports.
+
+    Subclasses fill ``self.controls`` (a QHBoxLayout) and ``self.canvas_layout``, and implement
+    ``add_snapshot``, ``_redraw``, ``_reset`` and ``csv_table``."""
+
+    #: default file name stem for the export dialogs
+    export_name = "plot"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.theme = current_theme()
+        self._dirty = False
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(2, 2, 2, 2)
+        outer.setSpacing(2)
+        self.controls = QHBoxLayout()
+        self.controls.setContentsMargins(4, 0, 4, 0)
+        outer.addLayout(self.controls)
+        self.canvas = QWidget(self)
+        self.canvas.setObjectName(self.export_name + "Canvas")
+        self.canvas_layout = QHBoxLayout(self.canvas)
+        self.canvas_layout.setContentsMargins(0, 0, 0, 0)
+        self.canvas_layout.setSpacing(0)
+        outer.addWidget(self.canvas, 1)
+        self._export_actions = self._make_export_actions()
+
+    # -- the common API ----------------------------------------------------------------------
+    @property
+    def plot_widget(self) -> pg.PlotWidget:
+        return self._plot
+
+    def add_snapshot(self, snapshot) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def refresh(self) -> bool:
+        """Redraw if anything changed since the last redraw; True when it redrew.
+
+        Skipped (the change is kept) while the panel is hidden inside a visible window, e.g.
+        in a background tab; showing the panel redraws."""
+        if not self._dirty:
+            return False
+        window = self.window()
+        if window is not self and window.isVisible() and not self.isVisible():
+            return False
+        self._dirty = False
+        self._redraw()
+        return True
+
+    def clear(self) -> None:
+        """Forget everything: the plot becomes empty."""
+        self._reset()
+        self._dirty = True
+        self.refresh()
+
+    def mark_dirty(self) -> None:
+        self._dirty = True
+
+    def export_png(self, path: str | os.PathLike) -> None:
+        """Save the canvases (without the control row) as a PNG; raises OSError on failure."""
+        if self._dirty:
+            self._dirty = False
+            self._redraw()
+        if not self.isVisible() and (self.canvas.width() < 200 or self.canvas.height() < 150):
+            self.resize(max(self.width(), 600), max(self.height(), 400))
+            self.layout().activate()
+        image = self.canvas.grab()
+        path = os.fspath(path)
+        folder = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=folder)
+        os.close(fd)
+        try:
+            if not image.save(tmp, "PNG"):
+                raise OSError(f"could not write the image {path}")
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def export_csv(self, path: str | os.PathLike) -> None:
+        """Write the numbers behind the plot as CSV (atomically)."""
+        header, rows = self.csv_table()
+        atomic_write_text(path, csv_text(header, rows))
+
+    def csv_table(self) -> tuple[list[str], list[list]]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- helpers for subclasses ----------------------------------------------------------------
+    def _redraw(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _reset(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._dirty:
+            self.refresh()
+
+    def _add_canvas(self, widget: pg.PlotWidget, stretch: int = 1) -> pg.PlotWidget:
+        """Put a canvas in the canvas area and give its context menu our exports (not SVG)."""
+        self.canvas_layout.addWidget(widget, stretch)
+        widget.scene().contextMenu = list(self._export_actions)
+        return widget
+
+    def _add_export_button(self) -> QToolButton:
+        button = QToolButton(self)
+        button.setObjectName("exportButton")
+        button.setText("Export")
+        button.setToolTip("Save this plot as a PNG image or its data as CSV")
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        for action in self._export_actions:
+            menu.addAction(action)
+        button.setMenu(menu)
+        self.controls.addWidget(button)
+        return button
+
+    def _make_export_actions(self) -> list[QAction]:
+        png = QAction("Save plot as PNG…", self)
+        png.triggered.connect(lambda: self._export_dialog("png"))
+        data = QAction("Save data as CSV…", self)
+        data.triggered.connect(lambda: self._export_dialog("csv"))
+        return [png, data]
+
+    def _export_dialog(self, kind: str) -> None:
+        filters = {"png": "PNG image (*.png)", "csv": "CSV file (*.csv)"}
+        path, _ = QFileDialog.getSaveFileName(self, "Export", f"{self.export_name}.{kind}",
+                                              filters[kind])
+        if not path:
+            return
+        if not path.lower().endswith("." + kind):
+            path += "." + kind
+        try:
+            (self.export_png if kind == "png" else self.export_csv)(path)
+        except OSError as exc:
+            QMessageBox.warning(self, "Export failed", f"Could not save {path}:\n{exc}")
+

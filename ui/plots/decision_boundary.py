@@ -1,0 +1,285 @@
+"""The decision plot: what the network answers, everywhere on the plane.
+
+For 2-D data the trainer evaluates the network on a 64×64 grid over the data's range (the
+snapshot's :class:`~playground.snapshot.Surface`); this plot paints that grid as a heat map
+under the data points, as TensorFlow Playground does:
+
+* two classes — the probability of class 1 on a diverging map, orange (class 0) ↔ white
+  (undecided, P = ½) ↔ blue (class 1); the white band is the decision boundary;
+* more classes — the colour of the predicted class, paler where the network is less sure;
+* regression — the predicted value on a sequential map (the points use the same map).
+
+Training points are filled, validation points hollow; both are drawn once per data set, only
+the surface changes while training. For data that is not 2-D the same canvas
+(``decisionBoundaryPlot``) shows a confusion matrix (classification) or predicted-vs-target
+points (regression), see :mod:`ui.plots.outcome_views`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QCheckBox, QLabel
+
+from .base import CLASS_COLORS, PlotPanel, Theme, class_color, make_plot_widget
+from .outcome_views import ConfusionView, PredictionView
+
+#: TensorFlow Playground's orange and blue, meeting in a light grey-white
+PROBABILITY_MAP = pg.ColorMap([0.0, 0.5, 1.0], ["#f59322", "#e8eaeb", "#0877bd"])
+VALUE_MAP = pg.colormap.get("viridis")
+SURFACE_STRENGTH = 0.6       # how strongly the surface is tinted (points stay full colour)
+
+
+def _rgb(color: str) -> np.ndarray:
+    c = pg.mkColor(color)
+    return np.array([c.red(), c.green(), c.blue()], np.float64)
+
+
+def _lut(cmap: pg.ColorMap) -> np.ndarray:
+    """A 256-entry RGBA table, softened towards white so the points stand out."""
+    lut = cmap.getLookupTable(nPts=256, alpha=False).astype(np.float64)
+    return (255.0 - SURFACE_STRENGTH * (255.0 - lut)).astype(np.uint8)
+
+
+class SurfaceView:
+    mode = "surface"
+
+    def __init__(self, plot_item: pg.PlotItem, theme: Theme):
+        self.plot_item, self.theme = plot_item, theme
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.train_scatter = pg.ScatterPlotItem(size=7, symbol="o")
+        self.val_scatter = pg.ScatterPlotItem(size=7, symbol="o")
+        self.train_scatter.setZValue(10)
+        self.val_scatter.setZValue(11)
+        self.color_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=PROBABILITY_MAP,
+                                         interactive=False, width=14,
+                                         pen=pg.mkPen(theme.foreground))
+        for axis in (self.color_bar.axis,):
+            axis.setPen(pg.mkPen(theme.foreground))
+            axis.setTextPen(pg.mkPen(theme.foreground))
+        self._bar_added = False
+        self._kind = None
+        self._value_levels = (0.0, 1.0)
+        self._surface = None
+        self._class_rgb = np.array([_rgb(c) for c in CLASS_COLORS])
+        self.summary = ""
+        self._legend_html = ""
+
+    def attach(self) -> None:
+        item = self.plot_item
+        item.addItem(self.image)
+        item.addItem(self.train_scatter)
+        item.addItem(self.val_scatter)
+        item.showGrid(x=False, y=False)
+        if not self._bar_added:
+            item.layout.addItem(self.color_bar, 2, 5)
+            item.layout.setColumnFixedWidth(4, 5)
+            self._bar_added = True
+        self.color_bar.setVisible(self._kind in ("probability", "value"))
+
+    def detach(self) -> None:
+        for obj in (self.image, self.train_scatter, self.val_scatter):
+            self.plot_item.removeItem(obj)
+        self.plot_item.showGrid(x=True, y=True, alpha=self.theme.grid_alpha)
+        self.color_bar.hide()
+
+    def set_data_view(self, view) -> None:
+        """Draw the data points (once per data set)."""
+        regression = view.task == "regression"
+        if regression:
+            ys = np.concatenate([np.ravel(view.y_train), np.ravel(view.y_val)]).astype(float)
+            ys = ys[np.isfinite(ys)]
+            lo, hi = (float(ys.min()), float(ys.max())) if ys.size else (0.0, 1.0)
+            self._value_levels = (lo, hi if hi > lo else lo + 1.0)
+        for scatter, raw, y, filled in ((self.train_scatter, view.raw_train, view.y_train, True),
+                                        (self.val_scatter, view.raw_val, view.y_val, False)):
+            if raw is None or len(raw) == 0:
+                scatter.setData([], [])
+                continue
+            colors = self._point_colors(np.ravel(y), regression)
+            if filled:
+                scatter.setData(raw[:, 0], raw[:, 1], brush=[pg.mkBrush(c) for c in colors],
+                                pen=pg.mkPen("#ffffff", width=1))
+            else:
+                # hollow: a thick ring in the class colour around a white centre, so it
+                # stands out on a surface of its own colour as well
+                scatter.setData(raw[:, 0], raw[:, 1], brush=pg.mkBrush("#ffffff"),
+                                pen=[pg.mkPen(c, width=2.5) for c in colors])
+        if view.bounds is not None:
+            x0, x1, y0, y1 = view.bounds
+            self.plot_item.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        names = view.feature_names[:2] if len(view.feature_names) >= 2 else ("x1", "x2")
+        self.plot_item.setLabel("bottom", names[0], color=self.theme.foreground)
+        self.plot_item.setLabel("left", names[1], color=self.theme.foreground)
+        if regression:
+            self._legend_html = "points coloured by their target value"
+        else:
+            names = view.class_names or tuple(str(k) for k in range(view.n_classes))
+            self._legend_html = "  ".join(
+                f"<span style='color:{class_color(k)}'>●</span> {name}"
+                for k, name in enumerate(names))
+        self._legend_html += " · filled: training, hollow: validation"
+
+    def _point_colors(self, y: np.ndarray, regression: bool) -> list:
+        if regression:
+            lo, hi = self._value_levels
+            return VALUE_MAP.map(np.clip((y.astype(float) - lo) / (hi - lo), 0, 1), mode="qcolor")
+        return [pg.mkColor(class_color(int(k))) for k in y]
+
+    def update(self, snapshot) -> None:
+        surface = snapshot.surface
+        if surface is None:
+            return
+        self._surface = surface
+        if surface.kind != self._kind:
+            self._set_kind(surface.kind, snapshot)
+        x0, x1, y0, y1 = surface.extent
+        values = np.nan_to_num(surface.values, nan=0.5 if surface.kind == "probability" else 0.0)
+        if surface.kind == "class":
+            self.image.setImage(self._class_image(values, surface.confidence), autoLevels=False,
+                                levels=(0, 255))
+        elif surface.kind == "probability":
+            self.image.setImage(values, autoLevels=False, levels=(0.0, 1.0))
+        else:
+            self.image.setImage(values, autoLevels=False, levels=self._value_levels)
+        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.summary = self._legend_html
+
+    def _set_kind(self, kind: str, snapshot) -> None:
+        self._kind = kind
+        if kind == "probability":
+            self.image.setLookupTable(_lut(PROBABILITY_MAP))
+            names = snapshot.data.class_names if snapshot.data is not None else ()
+            positive = names[1] if len(names) > 1 else "1"
+            self.color_bar.setColorMap(PROBABILITY_MAP)
+            self.color_bar.setLevels((0.0, 1.0))
+            self.color_bar.axis.setLabel(f"P(class {positive})", color=self.theme.foreground)
+        elif kind == "value":
+            self.image.setLookupTable(_lut(VALUE_MAP))
+            self.color_bar.setColorMap(VALUE_MAP)
+            self.color_bar.setLevels(self._value_levels)
+            self.color_bar.axis.setLabel("prediction", color=self.theme.foreground)
+        else:
+            self.image.setLookupTable(None)
+        self.color_bar.setVisible(kind in ("probability", "value"))
+
+    def _class_image(self, classes: np.ndarray, confidence) -> np.ndarray:
+        k = len(self._class_rgb)
+        base = self._class_rgb[classes.astype(np.intp) % k]
+        n_classes = max(2, int(classes.max()) + 1)
+        if confidence is None:
+            strength = np.ones(classes.shape)
+        else:
+            chance = 1.0 / n_classes
+            strength = np.clip((np.nan_to_num(confidence) - chance) / (1.0 - chance), 0, 1)
+        strength = (0.25 + 0.75 * strength)[..., None] * SURFACE_STRENGTH
+        rgb = 255.0 - strength * (255.0 - base)
+        rgba = np.empty(classes.shape + (4,), np.uint8)
+        rgba[..., :3] = rgb
+        rgba[..., 3] = 255
+        return rgba
+
+    def csv_table(self):
+        surface = self._surface
+        if surface is None:
+            return ["x", "y", "value"], []
+        gx, gy = np.meshgrid(surface.xs, surface.ys)
+        cols = [gx.ravel(), gy.ravel(), surface.values.ravel()]
+        header = ["x", "y", {"probability": "p_class1", "class": "predicted_class",
+                             "value": "predicted_value"}[surface.kind]]
+        if surface.confidence is not None:
+            cols.append(surface.confidence.ravel())
+            header.append("confidence")
+        return header, [[float(c[j]) for c in cols] for j in range(len(cols[0]))]
+
+
+class DecisionBoundaryPlot(PlotPanel):
+    export_name = "decision"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.show_data_check = QCheckBox("data points", self)
+        self.show_data_check.setObjectName("showDataCheck")
+        self.show_data_check.setChecked(True)
+        self.show_data_check.setToolTip("Show the training (filled) and validation (hollow) "
+                                        "points over the surface")
+        self.show_data_check.toggled.connect(self._show_data)
+        self.controls.addWidget(self.show_data_check)
+        self.summary_label = QLabel(self)
+        self.summary_label.setObjectName("decisionSummary")
+        self.controls.addWidget(self.summary_label, 1)
+        self._add_export_button()
+        self._plot = make_plot_widget("decisionBoundaryPlot", self.theme)
+        self._add_canvas(self._plot)
+        item = self._plot.getPlotItem()
+        self.surface_view = SurfaceView(item, self.theme)
+        self.confusion_view = ConfusionView(item, self.theme)
+        self.prediction_view = PredictionView(item, self.theme)
+        self.view = None            # the attached view
+        self._snapshot = None
+        self._data_view = None
+        self._data_changed = False
+
+    @property
+    def mode(self) -> str:
+        """'surface', 'confusion', 'prediction', or 'empty'."""
+        return self.view.mode if self.view is not None else "empty"
+
+    def add_snapshot(self, snapshot) -> None:
+        self._snapshot = snapshot
+        if snapshot.data is not None and snapshot.data is not self._data_view:
+            self._data_view = snapshot.data
+            self._data_changed = True
+        self._dirty = True
+
+    def _reset(self) -> None:
+        self._snapshot = None
+        self._data_view = None
+        self._data_changed = False
+
+    def _view_for(self, snapshot):
+        if snapshot is None:
+            return None
+        if snapshot.surface is not None:
+            return self.surface_view
+        if snapshot.confusion is not None:
+            return self.confusion_view
+        if snapshot.predictions is not None:
+            return self.prediction_view
+        return self.view
+
+    def _redraw(self) -> None:
+        snapshot = self._snapshot
+        view = self._view_for(snapshot)
+        if view is not self.view:
+            if self.view is not None:
+                self.view.detach()
+            self.view = view
+            if view is not None:
+                view.attach()
+                self._data_changed = self._data_view is not None
+            self._show_data(self.show_data_check.isChecked())
+            self.show_data_check.setVisible(view is self.surface_view)
+            # the 64×64 surface is scaled up smoothly; confusion cells stay crisp
+            self._plot.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform,
+                                     view is self.surface_view)
+        if view is None:
+            self.summary_label.setText("")
+            return
+        if self._data_changed:
+            self._data_changed = False
+            view.set_data_view(self._data_view)
+        view.update(snapshot)
+        if view.summary != self.summary_label.text():
+            self.summary_label.setText(view.summary)
+
+    def _show_data(self, on: bool) -> None:
+        self.surface_view.train_scatter.setVisible(on)
+        self.surface_view.val_scatter.setVisible(on)
+
+    def csv_table(self):
+        if self.view is None:
+            return ["x", "y", "value"], []
+        return self.view.csv_table()

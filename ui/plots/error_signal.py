@@ -1,0 +1,261 @@
+"""The error-signal plot: how strongly the error reaches each layer during backpropagation.
+
+Backpropagation sends the error signal ``δ = ∂L/∂z`` from the output back to the first layer;
+each layer multiplies it by its weights and by the derivative of its activation. With many
+sigmoid layers that derivative is at most 1/4, so ‖δ‖ shrinks layer by layer (*vanishing
+gradients*: the first layers hardly learn); with large weights it can grow instead
+(*exploding gradients*).
+
+The main canvas (``errorSignalPlot``) draws ‖δ‖ per layer over time on a log axis, one colour
+per layer (first layer blue … last layer orange); a selector switches to the weight gradient
+‖∂L/∂W‖ or shows both (gradient dashed). A point is added per snapshot at
+``epoch + batch/batches_per_epoch``, so single batch steps show too. The narrow canvas on the
+right (``errorProfilePlot``) shows the latest value per layer: a falling staircase from the
+last layer to the first is vanishing gradients at a glance. A warning badge appears when the
+first layer's ‖δ‖ is less than 1/1000 (or more than 1000×) of the last layer's.
+All numbers come from the snapshot (measured by the trainer on a fixed probe batch).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLabel
+
+from .base import PlotPanel, RunTracker, layer_colors, make_plot_widget
+from .series import SeriesStore
+
+#: ratio first/last layer ‖δ‖ beyond which the badge warns
+VANISHING_RATIO = 1e-3
+EXPLODING_RATIO = 1e3
+HISTORY_CAP = 20_000
+MODES = ("‖δ‖ error signal", "‖∂L/∂W‖ weight gradient", "both")
+
+
+def _sci(value: float) -> str:
+    """1.3e-05 → '1e-5' (one significant digit: this is about orders of magnitude)."""
+    exponent = math.floor(math.log10(value))
+    mantissa = round(value / 10 ** exponent)
+    if mantissa == 10:
+        mantissa, exponent = 1, exponent + 1
+    return f"{mantissa}e{exponent}"
+
+
+def gradient_warning(norms) -> str:
+    """The badge text for a list of per-layer ‖δ‖ (first layer first), or '' when healthy."""
+    if len(norms) < 2:
+        return ""
+    first, last = float(norms[0]), float(norms[-1])
+    if not (math.isfinite(first) and math.isfinite(last)) or last <= 0:
+        return ""
+    ratio = first / last
+    n = len(norms)
+    if ratio < VANISHING_RATIO:
+        return f"⚠ vanishing gradients: ‖δ‖ in layer 1 is {_sci(ratio)} × ‖δ‖ in layer {n}"
+    if ratio > EXPLODING_RATIO:
+        return f"⚠ exploding gradients: ‖δ‖ in layer 1 is {_sci(ratio)} × ‖δ‖ in layer {n}"
+    return ""
+
+
+WARNING_HELP = {
+    "vanishing": "The error signal shrinks on its way back, so the first layers barely learn. "
+                 "Try ReLU or tanh instead of sigmoid, fewer layers, or He/Xavier init.",
+    "exploding": "The error signal grows on its way back, so updates blow up. Lower the "
+                 "learning rate or the initial weights, or set clip_norm.",
+}
+
+
+def _positive(values: np.ndarray) -> np.ndarray:
+    """Log axes cannot show 0 or negative values: those become gaps."""
+    out = np.array(values, dtype=np.float64)
+    out[~(out > 0)] = np.nan
+    return out
+
+
+class ErrorSignalPlot(PlotPanel):
+    export_name = "error_signal"
+
+    def __init__(self, parent=None, cap: int = HISTORY_CAP):
+        super().__init__(parent)
+        self._cap = cap
+        self._tracker = RunTracker()
+        self.store: SeriesStore | None = None
+        self._names: list[str] = []
+        self.delta_curves: list[pg.PlotDataItem] = []
+        self.end_labels: list[pg.TextItem] = []      # "L1" … at the end of each ‖δ‖ curve
+        self.grad_curves: list[pg.PlotDataItem] = []
+        self._latest = None          # latest snapshot's layers
+        self._brushes: list = []
+        self._drawn_version = -1
+        self._build()
+
+    def _build(self) -> None:
+        self.mode_combo = QComboBox(self)
+        self.mode_combo.setObjectName("errorSignalMode")
+        self.mode_combo.addItems(MODES)
+        self.mode_combo.setToolTip("What to draw per layer: the error signal δ = ∂L/∂z, the "
+                                   "weight gradient ∂L/∂W = a_prevᵀ δ, or both")
+        self.mode_combo.currentIndexChanged.connect(self._mode_changed)
+        self.controls.addWidget(self.mode_combo)
+        self.warning_label = QLabel(self)
+        self.warning_label.setObjectName("gradientWarning")
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet(
+            "QLabel { background: #fff3cd; color: #6b4e00; border: 1px solid #e0b000;"
+            " border-radius: 4px; padding: 1px 6px; font-weight: bold; }")
+        self.warning_label.hide()
+        self.controls.addWidget(self.warning_label, 1)
+        self.controls.addStretch(0)
+        self._add_export_button()
+
+        self._plot = make_plot_widget("errorSignalPlot", self.theme, x_label="epoch",
+                                      y_label="norm (log scale)")
+        item = self._plot.getPlotItem()
+        item.setLogMode(x=False, y=True)
+        self._add_canvas(self._plot, 4)
+        self.profile_widget = make_plot_widget("errorProfilePlot", self.theme, x_label="layer",
+                                               title="latest ‖δ‖")
+        profile = self.profile_widget.getPlotItem()
+        profile.setLogMode(x=False, y=True)
+        profile.getViewBox().setMouseEnabled(x=False)
+        self.profile_delta = profile.plot(pen=pg.mkPen(self.theme.foreground, width=1),
+                                          symbol="o", symbolSize=8)
+        self.profile_grad = profile.plot(pen=pg.mkPen(self.theme.foreground, width=1,
+                                                      style=Qt.PenStyle.DashLine),
+                                         symbol="t", symbolSize=8)
+        self._add_canvas(self.profile_widget, 1)
+
+    # -- feeding ---------------------------------------------------------------------------
+    def add_snapshot(self, snapshot) -> None:
+        layers = snapshot.layers
+        if not layers:
+            return
+        if (self._tracker.is_new_run(snapshot) or self.store is None
+                or len(layers) != len(self._names)):
+            self._reset()
+            self._setup_layers(layers)
+        elif snapshot.iteration == self._tracker.iteration and self.store.total:
+            self._latest = layers          # same step again (e.g. a requested snapshot)
+            self._tracker.seen(snapshot)
+            self._dirty = True
+            return
+        self._tracker.seen(snapshot)
+        bpe = max(1, snapshot.batches_per_epoch)
+        row = [snapshot.epoch + snapshot.batch_in_epoch / bpe]
+        row += [layer.error_signal_norm for layer in layers]
+        row += [layer.grad_norm for layer in layers]
+        self.store.append(np.asarray(row, dtype=np.float64).reshape(-1, 1))
+        self._latest = layers
+        self._dirty = True
+
+    def _setup_layers(self, layers) -> None:
+        n = len(layers)
+        self._names = [f"layer {layer.index + 1} ({layer.activation})" for layer in layers]
+        columns = ["x"] + [f"delta_{i + 1}" for i in range(n)] + [f"grad_{i + 1}"
+                                                                 for i in range(n)]
+        self.store = SeriesStore(columns, self._cap)
+        item = self._plot.getPlotItem()
+        for obj in self.delta_curves + self.grad_curves + self.end_labels:
+            item.removeItem(obj)
+        colors = layer_colors(n)
+        self.delta_curves, self.grad_curves, self.end_labels = [], [], []
+        for i in range(n):
+            label = pg.TextItem(f"L{i + 1}", color=colors[i], anchor=(1, 1))
+            label.setToolTip(self._names[i])
+            item.addItem(label, ignoreBounds=True)
+            self.end_labels.append(label)
+            delta = item.plot(pen=pg.mkPen(colors[i], width=2), name=self._names[i])
+            grad = item.plot(pen=pg.mkPen(colors[i], width=1.5, style=Qt.PenStyle.DashLine))
+            for curve in (delta, grad):
+                curve.setDownsampling(auto=True, method="peak")
+            self.delta_curves.append(delta)
+            self.grad_curves.append(grad)
+        self._brushes = [pg.mkBrush(c) for c in colors]
+        self.profile_widget.getPlotItem().setXRange(0.5, n + 0.5, padding=0)
+        self.profile_widget.getPlotItem().getAxis("bottom").setTicks(
+            [[(i + 1, str(i + 1)) for i in range(n)]])
+        self._drawn_version = -1
+        self._mode_changed()
+
+    def _reset(self) -> None:
+        self._tracker.reset()
+        if self.store is not None:
+            self.store.clear()
+        self._latest = None
+        self._drawn_version = -1
+
+    # -- drawing ---------------------------------------------------------------------------
+    @property
+    def mode(self) -> int:
+        return self.mode_combo.currentIndex()
+
+    def _mode_changed(self, *_) -> None:
+        show_delta, show_grad = self.mode in (0, 2), self.mode in (1, 2)
+        for curve in self.delta_curves:
+            curve.setVisible(show_delta)
+        for label in self.end_labels:
+            label.setVisible(False)             # placed again by the next redraw
+        for curve in self.grad_curves:
+            curve.setVisible(show_grad)
+        self.profile_delta.setVisible(show_delta)
+        self.profile_grad.setVisible(show_grad)
+        self._drawn_version = -1
+        self._dirty = True
+        self.refresh()
+
+    def _redraw(self) -> None:
+        store = self.store
+        if store is None or self._latest is None:
+            for curve in self.delta_curves + self.grad_curves:
+                curve.setData([], [])
+            for label in self.end_labels:
+                label.hide()
+            self.profile_delta.setData([], [])
+            self.profile_grad.setData([], [])
+            self.warning_label.hide()
+            return
+        if store.version != self._drawn_version:
+            self._drawn_version = store.version
+            x = store.column("x")
+            for i in range(len(self.delta_curves)):
+                last = math.nan
+                if self.mode in (1, 2):
+                    grad = _positive(store.column(f"grad_{i + 1}"))
+                    self.grad_curves[i].setData(x, grad, connect="finite")
+                    last = grad[-1]
+                if self.mode in (0, 2):
+                    delta = _positive(store.column(f"delta_{i + 1}"))
+                    self.delta_curves[i].setData(x, delta, connect="finite")
+                    last = delta[-1]
+                label = self.end_labels[i]
+                label.setVisible(bool(last > 0))    # log axis: the label sits at log10(y)
+                if last > 0:
+                    label.setPos(x[-1], math.log10(last))
+        layers = self._latest
+        xs = np.arange(1, len(layers) + 1, dtype=np.float64)
+        deltas = [layer.error_signal_norm for layer in layers]
+        self.profile_delta.setData(xs, _positive(deltas), connect="finite",
+                                   symbolBrush=self._brushes)
+        self.profile_grad.setData(xs, _positive([layer.grad_norm for layer in layers]),
+                                  connect="finite", symbolBrush=self._brushes)
+        text = gradient_warning(deltas)
+        if text != self.warning_label.text():
+            self.warning_label.setText(text)
+            kind = "vanishing" if "vanishing" in text else "exploding"
+            self.warning_label.setToolTip(
+                (WARNING_HELP[kind] + "\n" if text else "") + "‖δ‖ per layer, first to last: "
+                + ", ".join(f"{d:.2g}" for d in deltas))
+        self.warning_label.setVisible(bool(text))
+
+    # -- export ------------------------------------------------------------------------------
+    def csv_table(self):
+        if self.store is None:
+            return ["epoch"], []
+        n = len(self._names)
+        header = ["epoch"] + [f"error_signal_norm_layer{i + 1}" for i in range(n)] + [
+            f"grad_norm_layer{i + 1}" for i in range(n)]
+        cols = [self.store.column(name) for name in self.store.columns]
+        return header, [[float(c[j]) for c in cols] for j in range(len(cols[0]))]
