@@ -1,0 +1,207 @@
+"""The layer editor: every click changes the model's layers (undoably), bad values are refused
+at the field with the engine's reason, and the output layer follows the loss and the data."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QWidget
+
+from playground import Experiment
+from ui.layer_editor import LayerEditor
+from ui.model import ExperimentModel
+
+
+def shown_in_host(qtbot, widget_class, model, size=(320, 700)):
+    """Show the panel inside a plain host window without a layout: the panel's layout may
+    change its minimum size without the offscreen platform warning about size hints."""
+    host = QWidget()
+    qtbot.addWidget(host)
+    host.resize(*size)
+    widget = widget_class(model, host)
+    widget.setGeometry(0, 0, *size)
+    widget.test_host = host            # qtbot keeps only a weak reference
+    host.show()
+    qtbot.waitExposed(host)
+    return widget
+
+
+@pytest.fixture
+def editor(qtbot, small_dict):
+    model = ExperimentModel(Experiment.from_dict(small_dict))
+    yield shown_in_host(qtbot, LayerEditor, model)
+    model.undo_stack.clear()    # a non-clean stack emits while the model is being destroyed
+
+
+def _button(editor, name) -> QPushButton:
+    button = editor.findChild(QPushButton, name)
+    assert button is not None, name
+    return button
+
+
+def _units(editor) -> list[int]:
+    return [layer["units"] for layer in editor.model.get("network.layers")]
+
+
+def _click(qtbot, widget) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def test_widgets_have_contract_names(editor):
+    assert editor.objectName() == "layerEditor"
+    for name in ("addLayerButton", "removeLayerButton", "moveLayerUpButton",
+                 "moveLayerDownButton", "fixOutputButton"):
+        _button(editor, name)
+    assert editor.findChild(QLabel, "paramCountLabel") is not None
+    assert editor.findChild(QComboBox, "lossCombo").currentText() == "cross_entropy"
+    # two hidden cards + the output card, showing the model's values
+    cards = editor.cards()
+    assert [c.units.value() for c in cards] == [6, 6, 2]
+    assert cards[-1].activation.currentText() == "softmax"
+
+
+def test_add_inserts_before_output_copying_the_neighbour(qtbot, editor):
+    editor.cards()[1].activation.setCurrentText("relu")      # make the neighbour distinct
+    _click(qtbot, _button(editor, "addLayerButton"))
+    layers = editor.model.get("network.layers")
+    assert [l["units"] for l in layers] == [6, 6, 6, 2]
+    assert layers[2] == layers[1] and layers[2]["activation"] == "relu"
+    assert layers[-1]["activation"] == "softmax"
+    assert len(editor.cards()) == 4
+    assert editor.hidden_list.currentRow() == 2               # the new layer is selected
+
+
+def test_remove_selected_hidden_layer_never_the_output(qtbot, editor):
+    editor.cards()[0].units.setValue(3)
+    editor.hidden_list.setCurrentRow(0)
+    _click(qtbot, _button(editor, "removeLayerButton"))
+    assert _units(editor) == [6, 2]
+    _click(qtbot, _button(editor, "removeLayerButton"))
+    assert _units(editor) == [2]                              # only the output is left
+    remove = _button(editor, "removeLayerButton")
+    assert not remove.isEnabled()
+    _click(qtbot, remove)
+    assert _units(editor) == [2]
+    assert editor.empty_label.isVisible()
+
+
+def test_move_buttons_reorder_hidden_layers_only(qtbot, editor):
+    editor.cards()[0].units.setValue(3)
+    editor.cards()[1].units.setValue(5)
+    assert _units(editor) == [3, 5, 2]
+    editor.hidden_list.setCurrentRow(1)
+    down = _button(editor, "moveLayerDownButton")
+    assert not down.isEnabled()                 # the output layer stays last
+    _click(qtbot, _button(editor, "moveLayerUpButton"))
+    assert _units(editor) == [5, 3, 2]
+    assert editor.hidden_list.currentRow() == 0
+    assert not _button(editor, "moveLayerUpButton").isEnabled()
+    _click(qtbot, down)
+    assert _units(editor) == [3, 5, 2]
+
+
+def test_drag_and_drop_reorders(qtbot, editor):
+    editor.cards()[0].units.setValue(3)
+    editor.cards()[1].units.setValue(5)
+    # what an internal drop does to the list's model: move row 0 behind row 1
+    assert editor.hidden_list.model().moveRow(QModelIndex(), 0, QModelIndex(), 2)
+    qtbot.waitUntil(lambda: _units(editor) == [5, 3, 2])
+    assert [c.units.value() for c in editor.cards()] == [5, 3, 2]
+
+
+def test_undo_restores_the_layers(qtbot, editor):
+    before = editor.model.get("network.layers")
+    _click(qtbot, _button(editor, "addLayerButton"))
+    editor.hidden_list.setCurrentRow(0)
+    _click(qtbot, _button(editor, "removeLayerButton"))
+    assert len(editor.model.get("network.layers")) == 3
+    editor.model.undo_stack.undo()
+    editor.model.undo_stack.undo()
+    assert editor.model.get("network.layers") == before
+    assert len(editor.cards()) == 3
+    editor.model.undo_stack.redo()
+    assert len(editor.model.get("network.layers")) == 4
+    assert len(editor.cards()) == 4
+
+
+@pytest.mark.parametrize("value", [0, 20000])
+def test_invalid_units_refused_with_reason(editor, value):
+    before = editor.model.experiment
+    card = editor.cards()[0]
+    card.units.setValue(value)
+    assert editor.model.experiment == before                   # model unchanged
+    assert card.error.isVisible()
+    assert "units" in card.error_text and "16384" in card.error_text
+    assert card.units.property("invalid") is True
+    assert "16384" in card.units.toolTip()
+    card.units.setValue(7)                                      # a good value clears it
+    assert _units(editor) == [7, 6, 2]
+    assert not card.error.isVisible()
+    assert not card.units.property("invalid")
+
+
+def test_softmax_on_a_hidden_layer_refused(editor):
+    before = editor.model.experiment
+    card = editor.cards()[0]
+    card.activation.setCurrentText("softmax")
+    assert editor.model.experiment == before
+    assert "only allowed on the last" in card.error_text
+    assert card.activation.property("invalid") is True
+
+
+def test_dropout_and_init_edits(editor):
+    card = editor.cards()[1]
+    card.dropout.setValue(0.5)
+    card.init.setCurrentText("he_normal")
+    layer = editor.model.get("network.layers")[1]
+    assert layer["dropout"] == 0.5 and layer["init"] == "he_normal"
+    card.dropout.setValue(0.99)                                 # engine allows at most 0.95
+    assert editor.model.get("network.layers")[1]["dropout"] == 0.5
+    assert "dropout" in card.error_text
+
+
+def test_parameter_count_for_a_known_architecture(qtbot, editor):
+    # spiral with x1, x2: 2 → 6 → 6 → 2 = (2·6+6) + (6·6+6) + (6·2+2) = 74
+    assert editor.param_label.text() == "Parameters: 74"
+    _click(qtbot, _button(editor, "addLayerButton"))            # 2 → 6 → 6 → 6 → 2
+    assert editor.param_label.text() == "Parameters: 116"
+    editor.model.set("data.features", ["x1", "x2", "x1*x2"])     # 3 inputs: +6
+    assert editor.param_label.text() == "Parameters: 122"
+    assert "3 features (x1, x2, x1*x2)" in editor.input_label.text()
+
+
+def test_loss_change_changes_the_output_activation(editor):
+    combo = editor.findChild(QComboBox, "lossCombo")
+    combo.setCurrentText("binary_cross_entropy")
+    net = editor.model.experiment.network
+    assert net["loss"] == "binary_cross_entropy"
+    assert net["layers"][-1]["units"] == 1 and net["layers"][-1]["activation"] == "sigmoid"
+    assert editor.cards()[-1].activation.currentText() == "sigmoid"
+    combo.setCurrentText("mse")
+    net = editor.model.experiment.network
+    assert net["loss"] == "mse" and net["layers"][-1]["activation"] == "sigmoid"
+    combo.setCurrentText("cross_entropy")
+    net = editor.model.experiment.network
+    assert net["layers"][-1] == {"units": 2, "activation": "softmax",
+                                 "init": "xavier_uniform", "dropout": 0.0}
+    editor.model.undo_stack.undo()                               # one step each
+    assert editor.model.get("network.loss") == "mse"
+    assert combo.currentText() == "mse"
+
+
+def test_output_hint_and_one_click_fix(qtbot, editor):
+    fix = _button(editor, "fixOutputButton")
+    assert not fix.isVisible()
+    assert "2 classes → 2 softmax units" in editor.hint_label.text()
+    editor.model.set("data.classes", 3)                          # spiral with 3 arms
+    assert fix.isVisible()
+    assert "3 classes" in editor.hint_label.text()
+    _click(qtbot, fix)
+    assert editor.model.get("network.layers")[-1]["units"] == 3
+    assert not fix.isVisible()
+
+
+def test_set_input_info_shows_the_text(editor):
+    editor.set_input_info(2, "2 classes → 2 units softmax")
+    assert "2 classes → 2 units softmax" in editor.input_label.text()
+    assert "Input: 2 features (x1, x2)" in editor.input_label.text()

@@ -1,0 +1,418 @@
+"""The main window as a user drives it: step, play, pause, reset, edit live, save and open,
+close — through the real training worker thread. Dialogs are patched so nothing blocks."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QLineEdit, QMessageBox, QPushButton
+
+from playground import Experiment, Trainer
+from playground.presets import default_experiment
+from ui import settings
+from ui.file_actions import EXPERIMENT_FILTER, RUN_FILTER
+from ui.main_window import MainWindow, initial_window
+from ui.session import live_changes
+
+TIMEOUT = 5000
+
+# Qt's offscreen platform plugin warns whenever a window's minimum size changes (a plugin
+# limitation, not a defect of the window): ignore just that message.
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+
+class Dialogs:
+    """Stand-ins for the static QMessageBox / QFileDialog functions: record, never block."""
+
+    def __init__(self, monkeypatch):
+        self.messages: list[tuple[str, str, str]] = []
+        self.answer = QMessageBox.StandardButton.Discard
+        self.save_path: tuple[str, str] = ("", "")
+        self.open_path = ""
+        for kind in ("warning", "critical", "information"):
+            monkeypatch.setattr(QMessageBox, kind, staticmethod(self._recorder(kind)))
+        monkeypatch.setattr(QMessageBox, "question", staticmethod(self._question))
+        monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                            staticmethod(lambda *a, **k: self.save_path))
+        monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                            staticmethod(lambda *a, **k: (self.open_path, "")))
+
+    def _recorder(self, kind):
+        def record(parent, title, text, *args, **kwargs):
+            self.messages.append((kind, title, text))
+            return QMessageBox.StandardButton.Ok
+        return record
+
+    def _question(self, parent, title, text, *args, **kwargs):
+        self.messages.append(("question", title, text))
+        return self.answer
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    return Dialogs(monkeypatch)
+
+
+@pytest.fixture
+def make_window(qtbot, dialogs):
+    """Open MainWindows; each is closed at teardown and its worker thread must be finished."""
+    windows = []
+
+    def make(*args, **kwargs):
+        window = MainWindow(*args, **kwargs)
+        windows.append(window)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    yield make
+    for window in windows:
+        dialogs.answer = QMessageBox.StandardButton.Discard
+        window.close()
+        assert window.worker.wait(5000)
+        assert window.worker.isFinished()
+
+
+@pytest.fixture
+def window(make_window, small_dict):
+    small_dict["training"]["epochs"] = 100_000        # plays until paused
+    return make_window(Experiment.from_dict(small_dict))
+
+
+def button(window, name) -> QPushButton:
+    widget = window.findChild(QPushButton, name)
+    assert widget is not None, name
+    return widget
+
+
+def click(qtbot, window, name) -> None:
+    qtbot.mouseClick(button(window, name), Qt.MouseButton.LeftButton)
+
+
+def epoch_shown(window) -> int:
+    text = window.findChild(QLabel, "epochLabel").text()
+    return int(re.fullmatch(r"Epoch (\d+)", text).group(1))
+
+
+def train_curve(window, canvas="lossPlot"):
+    plot = window.findChild(pg.PlotWidget, canvas)
+    curve = next(item for item in plot.getPlotItem().listDataItems()
+                 if item.name() == "training")
+    x, _ = curve.getData()
+    return np.asarray([] if x is None else x)
+
+
+def holds_data(window, canvas) -> bool:
+    plot = window.findChild(pg.PlotWidget, canvas)
+    return any(b is not None for b in plot.getPlotItem().getViewBox().childrenBounds())
+
+
+def on_worker(window, fn, timeout=5.0):
+    return window.worker.submit(fn).result(timeout)
+
+
+def test_opens_on_the_default_experiment_with_docks(make_window):
+    window = make_window()
+    assert window.current_experiment() == default_experiment()
+    assert window.size().width() == 1400 and window.size().height() == 900
+    assert "Untitled" in window.windowTitle() and "*" not in window.windowTitle()
+    docks = {dock.objectName() for dock in window.findChildren(QDockWidget)}
+    assert {"dataDock", "networkDock", "trainingDock", "lossDock", "backpropDock",
+            "errorSignalDock", "weightsDock"} <= docks
+    for name in ("dataPanel", "layerEditor", "controlsPanel", "phasePanel", "networkDiagram"):
+        assert window.findChild(object, name) is not None, name
+    for canvas in ("lossPlot", "errorSignalPlot", "weightHistogramPlot",
+                   "decisionBoundaryPlot", "dataScatterPlot"):
+        assert window.findChild(pg.PlotWidget, canvas) is not None, canvas
+
+
+def test_scripted_session_step_play_pause_reset(qtbot, window):
+    for _ in range(3):
+        click(qtbot, window, "stepEpochButton")
+    qtbot.waitUntil(lambda: epoch_shown(window) == 3, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: len(train_curve(window)) == 3, timeout=TIMEOUT)
+    assert list(train_curve(window)) == [1, 2, 3]
+    window.weights_dock.raise_()
+    qtbot.waitUntil(lambda: holds_data(window, "weightHistogramPlot"), timeout=TIMEOUT)
+    window.error_dock.raise_()
+    qtbot.waitUntil(lambda: holds_data(window, "errorSignalPlot"), timeout=TIMEOUT)
+
+    click(qtbot, window, "playPauseButton")
+    qtbot.waitUntil(lambda: epoch_shown(window) > 4, timeout=2000)
+    click(qtbot, window, "playPauseButton")
+    qtbot.waitUntil(lambda: not window.worker.playing, timeout=TIMEOUT)
+    with qtbot.waitSignal(window.worker.snapshotReady, timeout=TIMEOUT):
+        window.worker.request_snapshot()
+    qtbot.waitUntil(lambda: epoch_shown(window) == window.latest_snapshot.epoch,
+                    timeout=TIMEOUT)
+    paused_at = epoch_shown(window)
+    qtbot.wait(300)                      # event-loop turns: nothing may move while paused
+    assert epoch_shown(window) == paused_at == on_worker(window, lambda t: t.epoch)
+    assert window.findChild(QLabel, "speedLabel").text() == "paused"
+
+    click(qtbot, window, "resetButton")
+    qtbot.waitUntil(lambda: epoch_shown(window) == 0 and len(train_curve(window)) == 0,
+                    timeout=TIMEOUT)
+    assert on_worker(window, lambda t: (t.epoch, t.iteration)) == (0, 0)
+
+
+def test_reset_restarts_from_the_same_weights(qtbot, window):
+    first = on_worker(window, lambda t: t.network.params.copy())
+    click(qtbot, window, "stepEpochButton")
+    qtbot.waitUntil(lambda: epoch_shown(window) == 1, timeout=TIMEOUT)
+    click(qtbot, window, "resetButton")
+    qtbot.waitUntil(lambda: on_worker(window, lambda t: t.epoch) == 0, timeout=TIMEOUT)
+    assert np.array_equal(on_worker(window, lambda t: t.network.params.copy()), first)
+
+
+def test_step_batch_advances_one_iteration(qtbot, window):
+    click(qtbot, window, "stepBatchButton")
+    qtbot.waitUntil(lambda: window.latest_snapshot.iteration == 1, timeout=TIMEOUT)
+    assert epoch_shown(window) == 0
+    assert "batch 1/" in window.findChild(QLabel, "epochProgressLabel").text()
+
+
+def test_live_learning_rate_change_reaches_the_playing_trainer(qtbot, window):
+    trainer_id = on_worker(window, id)
+    click(qtbot, window, "playPauseButton")
+    qtbot.waitUntil(lambda: epoch_shown(window) >= 1, timeout=TIMEOUT)
+    lr = window.findChild(QLineEdit, "learningRateInput")
+    lr.setFocus()
+    lr.selectAll()
+    qtbot.keyClicks(lr, "0.0007")
+    qtbot.keyClick(lr, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: on_worker(window, lambda t: t.learning_rate) == pytest.approx(
+        0.0007), timeout=TIMEOUT)
+    assert window.worker.playing                      # no restart: same trainer, still playing
+    assert on_worker(window, id) == trainer_id
+    window.model.set("training.early_stopping.enabled", True)
+    qtbot.waitUntil(lambda: on_worker(window, lambda t: t.early_stopping.enabled),
+                    timeout=TIMEOUT)
+    dropout = window.findChild(QLineEdit, "dropoutInput")
+    dropout.setValue(0.3)
+    qtbot.waitUntil(lambda: on_worker(window, lambda t: [layer.dropout for layer in
+                                                         t.network.layers]) == [0.3, 0.3, 0.0],
+                    timeout=TIMEOUT)
+    assert on_worker(window, id) == trainer_id
+
+
+def test_architecture_change_builds_a_new_trainer(qtbot, window):
+    click(qtbot, window, "playPauseButton")
+    qtbot.waitUntil(lambda: epoch_shown(window) >= 2, timeout=TIMEOUT)
+    window.model.set("network.layers[0].units", 4)
+    qtbot.waitUntil(lambda: on_worker(window, lambda t: tuple(t.network.sizes))[1] == 4,
+                    timeout=TIMEOUT)
+    assert "restarts" in window.statusBar().currentMessage()
+    assert window.worker.playing                      # it was playing: it goes on, from 0
+    click(qtbot, window, "playPauseButton")
+    qtbot.waitUntil(lambda: not window.worker.playing, timeout=TIMEOUT)
+
+
+def test_unbuildable_settings_keep_the_old_trainer(qtbot, window, tmp_path):
+    trainer_id = on_worker(window, id)
+    window.model.set("data", {"source": "csv", "path": str(tmp_path / "missing.csv")})
+    notice = window.notice
+    assert notice.isVisible() and "missing.csv" in notice.text()
+    assert "missing.csv" in window.statusBar().currentMessage()
+    assert not window.worker.playing
+    assert on_worker(window, id) == trainer_id
+    window.model.undo_stack.undo()                    # back to buildable settings
+    assert not notice.isVisible()
+
+
+def test_engine_failure_is_shown_and_training_pauses(qtbot, window):
+    click(qtbot, window, "playPauseButton")
+    qtbot.waitUntil(lambda: window.worker.playing, timeout=TIMEOUT)
+    with qtbot.waitSignal(window.worker.failed, timeout=TIMEOUT):
+        window.worker.apply("training.dtype", "float64")   # not a live key: the engine refuses
+    qtbot.waitUntil(lambda: not window.worker.playing, timeout=TIMEOUT)
+    assert "cannot change during training" in window.notice.text()
+    assert "cannot change during training" in window.statusBar().currentMessage()
+
+
+def test_keyboard_shortcuts_work_wherever_the_focus_is(qtbot, window):
+    window.findChild(QPushButton, "addLayerButton").setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: epoch_shown(window) == 1, timeout=TIMEOUT)
+    qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: window.latest_snapshot.batch_in_epoch == 1, timeout=TIMEOUT)
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.worker.playing, timeout=TIMEOUT)
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not window.worker.playing, timeout=TIMEOUT)
+    qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: epoch_shown(window) == 0 and window.latest_snapshot.iteration == 0,
+                    timeout=TIMEOUT)
+    lr = window.findChild(QLineEdit, "learningRateInput")
+    lr.setFocus()
+    qtbot.keyClick(lr, Qt.Key.Key_Space)              # typing in a field stays typing
+    assert not window.worker.playing
+
+
+def test_step_phase_key_enters_the_backprop_mode(qtbot, window):
+    qtbot.keyClick(window, Qt.Key.Key_Period)
+    panel = window.phase_panel
+    qtbot.waitUntil(lambda: panel.phase is not None, timeout=TIMEOUT)
+    assert panel.active and panel.phase.kind == "forward"
+    assert window.backprop_dock.isVisible()
+    assert "forward" in window.findChild(QLabel, "phaseLabel").text()
+    click(qtbot, window, "stepPhaseButton")
+    qtbot.waitUntil(lambda: panel.phase_index == 2, timeout=TIMEOUT)
+    click(qtbot, window, "playPauseButton")           # play finishes the iteration first
+    qtbot.waitUntil(lambda: not panel.active and window.worker.playing, timeout=TIMEOUT)
+    click(qtbot, window, "playPauseButton")
+
+
+def test_title_marks_unsaved_changes(qtbot, window, dialogs, tmp_path):
+    assert "*" not in window.windowTitle()
+    window.model.set("training.optimizer.learning_rate", 0.2)
+    assert "*" in window.windowTitle()
+    dialogs.save_path = (str(tmp_path / "exp.json"), EXPERIMENT_FILTER)
+    window.files.save_action.trigger()
+    assert window.windowTitle().startswith("exp.json ")
+    assert "*" not in window.windowTitle()
+
+
+def test_save_and_open_an_experiment(qtbot, window, dialogs, tmp_path):
+    window.model.set("training.optimizer.learning_rate", 0.2)
+    path = tmp_path / "mine"
+    dialogs.save_path = (str(path), EXPERIMENT_FILTER)    # no suffix: taken from the filter
+    assert window.files.save_as()
+    saved = tmp_path / "mine.json"
+    assert Experiment.from_file(saved) == window.current_experiment()
+    assert settings.recent_files()[0] == str(saved.resolve())
+    window.files.new()
+    assert window.current_experiment() == default_experiment()
+    dialogs.open_path = str(saved)
+    window.files.open_action.trigger()
+    assert window.current_experiment().get("training.optimizer.learning_rate") == 0.2
+    assert window.windowTitle().startswith("mine.json")
+    assert on_worker(window, lambda t: t.learning_rate) == 0.2
+
+
+def test_save_and_open_a_run(qtbot, window, dialogs, tmp_path):
+    for _ in range(3):
+        click(qtbot, window, "stepEpochButton")
+    qtbot.waitUntil(lambda: epoch_shown(window) == 3, timeout=TIMEOUT)
+    weights = on_worker(window, lambda t: t.network.params.copy())
+    dialogs.save_path = (str(tmp_path / "run"), RUN_FILTER)
+    assert window.files.save_as()
+    assert (tmp_path / "run.bpp").exists()
+    window.files.new()
+    qtbot.waitUntil(lambda: epoch_shown(window) == 0, timeout=TIMEOUT)
+    assert window.files.open_path(tmp_path / "run.bpp")
+    qtbot.waitUntil(lambda: epoch_shown(window) == 3, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: len(train_curve(window)) == 3, timeout=TIMEOUT)
+    assert np.array_equal(on_worker(window, lambda t: t.network.params.copy()), weights)
+    assert window.windowTitle().startswith("run.bpp")
+    click(qtbot, window, "stepEpochButton")           # training resumes from epoch 3
+    qtbot.waitUntil(lambda: epoch_shown(window) == 4, timeout=TIMEOUT)
+    window.files.save_action.trigger()                # Save writes the run again
+    assert Trainer.load(tmp_path / "run.bpp").epoch == 4
+
+
+@pytest.mark.parametrize("name, content", [("bad.json", "{not json"),
+                                           ("bad.bpp", "not a zip"),
+                                           ("wrong.json", '{"seed": -1}')])
+def test_a_bad_file_shows_a_message_and_keeps_the_session(qtbot, window, dialogs, tmp_path,
+                                                          name, content):
+    window.model.set("training.optimizer.learning_rate", 0.2)
+    before, title = window.current_experiment(), window.windowTitle()
+    trainer_id = on_worker(window, id)
+    bad = tmp_path / name
+    bad.write_text(content)
+    dialogs.answer = QMessageBox.StandardButton.Discard
+    assert not window.files.open_path(bad)
+    kind, heading, text = dialogs.messages[-1]
+    assert kind == "warning" and name in heading
+    assert "Traceback" not in text and text
+    assert window.current_experiment() == before
+    assert window.windowTitle() == title
+    assert on_worker(window, id) == trainer_id
+
+
+def test_unsaved_changes_prompt_on_new_and_open(qtbot, window, dialogs, tmp_path):
+    window.model.set("training.optimizer.learning_rate", 0.2)
+    dialogs.answer = QMessageBox.StandardButton.Cancel
+    assert not window.files.new()
+    assert dialogs.messages[-1][0] == "question"
+    assert window.current_experiment().get("training.optimizer.learning_rate") == 0.2
+    assert not window.files.open_path(tmp_path / "whatever.json")
+    dialogs.answer = QMessageBox.StandardButton.Save
+    dialogs.save_path = (str(tmp_path / "kept.json"), EXPERIMENT_FILTER)
+    assert window.files.new_from_preset("circle")
+    assert Experiment.from_file(tmp_path / "kept.json").get(
+        "training.optimizer.learning_rate") == 0.2
+    assert window.current_experiment().data["source"] == "circle"
+
+
+def test_close_while_training_is_prompt(qtbot, make_window, dialogs):
+    window = make_window()                            # the default experiment
+    click(qtbot, window, "playPauseButton")
+    qtbot.waitUntil(lambda: epoch_shown(window) >= 1, timeout=TIMEOUT)
+    assert window.worker.playing
+    start = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - start < 1.0
+    assert window.worker.isFinished()
+
+
+def test_close_with_unsaved_changes_can_be_cancelled(qtbot, window, dialogs):
+    window.model.set("training.l2", 0.01)
+    dialogs.answer = QMessageBox.StandardButton.Cancel
+    window.close()
+    assert window.isVisible() and window.worker.isRunning()
+
+
+def test_layout_and_last_file_are_remembered(qtbot, make_window, dialogs, tmp_path):
+    window = make_window()
+    window.weights_dock.hide()
+    window.files.save_to(tmp_path / "last.json")
+    window.close()
+    second, error = initial_window(None)
+    try:
+        assert error is None
+        second.show()
+        qtbot.waitExposed(second)
+        assert second.model.file_path == tmp_path / "last.json"
+        assert not second.weights_dock.isVisible()
+        assert second.loss_dock.isVisible()
+    finally:
+        second.close()
+        assert second.worker.isFinished()
+
+
+def test_export_plots_as_png_and_csv(qtbot, window, tmp_path):
+    click(qtbot, window, "stepEpochButton")
+    qtbot.waitUntil(lambda: epoch_shown(window) == 1, timeout=TIMEOUT)
+    pngs = window.files.export_plots_to(tmp_path, "png")
+    csvs = window.files.export_plots_to(tmp_path, "csv")
+    assert len(pngs) == len(csvs) == 4
+    assert all(p.stat().st_size > 1000 for p in pngs)
+    assert (tmp_path / "loss.csv").read_text().startswith("epoch,train_loss")
+    texts = [action.text() for menu in window.menuBar().findChildren(type(window.view_menu))
+             for action in menu.actions()]
+    assert not any("svg" in text.lower() for text in texts)
+    assert any("PNG" in text for text in texts) and any("CSV" in text for text in texts)
+
+
+def test_live_changes_classification(small_dict):
+    exp = Experiment.from_dict(small_dict)
+    lr = exp.replace("training.optimizer.learning_rate", 0.5)
+    assert live_changes(exp, lr) == [("training.optimizer", lr.get("training.optimizer"))]
+    layers = exp.get("network.layers")
+    layers[0]["dropout"] = 0.5
+    assert live_changes(exp, exp.replace("network.layers", layers)) == [
+        ("network.layers", layers)]
+    assert live_changes(exp, exp.replace("training.epochs", 9)) == [("training.epochs", 9)]
+    assert live_changes(exp, exp.replace("network.layers[0].units", 3)) is None
+    assert live_changes(exp, exp.replace("seed", 5)) is None
+    assert live_changes(exp, exp.replace("training.dtype", "float64")) is None
+    assert live_changes(exp, exp.replace("training.optimizer", {"name": "sgd"})) is None
+    assert live_changes(exp, exp.replace("data.noise", 0.3)) is None
+    assert live_changes(exp, exp) == []

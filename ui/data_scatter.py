@@ -1,0 +1,136 @@
+"""A scatter picture of the data set: training points filled, validation points hollow.
+
+Drawn from a :class:`playground.snapshot.DataView` (the raw 2-D points and labels the trainer
+reports; nothing is recomputed). Classes are coloured (orange / blue for two classes, a
+qualitative palette for more); regression points are coloured by their target value. Data with
+more than two inputs and no 2-D picture (digits, most files) gets a short note instead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ui.data_pictures import CLASS_COLORS, value_rgb
+
+_TRAIN_SIZE, _VAL_SIZE = 6, 7
+
+
+class DataScatter(QWidget):
+    """The plot (objectName ``dataScatterPlot``) with a one-line legend under it."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setObjectName("dataScatterPlot")
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setAspectLocked(True)
+        self.plot.setMinimumHeight(200)
+        for axis in ("left", "bottom"):
+            self.plot.getAxis(axis).setPen(pg.mkPen("#9aa3b2"))
+            self.plot.getAxis(axis).setTextPen(pg.mkPen("#4b5563"))
+        self.train_item = pg.ScatterPlotItem(size=_TRAIN_SIZE, pxMode=True)
+        self.val_item = pg.ScatterPlotItem(size=_VAL_SIZE, pxMode=True)
+        self.plot.addItem(self.train_item)
+        self.plot.addItem(self.val_item)
+        self.note = pg.TextItem(color="#4b5563", anchor=(0.5, 0.5))
+        self.plot.addItem(self.note)
+        self.note.hide()
+        self.legend = QLabel(objectName="dataLegendLabel")
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.legend)
+        self.view = None
+        self.clear()
+
+    @property
+    def plot_widget(self) -> pg.PlotWidget:
+        return self.plot
+
+    def clear(self) -> None:
+        self.view = None
+        self.train_item.setData([], [])
+        self.val_item.setData([], [])
+        self._show_note("no data yet")
+        self.legend.setText("")
+
+    def set_data_view(self, view) -> None:
+        """Draw ``view`` (a DataView from a Snapshot or ``playground.snapshot.data_view``)."""
+        self.view = view
+        if view is None:
+            self.clear()
+            return
+        if view.raw_train is None:
+            self.train_item.setData([], [])
+            self.val_item.setData([], [])
+            n = len(view.feature_names)
+            where = ("see the confusion matrix" if view.task == "classification"
+                     else "see predicted vs. true values")
+            self._show_note(f"{n} features — no 2-D view;\n{where}")
+            self.legend.setText("")
+            return
+        self.note.hide()
+        self.plot.setMinimumHeight(200)
+        self.plot.setMaximumHeight(16777215)
+        for axis in ("left", "bottom"):
+            self.plot.getAxis(axis).show()
+        train_pen = pg.mkPen(255, 255, 255, 200, width=0.8)
+        if view.task == "classification":
+            brushes = [pg.mkBrush(c) for c in CLASS_COLORS]
+            pens = [pg.mkPen(c, width=1.6) for c in CLASS_COLORS]
+            k = len(CLASS_COLORS)
+            train_brush = [brushes[int(c) % k] for c in view.y_train]
+            val_pen = [pens[int(c) % k] for c in view.y_val]
+        else:
+            values = np.concatenate([np.asarray(view.y_train)[:, 0], np.asarray(view.y_val)[:, 0]])
+            low, high = (float(values.min()), float(values.max())) if values.size else (0, 1)
+            train_brush = [pg.mkBrush(*map(int, rgb))
+                           for rgb in value_rgb(np.asarray(view.y_train)[:, 0], low, high)]
+            val_pen = [pg.mkPen(*map(int, rgb), width=1.6)
+                       for rgb in value_rgb(np.asarray(view.y_val)[:, 0], low, high)]
+        raw_train, raw_val = np.asarray(view.raw_train), np.asarray(view.raw_val)
+        self.train_item.setData(x=raw_train[:, 0], y=raw_train[:, 1], brush=train_brush,
+                                pen=train_pen, symbol="o", size=_TRAIN_SIZE)
+        self.val_item.setData(x=raw_val[:, 0], y=raw_val[:, 1], pen=val_pen,
+                              brush=pg.mkBrush(0, 0, 0, 0), symbol="o", size=_VAL_SIZE)
+        if view.bounds is not None:
+            x0, x1, y0, y1 = view.bounds
+            self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        self.legend.setText(self._legend(view))
+
+    def point_counts(self) -> tuple[int, int]:
+        """(training points, validation points) currently drawn."""
+        return len(self.train_item.data), len(self.val_item.data)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _show_note(self, text: str) -> None:
+        self.plot.setMinimumHeight(90)
+        self.plot.setMaximumHeight(120)         # no picture: keep the panel compact
+        for axis in ("left", "bottom"):
+            self.plot.getAxis(axis).hide()
+        self.note.setText(text)
+        self.note.setPos(0, 0)
+        self.note.show()
+        self.plot.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
+
+    @staticmethod
+    def _legend(view) -> str:
+        parts = ["● train", "○ validation"]
+        if view.task == "classification":
+            names = list(view.class_names)
+            shown = names[:6]
+            parts += [f"<span style='color:{CLASS_COLORS[i % len(CLASS_COLORS)]}'>■</span>"
+                      f"&nbsp;{name}" for i, name in enumerate(shown)]
+            if len(names) > len(shown):
+                parts.append("…")
+        else:
+            parts.append("<span style='color:#f59322'>■</span> low → "
+                         "<span style='color:#0877bd'>■</span> high target")
+        return "&nbsp;&nbsp;".join(parts)

@@ -1,0 +1,258 @@
+"""File ▸ New, Open, Save, Save As, Export plots, recent files — and the unsaved-changes prompt.
+
+Two kinds of file:
+
+``.json``  an experiment (:meth:`Experiment.save` / :meth:`Experiment.from_file`): data,
+           network and training settings; opening one starts a fresh run.
+``.bpp``   a saved run (:meth:`Trainer.save` / :meth:`Trainer.load`): the experiment plus the
+           weights, optimizer state and history, so training resumes where it stopped and the
+           plots show the history. The trainer lives in the worker thread, so saving one goes
+           through ``worker.submit`` and runs between two batches.
+
+Opening reads and builds everything *before* the window switches over: a file that fails
+(bad JSON, a missing CSV, a damaged run) is reported in a message box with the engine's
+message and the current session stays exactly as it was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+
+from playground import Experiment, PlaygroundError, Trainer
+from playground.presets import PRESETS, default_experiment, preset
+
+from . import settings
+from .icons import icon
+
+RUN_SUFFIX = ".bpp"
+EXPERIMENT_FILTER = "Experiment (*.json)"
+RUN_FILTER = "Saved run: experiment, weights and history (*.bpp)"
+OPEN_FILTER = "Experiments and runs (*.json *.bpp);;" + EXPERIMENT_FILTER + ";;" + RUN_FILTER
+SAVE_TIMEOUT = 60.0
+
+
+def describe_error(exc: BaseException) -> str:
+    """The message a user sees: the engine's own words, never a traceback."""
+    if isinstance(exc, (PlaygroundError, OSError)):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def read_session(path: str | Path) -> tuple[Experiment, Trainer]:
+    """Load an experiment (.json) or a run (.bpp) and build its trainer; raises on failure."""
+    path = Path(path)
+    if path.suffix.lower() == RUN_SUFFIX:
+        trainer = Trainer.load(path)
+        return trainer.experiment, trainer
+    experiment = Experiment.from_file(path)
+    return experiment, Trainer(experiment)
+
+
+class FileActions(QObject):
+    """The File menu's actions and what they do, for one :class:`~ui.main_window.MainWindow`."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.new_action = self._action("&New", "new", QKeySequence.StandardKey.New,
+                                       "Start a new experiment (the default spiral)", self.new)
+        self.open_action = self._action("&Open…", "open", QKeySequence.StandardKey.Open,
+                                        "Open an experiment (.json) or a saved run (.bpp)",
+                                        self.open_dialog)
+        self.save_action = self._action("&Save", "save", QKeySequence.StandardKey.Save,
+                                        "Save the experiment (or the run, for a .bpp file)",
+                                        self.save)
+        self.save_as_action = self._action(
+            "Save &As…", "save-as", QKeySequence.StandardKey.SaveAs,
+            "Save as an experiment (.json) or as a run with weights and history (.bpp)",
+            self.save_as)
+        self.export_png_action = self._action("Export Plots as &PNG…", "export", None,
+                                              "Save every plot as a PNG image into a folder",
+                                              lambda: self.export_plots("png"))
+        self.export_csv_action = self._action("Export Plot &Data as CSV…", None, None,
+                                              "Save the numbers behind every plot as CSV files",
+                                              lambda: self.export_plots("csv"))
+        self.quit_action = self._action("&Quit", None, QKeySequence.StandardKey.Quit,
+                                        "Close the window", window.close)
+        self.preset_menu = QMenu("New from &Preset", window)
+        self.preset_menu.setObjectName("presetMenu")
+        for name, spec in PRESETS.items():
+            action = self.preset_menu.addAction(spec.get("name", name))
+            action.setObjectName(f"preset_{name}")
+            action.setStatusTip(spec.get("description", ""))
+            action.setToolTip(spec.get("description", ""))
+            action.triggered.connect(lambda _=False, n=name: self.new_from_preset(n))
+        self.preset_menu.setToolTipsVisible(True)
+        self.recent_menu = QMenu("Open &Recent", window)
+        self.recent_menu.setObjectName("recentMenu")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+
+    def _action(self, text, icon_name, shortcut, tip, slot) -> QAction:
+        action = QAction(text, self.window)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        action.triggered.connect(lambda _=False: slot())
+        return action
+
+    def fill_menu(self, menu: QMenu) -> None:
+        menu.addAction(self.new_action)
+        menu.addMenu(self.preset_menu)
+        menu.addAction(self.open_action)
+        menu.addMenu(self.recent_menu)
+        menu.addSeparator()
+        menu.addAction(self.save_action)
+        menu.addAction(self.save_as_action)
+        menu.addSeparator()
+        menu.addAction(self.export_png_action)
+        menu.addAction(self.export_csv_action)
+        menu.addSeparator()
+        menu.addAction(self.quit_action)
+
+    # -- unsaved changes ---------------------------------------------------------------------
+    def maybe_save(self) -> bool:
+        """Ask to save unsaved changes; True when it is fine to go on (saved or discarded)."""
+        if not self.window.model.dirty:
+            return True
+        answer = QMessageBox.question(
+            self.window, "Unsaved changes",
+            f"“{self.window.document_name()}” has unsaved changes. Save them first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    # -- new / open --------------------------------------------------------------------------
+    def new(self) -> bool:
+        return self._start_new(default_experiment(), "New experiment")
+
+    def new_from_preset(self, name: str) -> bool:
+        return self._start_new(preset(name), f"New experiment from the preset "
+                                             f"“{PRESETS[name].get('name', name)}”")
+
+    def _start_new(self, experiment: Experiment, what: str) -> bool:
+        if not self.maybe_save():
+            return False
+        try:
+            trainer = Trainer(experiment)
+        except PlaygroundError as exc:
+            self._error("Cannot create the experiment", describe_error(exc))
+            return False
+        self.window.install_session(experiment, trainer, None)
+        settings.forget_last_file()
+        self.window.statusBar().showMessage(what, 5000)
+        return True
+
+    def open_dialog(self) -> bool:
+        if not self.maybe_save():
+            return False
+        start = str(self.window.model.file_path.parent) if self.window.model.file_path else ""
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open experiment or run", start,
+                                              OPEN_FILTER)
+        return bool(path) and self.open_path(path, ask=False)
+
+    def open_path(self, path: str | Path, ask: bool = True) -> bool:
+        """Open ``path``; on failure show why and keep the current session."""
+        if ask and not self.maybe_save():
+            return False
+        path = Path(path)
+        try:
+            experiment, trainer = read_session(path)
+        except Exception as exc:  # noqa: BLE001 - any failure is reported, the session stays
+            self._error(f"Cannot open {path.name}", describe_error(exc))
+            if not path.exists():
+                settings.remove_recent_file(path)
+            return False
+        self.window.install_session(experiment, trainer, path)
+        settings.add_recent_file(path)
+        kind = "run" if path.suffix.lower() == RUN_SUFFIX else "experiment"
+        self.window.statusBar().showMessage(f"Opened the {kind} {path}", 5000)
+        return True
+
+    def _fill_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        files = settings.recent_files()
+        for i, name in enumerate(files, 1):
+            action = menu.addAction(f"&{i} {Path(name).name}")
+            action.setToolTip(name)
+            action.setStatusTip(name)
+            action.triggered.connect(lambda _=False, p=name: self.open_path(p))
+        if not files:
+            menu.addAction("No recent files").setEnabled(False)
+        menu.addSeparator()
+        clear = menu.addAction("Clear Recent Files")
+        clear.setEnabled(bool(files))
+        clear.triggered.connect(settings.clear_recent_files)
+
+    # -- save --------------------------------------------------------------------------------
+    def save(self) -> bool:
+        path = self.window.model.file_path
+        return self.save_to(path) if path is not None else self.save_as()
+
+    def save_as(self) -> bool:
+        current = self.window.model.file_path
+        suggested = str(current) if current else f"{self.window.document_stem()}.json"
+        path, chosen = QFileDialog.getSaveFileName(
+            self.window, "Save as", suggested, f"{EXPERIMENT_FILTER};;{RUN_FILTER}",
+            RUN_FILTER if current and current.suffix.lower() == RUN_SUFFIX
+            else EXPERIMENT_FILTER)
+        if not path:
+            return False
+        path = Path(path)
+        if path.suffix.lower() not in (".json", RUN_SUFFIX):
+            path = path.with_name(path.name + (RUN_SUFFIX if chosen == RUN_FILTER else ".json"))
+        return self.save_to(path)
+
+    def save_to(self, path: str | Path) -> bool:
+        """Write the experiment (.json) or the whole run (.bpp) to ``path``."""
+        path = Path(path)
+        try:
+            if path.suffix.lower() == RUN_SUFFIX:
+                future = self.window.worker.submit(lambda trainer: trainer.save(path))
+                future.result(timeout=SAVE_TIMEOUT)
+            else:
+                self.window.model.experiment.save(path)
+        except Exception as exc:  # noqa: BLE001 - reported to the user, nothing is lost
+            self._error(f"Cannot save {path.name}", describe_error(exc))
+            return False
+        self.window.model.mark_saved(path)
+        settings.add_recent_file(path)
+        what = "run (experiment, weights, history)" if path.suffix.lower() == RUN_SUFFIX \
+            else "experiment"
+        self.window.statusBar().showMessage(f"Saved the {what} to {path}", 5000)
+        return True
+
+    # -- export ------------------------------------------------------------------------------
+    def export_plots(self, kind: str) -> list[Path]:
+        folder = QFileDialog.getExistingDirectory(
+            self.window, f"Export every plot as {kind.upper()} into the folder")
+        if not folder:
+            return []
+        return self.export_plots_to(folder, kind)
+
+    def export_plots_to(self, folder: str | Path, kind: str) -> list[Path]:
+        written = []
+        for plot in self.window.plots:
+            path = Path(folder) / f"{plot.export_name}.{kind}"
+            try:
+                (plot.export_png if kind == "png" else plot.export_csv)(path)
+            except OSError as exc:
+                self._error("Export failed", f"Could not write {path}: {exc}")
+                return written
+            written.append(path)
+        self.window.statusBar().showMessage(
+            f"Exported {', '.join(p.name for p in written)} to {folder}", 8000)
+        return written
+
+    def _error(self, title: str, text: str) -> None:
+        self.window.statusBar().showMessage(f"{title}: {text}", 10000)
+        QMessageBox.warning(self.window, title, text)

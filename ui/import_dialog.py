@@ -1,0 +1,195 @@
+"""The import dialog: look at a CSV or NPZ file before using it as the data set.
+
+It shows the first rows (as :func:`playground.data.preview_file` reads them — the same reader
+training uses), lets the user pick the target column and the task (auto / classification /
+regression) and whether to standardize the inputs, and sums up what the network will see
+("150 rows, 4 features, 3 classes"). A file the engine cannot read gets the engine's message —
+file, line, column — in a red label, and OK stays disabled; nothing is written until OK.
+:meth:`ImportDialog.data_config` then gives the ``data`` keys to write.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
+                               QDialogButtonBox, QFormLayout, QHeaderView, QLabel, QLayout,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from playground import PlaygroundError
+from playground.data import preview_file
+from playground.data_config import resolve_path
+
+_TASKS = (("auto (infer from the target)", None), ("classification", "classification"),
+          ("regression", "regression"))
+_TARGET_BACKGROUND = QColor("#fff3e0")
+
+
+def file_kind(path: str | Path) -> str:
+    """``"npz"`` for NumPy archives (by suffix, or a zip's first bytes), else ``"csv"``."""
+    path = Path(path)
+    if path.suffix.lower() == ".npz":
+        return "npz"
+    if path.suffix.lower() in (".csv", ".tsv", ".txt"):
+        return "csv"
+    try:
+        with open(path, "rb") as handle:
+            return "npz" if handle.read(4) == b"PK\x03\x04" else "csv"
+    except OSError:
+        return "csv"
+
+
+class ImportDialog(QDialog):
+    """Preview ``path`` and choose how to read it. ``target`` / ``task`` / ``standardize``
+    preselect the choices (e.g. when re-opening the current file)."""
+
+    def __init__(self, path: str | Path, parent: QWidget | None = None, *, base_dir=None,
+                 target: str | int | None = None, task: str | None = None,
+                 standardize: bool = True):
+        super().__init__(parent)
+        self.setObjectName("importDialog")
+        self.setWindowTitle("Import data")
+        self.path = str(path)
+        self.base_dir = base_dir
+        self.kind = file_kind(resolve_path(path, base_dir))
+        self.preview = None
+        self._target = target
+
+        self.path_label = QLabel(objectName="importPathLabel")
+        self.path_label.setText(f"<b>{Path(self.path).name}</b> "
+                                f"<small>({self.kind.upper()}, {self.path})</small>")
+        self.path_label.setWordWrap(True)
+        self.table = QTableWidget(objectName="importPreviewTable")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setMinimumHeight(180)
+        self.target_combo = QComboBox(objectName="importTargetCombo")
+        self.target_combo.setToolTip("The column the network learns to predict; all others "
+                                     "are inputs")
+        self.task_combo = QComboBox(objectName="importTaskCombo")
+        for text, value in _TASKS:
+            self.task_combo.addItem(text, value)
+        self.task_combo.setCurrentIndex(next(i for i, (_, v) in enumerate(_TASKS) if v == task))
+        self.standardize_check = QCheckBox("z-score the inputs (statistics of the training "
+                                           "split)", objectName="importStandardizeCheck")
+        self.standardize_check.setChecked(bool(standardize))
+        self.summary_label = QLabel(objectName="importSummaryLabel")
+        self.summary_label.setWordWrap(True)
+        self.error_label = QLabel(objectName="importErrorLabel")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
+                                        QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setObjectName("importOkButton")
+        self.ok_button.setText("Use this data")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        form = QFormLayout()
+        form.addRow("Target column", self.target_combo)
+        form.addRow("Task", self.task_combo)
+        form.addRow("Standardize", self.standardize_check)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.path_label)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(form)
+        layout.addWidget(self.summary_label)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        # a fixed minimum instead of the layout's (which changes with every preview): the
+        # window does not jump while the user tries targets, and the offscreen test platform
+        # does not warn about size hints changing
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.setMinimumSize(440, 360)
+        self.resize(560, 440)
+
+        self.target_combo.currentTextChanged.connect(self._on_target)
+        self.task_combo.currentIndexChanged.connect(lambda _: self.reload())
+        self.reload()
+
+    # -- reading ---------------------------------------------------------------------------
+    @property
+    def task(self) -> str | None:
+        return self.task_combo.currentData()
+
+    def reload(self) -> None:
+        """Read the file again with the current choices and show the result or the error."""
+        target = self._target if self.kind == "csv" else None
+        try:
+            preview = preview_file(self.path, target=target, task=self.task, max_rows=8,
+                                   base_dir=self.base_dir)
+        except PlaygroundError as exc:
+            self._show_error(str(exc))
+            return
+        except (OSError, ValueError) as exc:         # defensive: never a traceback
+            self._show_error(f"{self.path}: cannot be read ({exc})")
+            return
+        self.preview = preview
+        self.error_label.hide()
+        self.error_label.clear()
+        self._fill_table(preview)
+        self._fill_targets(preview)
+        self.summary_label.setText(f"✓ {preview.message}")
+        self.ok_button.setEnabled(True)
+
+    def data_config(self) -> dict:
+        """The ``data`` keys for the chosen file (only meaningful after a good preview)."""
+        target = None
+        if self.kind == "csv" and self.preview is not None:
+            target = self.preview.target_column
+        return {"source": self.kind, "path": self.path, "target": target, "task": self.task,
+                "standardize": self.standardize_check.isChecked()}
+
+    @property
+    def error_text(self) -> str:
+        return self.error_label.text()
+
+    # -- display ---------------------------------------------------------------------------
+    def _show_error(self, message: str) -> None:
+        self.preview = None
+        self.error_label.setText(f"⚠ {message}")
+        self.error_label.show()
+        self.summary_label.setText("This file cannot be used as it is; fix it or choose "
+                                   "other settings. The current data stays.")
+        self.ok_button.setEnabled(False)
+
+    def _fill_table(self, preview) -> None:
+        columns = list(preview.columns)
+        self.table.clear()
+        self.table.setColumnCount(len(columns))
+        self.table.setRowCount(len(preview.rows))
+        self.table.setHorizontalHeaderLabels(columns)
+        targets = {name.strip() for name in preview.target_column.split(",")}
+        for r, row in enumerate(preview.rows):
+            for c, cell in enumerate(row):
+                item = QTableWidgetItem(cell)
+                if columns[c] in targets:
+                    item.setBackground(QBrush(_TARGET_BACKGROUND))
+                self.table.setItem(r, c, item)
+        for c, name in enumerate(columns):
+            header = self.table.horizontalHeaderItem(c)
+            if header is not None and name in targets:
+                header.setText(f"{name} (target)")
+
+    def _fill_targets(self, preview) -> None:
+        self.target_combo.blockSignals(True)
+        self.target_combo.clear()
+        if self.kind == "csv":
+            self.target_combo.addItems(list(preview.columns))
+            self.target_combo.setEnabled(True)
+        else:                                        # npz: the target is the array y
+            self.target_combo.addItem(preview.target_column)
+            self.target_combo.setEnabled(False)
+            self.target_combo.setToolTip("An .npz file's target is its array y")
+        self.target_combo.setCurrentText(preview.target_column)
+        self.target_combo.blockSignals(False)
+
+    def _on_target(self, name: str) -> None:
+        if name and self.kind == "csv":
+            self._target = name
+            self.reload()

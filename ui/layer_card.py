@@ -1,0 +1,221 @@
+"""One layer of the layer editor's stack, drawn as a small card.
+
+A card shows a Dense layer's settings as fields — units (spin box), activation (combo),
+initializer (combo) and, for hidden layers, dropout (spin box) — with a coloured badge and a
+coloured left edge for the activation, so the stack reads like the network. The card never
+writes the experiment itself: it emits :attr:`LayerCard.edited` ``(field, value)`` and the
+:class:`~ui.layer_editor.LayerEditor` asks the model. When the engine refuses a value, the
+editor calls :meth:`LayerCard.show_error`: the field gets a red border and a tooltip, and the
+reason appears under the fields.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout,
+                               QLabel, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
+
+from playground.activations import ACTIVATIONS
+from playground.initializers import INITIALIZERS
+
+#: badge colour of each activation (display only)
+ACTIVATION_COLORS = {
+    "linear": "#8a8f98", "relu": "#e4572e", "leaky_relu": "#f29e4c", "elu": "#c9a227",
+    "gelu": "#43aa8b", "tanh": "#2e86ab", "sigmoid": "#7b2cbf", "softmax": "#d1495b",
+}
+INPUT_COLOR = "#5f6b7a"
+
+#: the card's look; ``[invalid="true"]`` marks a field the engine refused
+CARD_STYLE = """
+QFrame#layerCard, QFrame#inputCard {{
+    background: {background}; border: 1px solid #cfd6e0; border-left: 5px solid {edge};
+    border-radius: 6px; }}
+QFrame#layerCard[selected="true"] {{ border: 2px solid #3b82f6; border-left: 5px solid {edge}; }}
+QLabel#layerBadge {{ background: {edge}; color: white; border-radius: 8px; padding: 1px 7px;
+    font-weight: bold; }}
+QLabel#dragHandle {{ color: #9aa3b2; font-size: 16px; }}
+QLabel#layerErrorLabel {{ color: #c62828; }}
+QAbstractSpinBox[invalid="true"], QComboBox[invalid="true"] {{
+    background-color: #ffe4e4; color: #b71c1c; }}
+"""
+
+
+def badge_style(edge: str, background: str = "#f8fafc") -> str:
+    return CARD_STYLE.format(edge=edge, background=background)
+
+
+def set_invalid(widget: QWidget, invalid: bool) -> None:
+    """Mark a field the engine refused (light red, see ``CARD_STYLE``), or unmark it."""
+    if bool(widget.property("invalid")) == invalid:
+        return
+    widget.setProperty("invalid", invalid)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+    widget.update()
+
+
+def arrow() -> QLabel:
+    """The small "↓" between the cards of the stack."""
+    label = QLabel("↓")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setStyleSheet("color: #8a94a6; font-size: 13px;")
+    label.setFixedHeight(14)
+    return label
+
+
+class InputCard(QFrame):
+    """The read-only input row: what the data feeds into the first layer."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("inputCard")
+        self.setStyleSheet(badge_style(INPUT_COLOR, "#f1f3f6"))
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 5, 6, 5)
+        self.label = QLabel(objectName="inputLabel")
+        self.label.setWordWrap(True)
+        row.addWidget(self.label, 1)
+        row.addWidget(QLabel("input", objectName="layerBadge"), 0, Qt.AlignmentFlag.AlignTop)
+
+
+class LayerCard(QFrame):
+    """The fields of one Dense layer. ``output=True`` leaves out dropout (never on the output
+    layer) and marks the card as the output layer."""
+
+    #: a field changed: ("units" | "activation" | "init" | "dropout", new value)
+    edited = Signal(str, object)
+    #: the user clicked into the card (the editor selects its row)
+    focused = Signal()
+
+    def __init__(self, output: bool = False, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("layerCard")
+        self.output = output
+        self._activation = ""
+        self.badge = QLabel(objectName="layerBadge")
+        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title = QLabel(objectName="layerTitle")
+        self.handle = QLabel("≡", objectName="dragHandle")
+        self.handle.setToolTip("Drag the card to reorder the hidden layers")
+        self.handle.setCursor(Qt.CursorShape.OpenHandCursor)
+        self.units = QSpinBox(objectName="unitsSpin")
+        self.units.setRange(0, 99999)          # the engine decides what is valid (1..16384)
+        self.units.setSuffix(" units")
+        self.units.setKeyboardTracking(False)  # commit on Enter / focus out / arrows
+        self.units.setToolTip("Number of neurons in this layer")
+        self.activation = QComboBox(objectName="activationCombo")
+        self.activation.addItems(list(ACTIVATIONS))
+        self.activation.setToolTip("Activation function f in a = f(z)")
+        self.init = QComboBox(objectName="initCombo")
+        self.init.addItems(list(INITIALIZERS))
+        self.init.setToolTip("How the weights start (biases start at 0)")
+        self.dropout = QDoubleSpinBox(objectName="dropoutSpin")
+        self.dropout.setRange(0.0, 0.99)       # the engine accepts 0..0.95
+        self.dropout.setSingleStep(0.05)
+        self.dropout.setDecimals(2)
+        self.dropout.setPrefix("dropout ")
+        self.dropout.setKeyboardTracking(False)
+        self.dropout.setToolTip("Probability of dropping each output during training")
+        self.error = QLabel(objectName="layerErrorLabel")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        for w in (self.units, self.activation, self.init, self.dropout):
+            w.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            w.installEventFilter(self)
+        self.footer = QVBoxLayout()
+        self.footer.setContentsMargins(0, 0, 0, 0)
+
+        grid = QGridLayout(self)
+        grid.setContentsMargins(8, 5, 6, 5)
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(3)
+        head = QHBoxLayout()
+        head.setContentsMargins(0, 0, 0, 0)
+        head.addWidget(self.title, 1)
+        head.addWidget(self.badge)
+        head.addWidget(self.handle)
+        grid.addLayout(head, 0, 0, 1, 2)
+        grid.addWidget(self.units, 1, 0)
+        grid.addWidget(self.activation, 1, 1)
+        grid.addWidget(self.init, 2, 0)
+        grid.addWidget(self.dropout, 2, 1)
+        grid.addWidget(self.error, 3, 0, 1, 2)
+        grid.addLayout(self.footer, 4, 0, 1, 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        if output:
+            self.dropout.hide()
+            self.handle.hide()
+        self.units.valueChanged.connect(lambda v: self.edited.emit("units", int(v)))
+        self.activation.currentTextChanged.connect(lambda t: self.edited.emit("activation", t))
+        self.init.currentTextChanged.connect(lambda t: self.edited.emit("init", t))
+        self.dropout.valueChanged.connect(lambda v: self.edited.emit("dropout", round(v, 4)))
+        self.set_selected(False)
+
+    # -- showing a layer -------------------------------------------------------------------
+    def set_layer(self, layer: dict, title: str) -> None:
+        """Show ``layer`` (a normalised layer dict) without emitting :attr:`edited`."""
+        for w in (self.units, self.activation, self.init, self.dropout):
+            w.blockSignals(True)
+        try:
+            self.units.setValue(int(layer["units"]))
+            self.activation.setCurrentText(layer["activation"])
+            self.init.setCurrentText(layer["init"])
+            self.dropout.setValue(float(layer.get("dropout", 0.0)))
+        finally:
+            for w in (self.units, self.activation, self.init, self.dropout):
+                w.blockSignals(False)
+        self.title.setText(title)
+        self.badge.setText(layer["activation"])
+        self.badge.setToolTip(f"activation: {layer['activation']}")
+        self._activation = layer["activation"]
+        self.clear_error()
+        self._restyle()
+
+    def set_selected(self, selected: bool) -> None:
+        self.setProperty("selected", selected)
+        self._restyle()
+
+    def _restyle(self) -> None:
+        edge = ACTIVATION_COLORS.get(self._activation, INPUT_COLOR)
+        background = "#eef4ff" if self.property("selected") else "#f8fafc"
+        self.setStyleSheet(badge_style(edge, background))
+
+    # -- errors ----------------------------------------------------------------------------
+    def field(self, name: str) -> QWidget:
+        return {"units": self.units, "activation": self.activation, "init": self.init,
+                "dropout": self.dropout}[name]
+
+    def show_error(self, field: str, reason: str) -> None:
+        """Mark ``field`` as refused and say why (red border, tooltip, text under it)."""
+        self.clear_error()
+        widget = self.field(field)
+        set_invalid(widget, True)
+        widget.setToolTip(f"Not accepted: {reason}")
+        self.error.setText(f"⚠ {field}: {reason}")
+        self.error.show()
+
+    def clear_error(self) -> None:
+        for name in ("units", "activation", "init", "dropout"):
+            set_invalid(self.field(name), False)
+        self.units.setToolTip("Number of neurons in this layer")
+        self.activation.setToolTip("Activation function f in a = f(z)")
+        self.init.setToolTip("How the weights start (biases start at 0)")
+        self.dropout.setToolTip("Probability of dropping each output during training")
+        self.error.clear()
+        self.error.hide()
+
+    @property
+    def error_text(self) -> str:
+        """The reason shown under the fields ("" when none)."""
+        return self.error.text()
+
+    # -- selection -------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FocusIn:
+            self.focused.emit()
+        return False
+
+    def mousePressEvent(self, event) -> None:
+        self.focused.emit()
+        super().mousePressEvent(event)     # ignored → the list view starts a drag

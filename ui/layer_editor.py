@@ -1,0 +1,409 @@
+"""The layer editor: the network as a vertical stack, input → hidden layers → output.
+
+* The **input** card (read-only) says what the data feeds in ("Input: 2 features (x1, x2)").
+* Each **hidden** layer is a :class:`~ui.layer_card.LayerCard` in a list: units, activation,
+  initializer, dropout. Reorder by drag and drop or with ▲/▼; add (a copy of the last hidden
+  layer, inserted before the output) and remove the selected one.
+* The **output** card is always last and cannot be removed or moved. Under it a hint says what
+  the data and the loss need ("3 classes → 3 softmax units"); when the output does not fit, the
+  engine's reason is shown with a one-click fix. The **loss** selector changes the output
+  activation along (cross_entropy ↔ softmax, binary_cross_entropy ↔ 1 sigmoid unit, mse ↔
+  linear / sigmoid) in one undoable step.
+
+Every edit goes through :class:`~ui.model.ExperimentModel` (validated by the engine, undoable);
+a refused value stays in its field with a red border, a tooltip and the engine's reason, and the
+model is left unchanged. The parameter count (Σ fan_in·units + units) is display only.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout, QLabel,
+                               QListWidget, QListWidgetItem, QPushButton, QSizePolicy,
+                               QVBoxLayout, QWidget)
+
+from playground import ExperimentError, PlaygroundError
+from playground.losses import LOSSES
+from ui.layer_card import InputCard, LayerCard, arrow
+from ui.model import ExperimentModel
+from ui.output_fit import (DataTarget, commit, data_target, fit_problem, fitted_network,
+                           input_text, network_for_loss, output_need, parameter_count,
+                           target_from_view)
+
+_ROLE = Qt.ItemDataRole.UserRole
+
+
+class LayerEditor(QWidget):
+    """Edits ``network.layers`` and ``network.loss`` of the model's experiment."""
+
+    #: the user changed the architecture or the loss (A restarts training)
+    architectureEdited = Signal()
+
+    def __init__(self, model: ExperimentModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("layerEditor")
+        self.model = model
+        self._target: DataTarget | None = None
+        self._target_error = ""
+        self._input_info: tuple[int, str] | None = None
+        self._view = None
+        self._build()
+        model.changed.connect(self._on_model_changed)
+        self.refresh()
+
+    # -- construction ----------------------------------------------------------------------
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        root.setContentsMargins(6, 6, 6, 6)
+        root.setSpacing(4)
+        head = QHBoxLayout()
+        title = QLabel("<b>Network</b>")
+        self.param_label = QLabel(objectName="paramCountLabel")
+        self.param_label.setToolTip("Weights and biases: Σ over layers of fan_in·units + units")
+        head.addWidget(title)
+        head.addStretch(1)
+        head.addWidget(self.param_label)
+        root.addLayout(head)
+
+        self.input_card = InputCard()
+        self.input_label = self.input_card.label
+        root.addWidget(self.input_card)
+        root.addWidget(arrow())
+
+        self.hidden_list = QListWidget(objectName="hiddenLayerList")
+        self.hidden_list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.hidden_list.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.hidden_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.hidden_list.setSpacing(2)
+        self.hidden_list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.hidden_list.setFrameShape(QFrame.Shape.NoFrame)
+        self.hidden_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        palette = self.hidden_list.palette()       # the cards draw their own background
+        for role in (QPalette.ColorRole.Base, QPalette.ColorRole.Highlight):
+            palette.setColor(role, QColor(0, 0, 0, 0))
+        self.hidden_list.setPalette(palette)
+        self.hidden_list.setToolTip("Hidden layers — drag a card to reorder")
+        self.hidden_list.setSizePolicy(QSizePolicy.Policy.Expanding,
+                                       QSizePolicy.Policy.Expanding)
+        self.hidden_list.model().rowsMoved.connect(
+            lambda *args: QTimer.singleShot(0, self._commit_list_order))
+        self.hidden_list.currentRowChanged.connect(self._on_current_row)
+        self.empty_label = QLabel("no hidden layers — the output sees the inputs directly")
+        self.empty_label.setStyleSheet("color: #6b7280; font-style: italic;")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hidden_list.viewport().installEventFilter(self)
+        root.addWidget(self.hidden_list, 1)
+        root.addWidget(self.empty_label)
+        root.addWidget(arrow())
+
+        self.output_card = LayerCard(output=True)
+        self.output_card.setObjectName("layerCard")
+        self.output_card.edited.connect(
+            lambda field, value: self._edit_layer(self.output_card, field, value))
+        self.hint_label = QLabel(objectName="outputHintLabel")
+        self.hint_label.setWordWrap(True)
+        self.fix_button = QPushButton("Fix", objectName="fixOutputButton")
+        self.fix_button.setToolTip("Change the output layer (and loss) to fit the data")
+        self.fix_button.clicked.connect(self.fix_output)
+        self.output_card.footer.addWidget(self.hint_label)
+        self.output_card.footer.addWidget(self.fix_button, 0, Qt.AlignmentFlag.AlignLeft)
+        root.addWidget(self.output_card)
+
+        loss_row = QHBoxLayout()
+        loss_row.addWidget(QLabel("Loss"))
+        self.loss_combo = QComboBox(objectName="lossCombo")
+        self.loss_combo.addItems(list(LOSSES))
+        self.loss_combo.setToolTip("The loss sets the output activation: cross_entropy ↔ "
+                                   "softmax, binary_cross_entropy ↔ sigmoid, mse ↔ "
+                                   "linear/sigmoid")
+        self.loss_combo.currentTextChanged.connect(self.set_loss)
+        loss_row.addWidget(self.loss_combo, 1)
+        root.addLayout(loss_row)
+
+        buttons = QHBoxLayout()
+        self.add_button = QPushButton("+ Add layer", objectName="addLayerButton")
+        self.add_button.setToolTip("Insert a hidden layer before the output layer")
+        self.remove_button = QPushButton("− Remove", objectName="removeLayerButton")
+        self.remove_button.setToolTip("Remove the selected hidden layer")
+        self.up_button = QPushButton("▲", objectName="moveLayerUpButton")
+        self.up_button.setToolTip("Move the selected hidden layer towards the input")
+        self.down_button = QPushButton("▼", objectName="moveLayerDownButton")
+        self.down_button.setToolTip("Move the selected hidden layer towards the output")
+        for b in (self.up_button, self.down_button):
+            b.setFixedWidth(34)
+        self.add_button.clicked.connect(self.add_layer)
+        self.remove_button.clicked.connect(self.remove_layer)
+        self.up_button.clicked.connect(lambda: self.move_layer(-1))
+        self.down_button.clicked.connect(lambda: self.move_layer(+1))
+        for b in (self.add_button, self.remove_button, self.up_button, self.down_button):
+            buttons.addWidget(b)
+        root.addLayout(buttons)
+
+        self.error_label = QLabel(objectName="layerEditorErrorLabel")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.hide()
+        root.addWidget(self.error_label)
+        root.addStretch(0)
+
+    # -- public API ------------------------------------------------------------------------
+    def set_input_info(self, n_inputs: int, text: str = "") -> None:
+        """What the current trainer's data feeds in (A calls it after each build); ``text``
+        is shown under the input row (e.g. "2 classes → 2 units softmax")."""
+        self._input_info = (int(n_inputs), str(text or ""))
+        self._refresh_summary()
+
+    def set_data_view(self, view) -> None:
+        """The DataView of the current trainer (used when the data file cannot be read)."""
+        self._view = view
+        self._refresh_summary()
+
+    def cards(self) -> list[LayerCard]:
+        """The hidden layers' cards in order, then the output card."""
+        hidden = [self.hidden_list.itemWidget(self.hidden_list.item(i))
+                  for i in range(self.hidden_list.count())]
+        return [c for c in hidden if c is not None] + [self.output_card]
+
+    def refresh(self) -> None:
+        """Show the model's layers and loss (never writes the model)."""
+        exp = self.model.experiment
+        layers = exp.get("network.layers")
+        hidden = layers[:-1]
+        current = self.hidden_list.currentRow()
+        self._sync_list(hidden)
+        self.output_card.set_layer(layers[-1], "Output layer")
+        self.loss_combo.blockSignals(True)
+        self.loss_combo.setCurrentText(exp.get("network.loss"))
+        self.loss_combo.blockSignals(False)
+        _set_invalid_combo(self.loss_combo, False)
+        self.error_label.hide()
+        self.hidden_list.setVisible(bool(hidden))
+        self.empty_label.setVisible(not hidden)
+        if hidden:
+            self.hidden_list.setCurrentRow(min(max(current, 0), len(hidden) - 1)
+                                           if current >= 0 else -1)
+        self._refresh_summary()
+        self._update_buttons()
+
+    # -- edits -----------------------------------------------------------------------------
+    def add_layer(self) -> None:
+        layers = self.model.get("network.layers")
+        if len(layers) > 1:
+            new = copy.deepcopy(layers[-2])
+        else:
+            new = {"units": 4, "activation": "tanh", "init": layers[-1]["init"], "dropout": 0.0}
+        layers.insert(len(layers) - 1, new)
+        if self._write(layers, f"add hidden layer {len(layers) - 1}"):
+            self.hidden_list.setCurrentRow(len(layers) - 2)
+
+    def remove_layer(self) -> None:
+        row = self.hidden_list.currentRow()
+        layers = self.model.get("network.layers")
+        if not 0 <= row < len(layers) - 1:
+            return                                   # the output layer always stays
+        del layers[row]
+        if self._write(layers, f"remove hidden layer {row + 1}") and len(layers) > 1:
+            self.hidden_list.setCurrentRow(min(row, len(layers) - 2))
+
+    def move_layer(self, step: int) -> None:
+        row = self.hidden_list.currentRow()
+        layers = self.model.get("network.layers")
+        target = row + step
+        if not (0 <= row < len(layers) - 1 and 0 <= target < len(layers) - 1):
+            return
+        layers[row], layers[target] = layers[target], layers[row]
+        if self._write(layers, f"move hidden layer {row + 1} {'up' if step < 0 else 'down'}"):
+            self.hidden_list.setCurrentRow(target)
+
+    def set_loss(self, loss: str) -> None:
+        """Change the loss and the output activation that goes with it (one undo step)."""
+        exp = self.model.experiment
+        if loss == exp.get("network.loss"):
+            return
+        network = network_for_loss(exp.network, loss, self._target)
+        try:
+            commit(self.model, f"loss → {loss}", ["network.layers", "network.loss"],
+                   network=network)
+        except ExperimentError as exc:
+            _set_invalid_combo(self.loss_combo, True)
+            self._show_error(f"loss: {exc.reason}")
+            return
+        self.architectureEdited.emit()
+
+    def fix_output(self) -> None:
+        """Make the output layer and loss fit the data (what the hint asks for)."""
+        if self._target is None:
+            return
+        network = fitted_network(self.model.experiment.network, self._target)
+        try:
+            commit(self.model, "fit the output layer to the data",
+                   ["network.layers", "network.loss"], network=network)
+        except ExperimentError as exc:
+            self._show_error(str(exc))
+            return
+        self.architectureEdited.emit()
+
+    def _edit_layer(self, card: LayerCard, field: str, value) -> None:
+        layers = self.model.get("network.layers")
+        index = len(layers) - 1 if card is self.output_card else self._row_of(card)
+        if index < 0:
+            return
+        layers[index][field] = value
+        name = "output layer" if card is self.output_card else f"layer {index + 1}"
+        try:
+            self.model.set("network.layers", layers, text=f"{name}: {field} → {value}")
+        except ExperimentError as exc:
+            card.show_error(field, exc.reason)
+            self._fit_item(card)
+            return
+        card.clear_error()
+        self.architectureEdited.emit()
+
+    def _write(self, layers: list[dict], text: str) -> bool:
+        try:
+            self.model.set("network.layers", layers, text=text)
+        except ExperimentError as exc:
+            self._show_error(str(exc))
+            return False
+        self.architectureEdited.emit()
+        return True
+
+    def _commit_list_order(self) -> None:
+        """After a drag and drop: write the hidden layers in the list's new order."""
+        order = [self.hidden_list.item(i).data(_ROLE) for i in range(self.hidden_list.count())]
+        if order == list(range(len(order))):
+            return
+        layers = self.model.get("network.layers")
+        moved = self.hidden_list.currentRow()
+        reordered = [layers[j] for j in order] + [layers[-1]]
+        if not self._write(reordered, "reorder hidden layers"):
+            self.refresh()
+        elif moved >= 0:
+            self.hidden_list.setCurrentRow(moved)
+
+    # -- display ---------------------------------------------------------------------------
+    def _on_model_changed(self, paths: list) -> None:
+        if any(p == "" or p.startswith(("network", "data")) for p in paths):
+            self.refresh()
+
+    def _sync_list(self, hidden: list[dict]) -> None:
+        lst = self.hidden_list
+        while lst.count() > len(hidden):
+            lst.takeItem(lst.count() - 1)
+        while lst.count() < len(hidden):
+            lst.addItem(QListWidgetItem())
+        for i, layer in enumerate(hidden):
+            item = lst.item(i)
+            card = lst.itemWidget(item)
+            if card is None:
+                card = LayerCard(output=False)
+                card.edited.connect(lambda f, v, c=card: self._edit_layer(c, f, v))
+                card.focused.connect(lambda c=card: self._select_card(c))
+                lst.setItemWidget(item, card)
+            item.setData(_ROLE, i)
+            card.set_layer(layer, f"Hidden layer {i + 1}")
+            card.set_selected(i == lst.currentRow())
+            self._fit_item(card)
+
+    def _fit_item(self, card: LayerCard) -> None:
+        """Give the card's list row the height the card needs at the list's width, and let
+        the list grow up to the height of all its cards (the stack stays compact)."""
+        row = self._row_of(card)
+        if row >= 0:
+            width = max(self.hidden_list.viewport().width() - 2 * self.hidden_list.spacing(),
+                        120)
+            hint = QSize(width, card.sizeHint().height())
+            if card.hasHeightForWidth():
+                hint.setHeight(card.heightForWidth(width))
+            self.hidden_list.item(row).setSizeHint(hint)
+        self._fit_list()
+
+    def _fit_list(self) -> None:
+        lst = self.hidden_list
+        rows = [lst.item(i).sizeHint().height() + 2 * lst.spacing() for i in range(lst.count())]
+        total = sum(rows) + 2 * lst.frameWidth() + 2
+        lst.setMaximumHeight(max(total, 40))
+        lst.setMinimumHeight(min(total, sum(rows[:2]) + 2))
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.hidden_list.viewport() and event.type() == QEvent.Type.Resize:
+            for card in self.cards()[:-1]:
+                self._fit_item(card)
+        return super().eventFilter(watched, event)
+
+    def _row_of(self, card: LayerCard) -> int:
+        for i in range(self.hidden_list.count()):
+            if self.hidden_list.itemWidget(self.hidden_list.item(i)) is card:
+                return i
+        return -1
+
+    def _select_card(self, card: LayerCard) -> None:
+        row = self._row_of(card)
+        if row >= 0 and row != self.hidden_list.currentRow():
+            self.hidden_list.setCurrentRow(row)
+
+    def _on_current_row(self, row: int) -> None:
+        for i, card in enumerate(self.cards()[:-1]):
+            card.set_selected(i == row)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        row = self.hidden_list.currentRow()
+        n_hidden = self.hidden_list.count()
+        selected = 0 <= row < n_hidden
+        self.remove_button.setEnabled(selected)
+        self.up_button.setEnabled(selected and row > 0)
+        self.down_button.setEnabled(selected and row < n_hidden - 1)
+
+    def _show_error(self, text: str) -> None:
+        self.error_label.setText(f"⚠ {text}")
+        self.error_label.show()
+
+    def _current_target(self) -> DataTarget | None:
+        exp = self.model.experiment
+        try:
+            self._target_error = ""
+            return data_target(exp.data, exp.base_dir)
+        except PlaygroundError as exc:
+            self._target_error = str(exc)
+        return None if self._view is None else target_from_view(self._view)
+
+    def _refresh_summary(self) -> None:
+        """Input row, output hint / fix button and parameter count."""
+        self._target = target = self._current_target()
+        exp = self.model.experiment
+        network = exp.network
+        n_inputs = target.n_inputs if target else (self._input_info or (None, ""))[0]
+        text = input_text(target, n_inputs)
+        if self._input_info and self._input_info[1]:
+            text += f"<br><small>{self._input_info[1]}</small>"
+        self.input_label.setText(text)
+        count, sizes = parameter_count(n_inputs, network["layers"])
+        self.param_label.setText(f"Parameters: {count:,}" if sizes else "Parameters: —")
+        self.param_label.setToolTip(" → ".join(map(str, sizes)) + " units; Σ fan_in·units + "
+                                    "units" if sizes else "The data cannot be read")
+        if target is None:
+            self.hint_label.setText(f"<span style='color:#6b7280'>Output: cannot check against "
+                                    f"the data ({self._target_error or 'unknown'})</span>")
+            self.fix_button.hide()
+        else:
+            need = output_need(target, network["loss"])
+            problem = fit_problem(network, target)
+            if problem is None:
+                self.hint_label.setText(f"<span style='color:#2e7d32'>✓ {need}</span>")
+                self.fix_button.hide()
+            else:
+                fixed = fitted_network(network, target)["layers"][-1]
+                self.hint_label.setText(f"<span style='color:#c62828'>⚠ {problem.reason}"
+                                        f"</span><br><small>needs: {need}</small>")
+                self.fix_button.setText(f"Fix: {fixed['units']} {fixed['activation']}")
+                self.fix_button.show()
+        self.output_card.updateGeometry()
+
+
+def _set_invalid_combo(combo: QComboBox, invalid: bool) -> None:
+    combo.setStyleSheet("QComboBox { border: 2px solid #d32f2f; border-radius: 3px; }"
+                        if invalid else "")

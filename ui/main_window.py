@@ -1,0 +1,423 @@
+"""The main window: panels in docks, one training worker, and the rules that connect them.
+
+How an edit reaches training
+    Every panel edits the :class:`~ui.model.ExperimentModel`. On ``model.changed`` the window
+    compares the model's experiment with the one the running trainer was built from
+    (:func:`ui.session.live_changes`). If only live settings differ — learning rate and other
+    optimizer settings of the *same* optimizer, dropout, L1/L2, clipping, early stopping, the
+    epoch budget, batch size, shuffling — each changed key goes to ``worker.apply`` and
+    training goes on. Anything else (architecture, data, seed, precision, the optimizer's kind)
+    needs a new :class:`~playground.Trainer`: it is built here; on success it replaces the old
+    one (``worker.replace_trainer``; training restarts from epoch 0 and keeps playing if it
+    was), on failure the reason is shown and training stays paused on the old trainer.
+
+How training reaches the screen
+    The worker thread emits Snapshots (≤ 30/s). Each one is handed to the plots'
+    ``add_snapshot`` (cheap: they only store). A 25 Hz timer redraws — plots, diagram, the
+    toolbar's numbers — only when a new snapshot arrived, so the GUI thread leaves the
+    interpreter lock to training most of the time.
+
+Layout and settings
+    Docks (Data, Network, Training on the left; Loss, Backprop on the right; Error signal and
+    Weights at the bottom) can be moved, tabbed and floated; their arrangement, the window
+    geometry, the last file and the recent files are remembered (:mod:`ui.settings`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QVBoxLayout,
+                               QWidget)
+
+from playground import Experiment, PlaygroundError, Trainer
+from playground.presets import default_experiment
+
+from . import settings
+from .controls import ControlsPanel
+from .data_panel import DataPanel
+from .docks import build_docks
+from .file_actions import FileActions, describe_error, read_session
+from .icons import icon
+from .layer_editor import LayerEditor
+from .model import ExperimentModel
+from .notice import NoticeBar
+from .phase_panel import PhasePanel
+from .plots import DecisionBoundaryPlot, ErrorSignalPlot, LossPlot, WeightHistogramPlot
+from .session import describe_change, input_info, live_changes
+from .theme import apply_theme
+from .training_worker import TrainingWorker
+from .transport import TransportBar
+
+APP_NAME = "Backprop Playground"
+REFRESH_HZ = 25
+DEFAULT_SIZE = (1400, 900)
+
+
+class MainWindow(QMainWindow):
+    """The Backprop Playground window; owns one :class:`TrainingWorker` for its lifetime."""
+
+    def __init__(self, experiment: Experiment | None = None, *, trainer: Trainer | None = None,
+                 file_path: str | os.PathLike | None = None, remember: bool = True):
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.remember = remember
+        if trainer is None:
+            experiment = experiment or default_experiment()
+            trainer = Trainer(experiment)
+        experiment = trainer.experiment
+        self.model = ExperimentModel(experiment, self)
+        if file_path is not None:
+            self.model.file_path = Path(file_path)
+        self._trainer_experiment = experiment
+        self.latest_snapshot = None
+        self._fresh = False
+        self._data_view = None
+        self._was_finished = False
+        self._rebuild_failed = False
+        self.worker = TrainingWorker(trainer)
+        self._build_widgets()
+        self._build_actions()
+        build_docks(self)
+        self._default_state = self.saveState()
+        self._connect()
+        self._after_new_trainer(trainer)
+        self.resize(*DEFAULT_SIZE)
+        if remember:
+            self._restore_layout()
+        self._update_title()
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setInterval(1000 // REFRESH_HZ)
+        self.refresh_timer.timeout.connect(self.refresh_views)
+        self.refresh_timer.start()
+        self.worker.start()
+
+    # -- construction --------------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.setWindowIcon(icon("app"))
+        self.setDockNestingEnabled(True)
+        self.transport = TransportBar(self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.transport)
+        self.notice = NoticeBar(self)
+        self.decision_plot = DecisionBoundaryPlot(self)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(4, 4, 4, 0)
+        column.setSpacing(4)
+        column.addWidget(self.notice)
+        column.addWidget(self.decision_plot, 1)
+        self.setCentralWidget(central)
+        self.data_panel = DataPanel(self.model, self)
+        self.layer_editor = LayerEditor(self.model, self)
+        self.controls = ControlsPanel(self.model, self)
+        self.loss_plot = LossPlot(self)
+        self.error_plot = ErrorSignalPlot(self)
+        self.histogram_plot = WeightHistogramPlot(self)
+        self.phase_panel = PhasePanel(self)
+        #: every plot panel, in the order of the export files
+        self.plots = [self.loss_plot, self.decision_plot, self.error_plot, self.histogram_plot]
+        self.summary_label = QLabel()
+        self.summary_label.setObjectName("networkSummaryLabel")
+        self.statusBar().addPermanentWidget(self.summary_label)
+
+    def _build_actions(self) -> None:
+        self.files = FileActions(self)
+        menu = self.menuBar().addMenu("&File")
+        self.files.fill_menu(menu)
+        edit = self.menuBar().addMenu("&Edit")
+        undo = self.model.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        undo.setIcon(icon("undo"))
+        redo = self.model.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        redo.setIcon(icon("redo"))
+        edit.addAction(undo)
+        edit.addAction(redo)
+        training = self.menuBar().addMenu("&Training")
+        self.play_action = self._action("&Play / Pause", "Space", self.toggle_play, "play")
+        self.step_epoch_action = self._action("Step &Epoch", "Right", self.step_epoch,
+                                              "step-epoch")
+        self.step_batch_action = self._action("Step &Batch", "Shift+Right", self.step_batch,
+                                              "step-batch")
+        self.step_phase_action = self.phase_panel.step_action      # "." (see PhasePanel)
+        self.step_phase_action.setText("Step &Phase (backprop)")
+        self.step_phase_action.setIcon(icon("step-phase"))
+        self.step_phase_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.addAction(self.step_phase_action)
+        self.reset_action = self._action("&Reset", "Ctrl+R", self.reset_training, "reset")
+        for action in (self.play_action, self.step_epoch_action, self.step_batch_action,
+                       self.step_phase_action):
+            training.addAction(action)
+        training.addSeparator()
+        training.addAction(self.reset_action)
+        self.view_menu = self.menuBar().addMenu("&View")
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction("&Keyboard Shortcuts", self._show_shortcuts)
+        help_menu.addAction(f"&About {APP_NAME}", self._show_about)
+
+    def _action(self, text: str, shortcut: str, slot, icon_name: str) -> QAction:
+        action = QAction(icon(icon_name), text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _=False: slot())
+        self.addAction(action)
+        return action
+
+    def _connect(self) -> None:
+        worker, transport = self.worker, self.transport
+        worker.snapshotReady.connect(self._on_snapshot)
+        worker.phaseReady.connect(self.phase_panel.show_phase)
+        worker.playingChanged.connect(transport.set_playing)
+        worker.speedChanged.connect(transport.set_speed)
+        worker.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        worker.failed.connect(self._on_failed)
+        transport.play_button.clicked.connect(self.toggle_play)
+        transport.step_batch_button.clicked.connect(self.step_batch)
+        transport.step_epoch_button.clicked.connect(self.step_epoch)
+        transport.step_phase_button.clicked.connect(self.phase_panel.request_step)
+        transport.reset_button.clicked.connect(self.reset_training)
+        self.phase_panel.stepRequested.connect(self._step_phase)
+        self.phase_panel.leaveRequested.connect(worker.finish_iteration)
+        self.model.changed.connect(self._on_model_changed)
+        self.model.dirtyChanged.connect(lambda _dirty: self._update_title())
+        self.model.fileChanged.connect(lambda _path: self._update_title())
+        if hasattr(self.data_panel, "error"):
+            self.data_panel.error.connect(lambda text: self.statusBar().showMessage(text, 8000))
+
+    # -- transport -----------------------------------------------------------------------------
+    def toggle_play(self) -> None:
+        if self.phase_panel.active:
+            self.phase_panel.request_leave()    # finish the stepped iteration first
+        self.worker.toggle()
+
+    def step_epoch(self) -> None:
+        self.worker.step_epoch()
+
+    def step_batch(self) -> None:
+        self.worker.step_batch()
+
+    def _step_phase(self) -> None:
+        self.backprop_dock.show()
+        self.backprop_dock.raise_()
+        self.worker.step_phase()
+
+    def reset_training(self) -> None:
+        """Start over from the current experiment: same seed, so the same initial weights."""
+        if self._replace_trainer("Reset: new initial weights from the same seed, epoch 0."):
+            self.worker.pause()
+
+    # -- the trainer ---------------------------------------------------------------------------
+    def _build_trainer(self) -> Trainer | None:
+        try:
+            return Trainer(self.model.experiment)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the old trainer stays
+            self.worker.pause()
+            text = (f"Cannot build the network from these settings: {describe_error(exc)}. "
+                    f"Training is paused; the previous network is kept.")
+            self.notice.show_message(text, "error")
+            self._rebuild_failed = True
+            self.statusBar().showMessage(text, 15000)
+            return None
+
+    def _replace_trainer(self, message: str) -> bool:
+        trainer = self._build_trainer()
+        if trainer is None:
+            return False
+        self._trainer_experiment = trainer.experiment
+        self.worker.replace_trainer(trainer)
+        self._after_new_trainer(trainer)
+        self.statusBar().showMessage(message, 8000)
+        return True
+
+    def _after_new_trainer(self, trainer: Trainer) -> None:
+        """Reset the views for a new run (called before the worker owns ``trainer``, or right
+        after handing it over: only immutable facts are read)."""
+        for plot in self.plots:
+            plot.clear()
+        self.notice.dismiss()
+        self._rebuild_failed = False
+        self.phase_panel.set_active(False)
+        self._was_finished = trainer.finished
+        n_inputs, text = input_info(trainer)
+        self.layer_editor.set_input_info(n_inputs, text)
+
+    def install_session(self, experiment: Experiment, trainer: Trainer,
+                        path: str | os.PathLike | None) -> None:
+        """Switch to ``experiment`` with its (already built) ``trainer`` — New and Open."""
+        self._trainer_experiment = trainer.experiment
+        self.worker.replace_trainer(trainer)
+        self._after_new_trainer(trainer)
+        self.model.reset(trainer.experiment, Path(path) if path is not None else None)
+
+    def _on_model_changed(self, paths: list) -> None:
+        new = self.model.experiment
+        changes = live_changes(self._trainer_experiment, new)
+        if changes is None:
+            was_playing = self.worker.playing
+            what = describe_change(self._trainer_experiment, new)
+            if self._replace_trainer(f"{what} changed: new network — training restarts "
+                                     f"from epoch 0."):
+                if was_playing:
+                    self.worker.play()
+            return
+        for key, value in changes:
+            self.worker.apply(key, value)
+        self._trainer_experiment = new
+        if self._rebuild_failed:            # back to settings the trainer has: nothing wrong
+            self._rebuild_failed = False
+            self.notice.dismiss()
+        if changes:
+            self.statusBar().showMessage(
+                "Applied live: " + ", ".join(key for key, _ in changes), 4000)
+
+    # -- from the worker -----------------------------------------------------------------------
+    def _on_snapshot(self, snapshot) -> None:
+        self.latest_snapshot = snapshot
+        self._fresh = True
+        for plot in self.plots:
+            plot.add_snapshot(snapshot)
+        if snapshot.data is not None and snapshot.data is not self._data_view:
+            self._data_view = snapshot.data
+            self.data_panel.set_data_view(snapshot.data)
+            self.layer_editor.set_data_view(snapshot.data)
+        if snapshot.finished and not self._was_finished and snapshot.stop_reason:
+            self.statusBar().showMessage(f"Training stopped: {snapshot.stop_reason}", 15000)
+        self._was_finished = snapshot.finished
+
+    def _on_failed(self, reason: str) -> None:
+        text = f"Training paused: {reason}"
+        self.notice.show_message(text, "error")
+        self.statusBar().showMessage(text, 15000)
+
+    def refresh_views(self) -> None:
+        """Redraw what changed since the last tick (the 25 Hz timer calls this)."""
+        if not self._fresh:
+            return
+        self._fresh = False
+        snapshot = self.latest_snapshot
+        self.transport.show_snapshot(snapshot)
+        for plot in self.plots:
+            plot.refresh()
+        if self.phase_panel.isVisible() or not self.isVisible():
+            self.phase_panel.show_snapshot(snapshot)
+        sizes = " → ".join(str(s) for s in snapshot.sizes)
+        self.summary_label.setText(f"{sizes}  ·  {snapshot.n_params:,} parameters")
+
+    # -- queries -------------------------------------------------------------------------------
+    def current_experiment(self) -> Experiment:
+        """The experiment the window would save."""
+        return self.model.experiment
+
+    def document_stem(self) -> str:
+        path = self.model.file_path
+        if path is not None:
+            return path.stem
+        name = self.model.experiment.to_dict().get("name")
+        return (name or "untitled").lower().replace(" ", "_")
+
+    def document_name(self) -> str:
+        path = self.model.file_path
+        if path is not None:
+            return path.name
+        name = self.model.experiment.to_dict().get("name")
+        return f"Untitled ({name})" if name else "Untitled"
+
+    def _update_title(self) -> None:
+        star = "*" if self.model.dirty else ""
+        self.setWindowTitle(f"{self.document_name()}{star} — {APP_NAME}")
+
+    # -- layout and closing --------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        geometry, state = settings.window_geometry(), settings.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state)
+        self.resize(*DEFAULT_SIZE)
+
+    def closeEvent(self, event) -> None:
+        if not self.files.maybe_save():
+            event.ignore()
+            return
+        if self.remember:
+            settings.save_window(self.saveGeometry(), self.saveState())
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop the worker and wait for it (within a second; never terminate())."""
+        self.refresh_timer.stop()
+        if self.worker.isRunning() and not self.worker.stop(1.0):
+            self.statusBar().showMessage("Waiting for the current batch to finish…")
+            self.worker.wait()
+
+    def _show_shortcuts(self) -> None:
+        QMessageBox.information(self, "Keyboard shortcuts", (
+            "Space\tplay / pause\n→\tstep one epoch\nShift+→\tstep one batch\n"
+            ".\tstep one backprop phase\nCtrl+R\treset (same seed)\n"
+            "Ctrl+Z / Ctrl+Shift+Z\tundo / redo\nCtrl+N / Ctrl+O / Ctrl+S\tnew / open / save"))
+
+    def _show_about(self) -> None:
+        from playground import __version__
+        QMessageBox.about(self, f"About {APP_NAME}", (
+            f"<b>{APP_NAME}</b> {__version__}<br>Build a neural network, train it, and watch "
+            "backpropagation happen. The engine is plain NumPy; every number on screen is "
+            "computed by it."))
+
+
+def initial_window(file: str | None, remember: bool = True) -> tuple[MainWindow, str | None]:
+    """The window to start with: ``file`` if given, else the last file if it still loads,
+    else the default experiment. Returns the window and an error message (or None)."""
+    candidates = [file] if file else ([settings.last_file()] if remember else [])
+    for candidate in candidates:
+        if not candidate:
+            continue
+        try:
+            experiment, trainer = read_session(candidate)
+        except Exception as exc:  # noqa: BLE001 - reported, the default opens instead
+            if file:
+                return (MainWindow(remember=remember),
+                        f"Cannot open {candidate}: {describe_error(exc)}")
+            settings.forget_last_file()
+            continue
+        window = MainWindow(trainer=trainer, file_path=candidate, remember=remember)
+        settings.add_recent_file(candidate)
+        return window, None
+    return MainWindow(remember=remember), None
+
+
+def _has_display() -> bool:
+    if os.environ.get("QT_QPA_PLATFORM") or not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run_app(file: str | None = None, self_test: bool = False,
+            screenshot: str | None = None) -> int:
+    """Run the desktop app (or the self-test); returns the exit status."""
+    if self_test or screenshot:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    elif not _has_display():
+        print("backprop-playground: error: no display found (DISPLAY is not set). Use "
+              "--self-test to check the installation, or the headless commands "
+              "(backprop-playground train FILE).", file=sys.stderr)
+        return 2
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(settings.ORGANIZATION)
+    apply_theme(app)
+    if self_test or screenshot:
+        from .self_test import run_self_test
+        return run_self_test(file, screenshot)
+    window, error = initial_window(file)
+    window.show()
+    if error:
+        QTimer.singleShot(0, lambda: QMessageBox.warning(window, "Cannot open the file", error))
+    return app.exec()

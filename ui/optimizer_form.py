@@ -1,0 +1,135 @@
+"""The settings of the chosen optimizer, built from ``OPTIMIZER_DEFAULTS``.
+
+Each optimizer has its own hyper-parameters with torch's names — SGD: momentum, dampening,
+Nesterov; Adam: betas and eps; RMSprop: alpha, momentum, centered; Adagrad: lr_decay … The
+form shows exactly the keys of ``playground.optimizers.OPTIMIZER_DEFAULTS[name]`` (except the
+learning rate, which has its own field), so a new optimizer in the engine appears here without
+UI changes. Switches become check boxes, numbers become :class:`~ui.fields.NumberInput` fields
+named ``<camelCase key>Input`` (``momentumInput``, ``beta1Input`` …). All of them apply live.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSignalBlocker
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QWidget
+
+from playground import ExperimentError
+from playground.optimizers import OPTIMIZER_DEFAULTS
+
+from .fields import FieldError, NumberInput, set_invalid, with_error
+
+PATH = "training.optimizer"
+
+#: label, tooltip, stepping (ladder or linear step) per hyper-parameter
+LABELS = {
+    "momentum": ("Momentum", "Keeps a running velocity of past updates (0 = plain SGD)."),
+    "dampening": ("Dampening", "Damps how much of the new gradient enters the velocity."),
+    "nesterov": ("Nesterov momentum", "Look ahead along the velocity (needs momentum > 0 "
+                                      "and dampening 0)."),
+    "weight_decay": ("Weight decay", "torch-style decay: adds weight_decay·w to the gradient "
+                                     "(biases included)."),
+    "betas": ("β₁, β₂", "Decay rates of Adam's running mean of the gradient and of its "
+                        "square."),
+    "eps": ("ε", "Added to the denominator so it is never zero."),
+    "amsgrad": ("AMSGrad", "Use the maximum of past squared-gradient averages."),
+    "alpha": ("α (smoothing)", "Decay rate of the running average of squared gradients."),
+    "centered": ("Centered", "Divide by the variance instead of the raw second moment."),
+    "lr_decay": ("LR decay", "Adagrad's learning-rate decay per step."),
+    "initial_accumulator_value": ("Initial accumulator", "Starting value of the sum of "
+                                                         "squared gradients."),
+}
+STEPS = {"momentum": dict(ladder=(0.0, 0.5, 0.8, 0.9, 0.95, 0.99)),
+         "dampening": dict(step=0.1, minimum=0.0, maximum=1.0),
+         "alpha": dict(ladder=(0.9, 0.95, 0.99, 0.999)),
+         "eps": dict(ladder=(1e-10, 1e-8, 1e-7, 1e-6, 1e-4)),
+         "weight_decay": dict(ladder=(0.0, 0.0001, 0.001, 0.01, 0.1)),
+         "lr_decay": dict(ladder=(0.0, 0.0001, 0.001, 0.01)),
+         "initial_accumulator_value": dict(step=0.1, minimum=0.0)}
+
+
+def camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+class OptimizerForm(QWidget):
+    """Fields for the current optimizer's hyper-parameters (rebuilt when it changes)."""
+
+    def __init__(self, model, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("optimizerForm")
+        self.model = model
+        self.form = QFormLayout(self)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.form.setVerticalSpacing(5)
+        self.name: str | None = None
+        self.fields: dict[str, QWidget] = {}
+        self._refreshers: list = []
+
+    def refresh(self) -> None:
+        name = self.model.get(f"{PATH}.name")
+        if name != self.name:
+            self._build(name)
+        for refresh in self._refreshers:
+            refresh()
+
+    def _build(self, name: str) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.name, self.fields, self._refreshers = name, {}, []
+        for key, default in OPTIMIZER_DEFAULTS[name].items():
+            if key == "learning_rate":
+                continue
+            label, tip = LABELS.get(key, (key.replace("_", " ").capitalize(), ""))
+            if isinstance(default, bool):
+                self._add_check(key, label, tip)
+            elif key == "betas":
+                for i in range(2):
+                    self._add_number(f"{key}[{i}]", f"beta{i + 1}Input", f"β{'₁₂'[i]}", tip,
+                                     dict(ladder=(0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 0.9999)))
+            else:
+                self._add_number(key, f"{camel(key)}Input", label, tip, STEPS.get(key, {}))
+
+    def _add_number(self, key: str, object_name: str, label: str, tip: str, stepping) -> None:
+        field = NumberInput(object_name, tooltip=tip + " Applies live.", **stepping)
+        path = f"{PATH}.{key}"
+
+        def commit(value) -> None:
+            try:
+                self.model.set(path, value)
+            except ExperimentError as exc:
+                field.show_error(exc.reason)
+                return
+            field.show_value(self.model.get(path))
+
+        field.committed.connect(commit)
+        self._refreshers.append(lambda: field.show_value(self.model.get(path)))
+        self.fields[key] = field
+        self.form.addRow(label, with_error(field, field.error))
+
+    def _add_check(self, key: str, label: str, tip: str) -> None:
+        check = QCheckBox(label)
+        check.setObjectName(f"{camel(key)}Check")
+        check.setToolTip(tip + " Applies live.")
+        error = FieldError(self)
+        path = f"{PATH}.{key}"
+
+        def write(on: bool) -> None:
+            try:
+                self.model.set(path, bool(on))
+            except ExperimentError as exc:
+                set_invalid(check, error, exc.reason, tip + " Applies live.")
+                with QSignalBlocker(check):
+                    check.setChecked(bool(self.model.get(path)))
+
+        def refresh() -> None:
+            with QSignalBlocker(check):
+                check.setChecked(bool(self.model.get(path)))
+            set_invalid(check, error, None, tip + " Applies live.")
+
+        check.toggled.connect(write)
+        self._refreshers.append(refresh)
+        self.fields[key] = check
+        self.form.addRow(with_error(check, error))
+

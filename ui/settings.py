@@ -1,0 +1,105 @@
+"""What the app remembers between launches: window layout, the last file, recent files.
+
+Everything goes through one ``QSettings`` in INI format. Its folder is the platform's usual
+place for configuration, unless the environment variable ``BACKPROP_PLAYGROUND_CONFIG_DIR``
+names another one — the tests point it at a temporary folder so they never read or change a
+user's real settings.
+
+The keys are declared once here; the window reads and writes them only through these helpers.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+CONFIG_DIR_ENV = "BACKPROP_PLAYGROUND_CONFIG_DIR"
+ORGANIZATION = "backprop-playground"
+APPLICATION = "backprop-playground"
+MAX_RECENT = 8
+
+GEOMETRY = "window/geometry"
+STATE = "window/state"
+LAST_FILE = "files/last"
+RECENT = "files/recent"
+
+
+def app_settings() -> QSettings:
+    """The settings store (INI file), honouring ``BACKPROP_PLAYGROUND_CONFIG_DIR``."""
+    folder = os.environ.get(CONFIG_DIR_ENV)
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        return QSettings(str(Path(folder) / f"{APPLICATION}.ini"), QSettings.Format.IniFormat)
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION,
+                     APPLICATION)
+
+
+def _bytes(settings: QSettings, key: str) -> QByteArray | None:
+    value = settings.value(key)
+    return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+
+def window_geometry() -> QByteArray | None:
+    return _bytes(app_settings(), GEOMETRY)
+
+
+def window_state() -> QByteArray | None:
+    return _bytes(app_settings(), STATE)
+
+
+def save_window(geometry: QByteArray, state: QByteArray) -> None:
+    settings = app_settings()
+    settings.setValue(GEOMETRY, geometry)
+    settings.setValue(STATE, state)
+    settings.sync()
+
+
+def recent_files() -> list[str]:
+    """Recently opened or saved files, newest first (files that vanished are kept; opening
+    one that fails removes it)."""
+    value = app_settings().value(RECENT, [])
+    if isinstance(value, str):          # an INI list of one comes back as a plain string
+        value = [value]
+    return [str(v) for v in (value or []) if v][:MAX_RECENT]
+
+
+def _set_recent(paths: list[str]) -> None:
+    settings = app_settings()
+    settings.setValue(RECENT, paths[:MAX_RECENT])
+    settings.sync()
+
+
+def add_recent_file(path: str | os.PathLike) -> None:
+    """Put ``path`` first in the recent list and remember it as the last file."""
+    path = str(Path(path).resolve())
+    _set_recent([path] + [p for p in recent_files() if p != path])
+    settings = app_settings()
+    settings.setValue(LAST_FILE, path)
+    settings.sync()
+
+
+def remove_recent_file(path: str | os.PathLike) -> None:
+    path = str(Path(path).resolve())
+    _set_recent([p for p in recent_files() if p != path])
+    settings = app_settings()
+    if settings.value(LAST_FILE) == path:
+        settings.remove(LAST_FILE)
+    settings.sync()
+
+
+def clear_recent_files() -> None:
+    _set_recent([])
+
+
+def last_file() -> str | None:
+    """The experiment or run that was open last (None after New or when never saved)."""
+    value = app_settings().value(LAST_FILE)
+    return str(value) if value else None
+
+
+def forget_last_file() -> None:
+    settings = app_settings()
+    settings.remove(LAST_FILE)
+    settings.sync()

@@ -1,0 +1,50 @@
+"""The app's look: Fusion style, the app icon, and a short style sheet for our own roles.
+
+The palette is the platform's (light or dark); the style sheet only adds what Qt has no role
+for, using ``palette(...)`` references so it reads on both: the red border of a refused field,
+the error line under it, hint text, the big epoch counter and the key numbers of the toolbar.
+Widgets opt in through a dynamic property (``role``) or their objectName.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QApplication
+
+from .icons import icon
+
+ERROR_COLOR = "#d62728"
+
+STYLE_SHEET = f"""
+QLineEdit[invalid="true"], QComboBox[invalid="true"] {{
+    border: 2px solid {ERROR_COLOR}; border-radius: 3px; padding: 1px 3px;
+}}
+QCheckBox[invalid="true"] {{ color: {ERROR_COLOR}; }}
+QLabel[role="fieldError"] {{ color: {ERROR_COLOR}; font-size: 9pt; }}
+QLabel[role="hint"] {{ color: palette(placeholder-text); font-size: 9pt; }}
+QLabel#epochLabel {{ font-size: 17pt; font-weight: 600; }}
+QLabel[role="caption"] {{ color: palette(placeholder-text); font-size: 8pt; }}
+QLabel[role="metric"] {{ font-size: 11pt; font-weight: 600; }}
+QLabel#speedLabel {{ font-size: 10pt; }}
+QPushButton[role="transport"] {{ padding: 4px 8px; }}
+QPushButton#playPauseButton {{ border: none; background: transparent; padding: 0px; }}
+QGroupBox {{ font-weight: 600; }}
+QGroupBox QLabel, QGroupBox QCheckBox, QGroupBox QLineEdit, QGroupBox QComboBox {{
+    font-weight: normal;
+}}
+QFrame#noticeBar {{
+    background: #fdecea; border: 1px solid #f5b5b0; border-radius: 4px;
+}}
+QFrame#noticeBar QLabel {{ color: #5f1412; }}
+QFrame#noticeBar[kind="info"] {{ background: #e8f1fb; border-color: #a9c8ec; }}
+QFrame#noticeBar[kind="info"] QLabel {{ color: #14365f; }}
+"""
+
+
+def apply_theme(app: QApplication) -> None:
+    """Style ``app`` once (Fusion, icon, style sheet); safe to call again."""
+    if app.property("backpropThemed"):
+        return
+    app.setProperty("backpropThemed", True)
+    app.setStyle("Fusion")
+    app.setWindowIcon(icon("app"))
+    app.setStyleSheet(app.styleSheet() + STYLE_SHEET)

@@ -1,0 +1,178 @@
+"""The transport toolbar: play/pause, step, reset, and the numbers that matter right now.
+
+Left to right: Reset, a big Play/Pause, Step batch, Step epoch, Step phase; the epoch counter
+(``epochLabel`` reads exactly "Epoch N"; the budget and the position inside the epoch sit
+beneath it); the training speed (``speedLabel``, epochs per second while playing); the latest
+training / validation loss and accuracy (R² for regression); and why training stopped, if it
+did (``stopReasonLabel``).
+
+The bar only displays. Its buttons emit ``clicked``; the window connects them to the worker
+and mirrors them as window-wide shortcuts (Space, →, Shift+→, ., Ctrl+R).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
+                               QToolBar, QVBoxLayout, QWidget)
+
+from .icons import icon
+
+
+def _fmt_loss(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}" if value < 100 else f"{value:.4g}"
+
+
+def _fmt_metric(value: float | None, regression: bool) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.3f}" if regression else f"{100 * value:.1f}%"
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setProperty("role", "caption")
+    return label
+
+
+class TransportBar(QToolBar):
+    """Toolbar with the transport buttons and the live readouts."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("Training", parent)
+        self.setObjectName("transportToolBar")
+        self.setMovable(True)
+        self.setIconSize(QSize(22, 22))
+        self.reset_button = self._button("resetButton", "Reset", "reset",
+                                         "Start over: new initial weights from the same seed, "
+                                         "epoch 0 (Ctrl+R)")
+        self.play_button = QPushButton()
+        self.play_button.setObjectName("playPauseButton")
+        self.play_button.setIcon(icon("play"))
+        self.play_button.setIconSize(QSize(40, 40))
+        self.play_button.setFixedSize(QSize(46, 46))
+        self.play_button.setCheckable(False)
+        self.play_button.setToolTip("Play: train continuously (Space)")
+        self.play_button.setAccessibleName("Play")
+        self.step_batch_button = self._button("stepBatchButton", "Batch", "step-batch",
+                                              "Train on one batch, then stop (Shift+→)")
+        self.step_epoch_button = self._button("stepEpochButton", "Epoch", "step-epoch",
+                                              "Train one epoch, then stop (→)")
+        self.step_phase_button = self._button(
+            "stepPhaseToolButton", "Phase", "step-phase",
+            "Step through one backprop iteration phase by phase: forward, loss, backward, "
+            "update (.)")
+        self.addWidget(self.reset_button)
+        self.addWidget(self.play_button)
+        self.addWidget(self.step_batch_button)
+        self.addWidget(self.step_epoch_button)
+        self.addWidget(self.step_phase_button)
+        self.addSeparator()
+        self.addWidget(self._epoch_box())
+        self.addSeparator()
+        self.addWidget(self._metrics_box())
+        self.stop_reason_label = QLabel("")
+        self.stop_reason_label.setObjectName("stopReasonLabel")
+        self.stop_reason_label.setWordWrap(True)
+        self.stop_reason_label.setSizePolicy(QSizePolicy.Policy.Expanding,
+                                             QSizePolicy.Policy.Preferred)
+        self.stop_reason_label.setMinimumWidth(120)
+        self.addSeparator()
+        self.addWidget(self.stop_reason_label)
+        self._regression = False
+
+    def _button(self, name: str, text: str, icon_name: str, tip: str) -> QPushButton:
+        button = QPushButton(icon(icon_name), text)
+        button.setObjectName(name)
+        button.setProperty("role", "transport")
+        button.setToolTip(tip)
+        button.setIconSize(QSize(20, 20))
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        return button
+
+    def _epoch_box(self) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(8, 0, 8, 0)
+        layout.setSpacing(0)
+        self.epoch_label = QLabel("Epoch 0")
+        self.epoch_label.setObjectName("epochLabel")
+        self.epoch_label.setMinimumWidth(120)
+        self.progress_label = _caption("of — · batch —")
+        self.progress_label.setObjectName("epochProgressLabel")
+        row = QHBoxLayout()
+        row.setSpacing(10)
+        self.speed_label = QLabel("paused")
+        self.speed_label.setObjectName("speedLabel")
+        self.speed_label.setToolTip("Training speed while playing (epochs per second)")
+        self.speed_label.setMinimumWidth(90)
+        layout.addWidget(self.epoch_label)
+        row.addWidget(self.progress_label)
+        row.addWidget(self.speed_label)
+        row.addStretch(1)
+        layout.addLayout(row)
+        return box
+
+    def _metrics_box(self) -> QWidget:
+        box = QWidget()
+        grid = QGridLayout(box)
+        grid.setContentsMargins(8, 0, 8, 0)
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(0)
+        self.metric_labels: dict[str, QLabel] = {}
+        self.metric_captions: dict[str, QLabel] = {}
+        for column, (key, caption) in enumerate((
+                ("train_loss", "training loss"), ("val_loss", "validation loss"),
+                ("train_metric", "training accuracy"), ("val_metric", "validation accuracy"))):
+            value = QLabel("—")
+            value.setObjectName({"train_loss": "trainLossLabel", "val_loss": "valLossLabel",
+                                 "train_metric": "trainMetricLabel",
+                                 "val_metric": "valMetricLabel"}[key])
+            value.setProperty("role", "metric")
+            value.setMinimumWidth(64)
+            self.metric_labels[key] = value
+            self.metric_captions[key] = _caption(caption)
+            grid.addWidget(value, 0, column)
+            grid.addWidget(self.metric_captions[key], 1, column)
+        return box
+
+    # -- updates ---------------------------------------------------------------------------
+    def set_playing(self, playing: bool) -> None:
+        self.play_button.setIcon(icon("pause" if playing else "play"))
+        self.play_button.setAccessibleName("Pause" if playing else "Play")
+        self.play_button.setToolTip("Pause (Space)" if playing else
+                                    "Play: train continuously (Space)")
+        if not playing:
+            self.speed_label.setText("paused")
+
+    def set_speed(self, epochs_per_second: float) -> None:
+        if epochs_per_second <= 0:
+            return
+        rate = epochs_per_second
+        self.speed_label.setText(f"{rate:.0f} epochs/s" if rate >= 10 else
+                                 f"{rate:.2g} epochs/s")
+
+    def show_snapshot(self, snapshot) -> None:
+        self.epoch_label.setText(f"Epoch {snapshot.epoch}")
+        self.progress_label.setText(
+            f"of {snapshot.max_epochs} · batch {snapshot.batch_in_epoch}/"
+            f"{snapshot.batches_per_epoch}")
+        regression = snapshot.task == "regression"
+        if regression != self._regression:
+            self._regression = regression
+            word = "R²" if regression else "accuracy"
+            self.metric_captions["train_metric"].setText(f"training {word}")
+            self.metric_captions["val_metric"].setText(f"validation {word}")
+        labels = self.metric_labels
+        labels["train_loss"].setText(_fmt_loss(snapshot.train_loss))
+        labels["val_loss"].setText(_fmt_loss(snapshot.val_loss))
+        train = snapshot.train_r2 if regression else snapshot.train_accuracy
+        val = snapshot.val_r2 if regression else snapshot.val_accuracy
+        labels["train_metric"].setText(_fmt_metric(train, regression))
+        labels["val_metric"].setText(_fmt_metric(val, regression))
+        reason = snapshot.stop_reason or ""
+        if reason != self.stop_reason_label.text():
+            self.stop_reason_label.setText(reason)
+            self.stop_reason_label.setToolTip(reason)
+            self.stop_reason_label.setStyleSheet(
+                "color: #d62728;" if snapshot.diverged else "")
