@@ -416,3 +416,18 @@ def test_live_changes_classification(small_dict):
     assert live_changes(exp, exp.replace("training.optimizer", {"name": "sgd"})) is None
     assert live_changes(exp, exp.replace("data.noise", 0.3)) is None
     assert live_changes(exp, exp) == []
+
+
+def test_backprop_overview_follows_the_optimizer(qtbot, window):
+    panel = window.phase_panel
+    qtbot.waitUntil(lambda: "update · Adam" in panel.table_text(), timeout=TIMEOUT)
+    assert "SGD" not in panel.table_text()
+    window.model.set("training.optimizer", {"name": "sgd", "learning_rate": 0.1,
+                                            "momentum": 0.9})        # a new trainer
+    qtbot.waitUntil(lambda: "update · SGD with momentum" in panel.table_text(),
+                    timeout=TIMEOUT)
+    assert "w ← w − η·v" in panel.table_text()
+    window.model.set("training.l2", 0.01)                            # a live change
+    assert "2·l2·w" in panel.table_text()
+    window.model.set("training.optimizer.nesterov", True)            # live, same optimizer
+    assert "update · SGD with Nesterov momentum" in panel.table_text()

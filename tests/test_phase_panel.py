@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QWidget
 
 from playground import Experiment, Trainer
 from playground.presets import preset
-from ui.phase_format import fmt
+from playground.optimizers import make_optimizer
+from ui.phase_format import fmt, update_rule
 from ui.phase_panel import INTRO_TITLE, PhasePanel
 
 THREE_LAYER_TITLES = ["forward · layer 1 of 3", "forward · layer 2 of 3", "forward · layer 3 of 3",
@@ -47,6 +48,7 @@ def stepper(qtbot, worker_factory):
         host.resize(900, 600)
         panel = PhasePanel(host)
         panel.resize(900, 600)
+        panel.set_update_rule(update_rule(experiment))
         worker = worker_factory(trainer)
         panel.stepRequested.connect(worker.step_phase)
         panel.leaveRequested.connect(worker.finish_iteration)
@@ -227,3 +229,75 @@ def test_phase_numbers_in_the_label_carry_unicode_subscripts(qtbot, stepper):
     assert re.search(r"δ₂ = .* ⊙ f′\(z₂\)", panel.phaseLabel.text())
     assert panel.diagram.highlighted_layer == 2 and panel.diagram.highlight_kind == "backward"
     assert panel.diagram.node_quantity(2) == "δ" and panel.diagram.node_values(1) is None
+
+
+# -- the update phase names the optimizer that really trains ----------------------------------
+OPTIMIZER_CASES = [
+    ({"name": "sgd", "learning_rate": 0.1}, "SGD", "w ← w − η·g"),
+    ({"name": "sgd", "learning_rate": 0.1, "momentum": 0.9}, "SGD with momentum",
+     "w ← w − η·v"),
+    ({"name": "sgd", "learning_rate": 0.1, "momentum": 0.9, "nesterov": True},
+     "SGD with Nesterov momentum", "w ← w − η·(g + μ·v)"),
+    ({"name": "adam", "learning_rate": 0.01}, "Adam", "w ← w − η·m̂/(√v̂ + ε)"),
+    ({"name": "rmsprop", "learning_rate": 0.01}, "RMSprop", "w ← w − η·g/d"),
+    ({"name": "adagrad", "learning_rate": 0.01}, "Adagrad", "w ← w − η·g/(√G + ε)"),
+]
+
+
+@pytest.mark.parametrize("config, name, last_step", OPTIMIZER_CASES)
+def test_update_rule_is_the_engines_formula_for_each_optimizer(small_dict, config, name,
+                                                                last_step):
+    small_dict["training"]["optimizer"] = config
+    rule = update_rule(Experiment.from_dict(small_dict))
+    assert rule.name == name
+    assert rule.formula == make_optimizer(config, 1, np.float32).update_formula()
+    assert rule.formula.endswith(last_step)
+    assert rule.notes == ()
+
+
+def test_update_rule_mentions_penalties_weight_decay_clipping_and_schedule(small_dict):
+    small_dict["training"].update(l1=0.001, l2=0.01, clip_norm=1.0,
+                                  lr_schedule={"name": "step", "step_size": 10})
+    small_dict["training"]["optimizer"] = {"name": "sgd", "learning_rate": 0.1,
+                                           "weight_decay": 0.0005}
+    rule = update_rule(Experiment.from_dict(small_dict))
+    notes = "\n".join(rule.notes)
+    assert rule.formula.startswith("g = ∂L/∂w + λ·w")
+    assert "l1·sign(w)" in notes and "2·l2·w" in notes and "l2 = 0.01" in notes
+    assert "weight decay λ = 0.0005" in notes
+    assert "clipping first" in notes and "1/‖g‖" in notes
+    assert "step schedule" in notes
+
+
+def test_adam_roadmap_and_update_phase_never_claim_sgd(qtbot, stepper, small_dict):
+    """The regression: with Adam the overview and the update phase said "(SGD)"."""
+    small_dict["training"]["clip_norm"] = 0.5
+    small_dict["training"]["l2"] = 0.001
+    host, panel, worker = stepper(Experiment.from_dict(small_dict))        # Adam
+    roadmap = panel.table_text()
+    assert "SGD" not in roadmap and "SGD" not in panel.explanationLabel.text()
+    assert "update · Adam" in roadmap
+    assert "m ← β₁·m + (1−β₁)·g" in roadmap and "w ← w − η·m̂/(√v̂ + ε)" in roadmap
+    assert "clipping first" in roadmap and "2·l2·w" in roadmap
+    assert "weight update by Adam" in panel.explanationLabel.text()
+    for i in range(1, 9):
+        _step(qtbot, panel, i)
+    assert panel.phase.kind == "update"
+    label = panel.phaseLabel.text()
+    assert label == panel.phase.label                     # the engine's formula, as reported
+    assert label.endswith(panel.update_rule.formula) and "m̂" in label
+    assert "g ← g·min(1, 0.5/‖g‖)" in label
+    text = panel.explanationLabel.text()
+    assert text.startswith("Adam update, η = 0.01.") and "SGD" not in text
+    assert "clipping first" in text and "penalty gradient" in text
+    assert "clip scale" in panel.table_text() or panel.phase.values["clip_scale"] == 1.0
+
+
+def test_plain_sgd_keeps_the_textbook_sentence(qtbot, stepper):
+    host, panel, worker = stepper(preset("xor_classic"))
+    assert "update · SGD" in panel.table_text()
+    assert "w ← w − η·∂L/∂w" in panel.explanationLabel.text()
+    for i in range(1, 7):
+        _step(qtbot, panel, i)
+    assert panel.explanationLabel.text().startswith(
+        "Every weight takes a step against its gradient, w ← w − η·∂L/∂w with η = 1")

@@ -46,6 +46,7 @@ from .icons import icon
 from .layer_editor import LayerEditor
 from .model import ExperimentModel
 from .notice import NoticeBar
+from .phase_format import update_rule
 from .phase_panel import PhasePanel
 from .plots import DecisionBoundaryPlot, ErrorSignalPlot, LossPlot, WeightHistogramPlot
 from .session import describe_change, input_info, live_changes
@@ -241,9 +242,17 @@ class MainWindow(QMainWindow):
         self.notice.dismiss()
         self._rebuild_failed = False
         self.phase_panel.set_active(False)
+        self._show_update_rule(trainer.experiment)
         self._was_finished = trainer.finished
         n_inputs, text = input_info(trainer)
         self.layer_editor.set_input_info(n_inputs, text)
+
+    def _show_update_rule(self, experiment: Experiment) -> None:
+        try:
+            rule = update_rule(experiment)
+        except PlaygroundError:             # settings the engine refuses: say nothing wrong
+            rule = None
+        self.phase_panel.set_update_rule(rule)
 
     def install_session(self, experiment: Experiment, trainer: Trainer,
                         path: str | os.PathLike | None) -> None:
@@ -267,6 +276,7 @@ class MainWindow(QMainWindow):
         for key, value in changes:
             self.worker.apply(key, value)
         self._trainer_experiment = new
+        self._show_update_rule(new)
         if self._rebuild_failed:            # back to settings the trainer has: nothing wrong
             self._rebuild_failed = False
             self.notice.dismiss()

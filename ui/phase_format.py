@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from playground.backprop import sub
+from playground.optimizers import make_optimizer
 
 MINUS = "\u2212"
 #: arrays with at most this many numbers (matrices: at most MAX_COLUMNS columns, so that a
@@ -232,22 +233,90 @@ def _bias_row(k: str, layer: dict) -> Row:
     return _row(f"Δb{k}  (the change of b{k})", layer["delta_b"])
 
 
-def roadmap_rows(n_layers: int) -> list[Row]:
+# -- the update rule ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class UpdateRule:
+    """How the update phase changes the weights, in the engine's own words.
+
+    ``formula`` is what the engine's optimizer reports (``Optimizer.update_formula()``, the
+    same text the update phase carries); ``notes`` name what else shapes the step: the L1/L2
+    penalty inside ∂L/∂w, weight decay, gradient clipping, a learning-rate schedule."""
+
+    name: str                     # "Adam", "SGD with momentum", …
+    formula: str                  # "g = ∂L/∂w;  m ← β₁·m + (1−β₁)·g;  …"
+    notes: tuple[str, ...] = ()
+
+    @property
+    def plain_sgd(self) -> bool:
+        return self.formula == "g = ∂L/∂w;  w ← w − η·g"
+
+    def lines(self) -> str:
+        """The formula one step a line, then the notes."""
+        return "\n".join([*self.formula.split(";  "), *self.notes])
+
+
+SGD_RULE = UpdateRule("SGD", "g = ∂L/∂w;  w ← w − η·g")
+
+
+def optimizer_name(config: dict) -> str:
+    name = config.get("name", "sgd")
+    if name == "sgd":
+        if not config.get("momentum"):
+            return "SGD"
+        return "SGD with Nesterov momentum" if config.get("nesterov") else "SGD with momentum"
+    if name == "adam":
+        return "Adam (AMSGrad)" if config.get("amsgrad") else "Adam"
+    if name == "rmsprop":
+        extras = [w for w, on in (("centered", config.get("centered")),
+                                  ("momentum", config.get("momentum"))) if on]
+        return "RMSprop" + (f" ({', '.join(extras)})" if extras else "")
+    return {"adagrad": "Adagrad"}.get(name, name)
+
+
+def update_rule(experiment) -> UpdateRule:
+    """The update rule ``experiment`` trains with: the formula comes from the engine's
+    optimizer built from the experiment's settings (no math here)."""
+    config = dict(experiment.get("training.optimizer"))
+    formula = make_optimizer(config, 1, np.float64).update_formula()
+    training = experiment.get("training")
+    notes = []
+    if training.get("l1") or training.get("l2"):
+        terms = [t for t, on in ((f"l1·sign(w) (l1 = {fmt(training.get('l1') or 0)})",
+                                  training.get("l1")),
+                                 (f"2·l2·w (l2 = {fmt(training.get('l2') or 0)})",
+                                  training.get("l2"))) if on]
+        notes.append("∂L/∂w includes the penalty gradient " + " + ".join(terms))
+    if config.get("weight_decay"):
+        notes.append(f"weight decay λ = {fmt(config['weight_decay'])} (added to g, as in "
+                     f"torch.optim)")
+    if training.get("clip_norm") is not None:
+        notes.append(f"clipping first: g ← g·min(1, {training['clip_norm']:g}/‖g‖) "
+                     f"(global norm)")
+    schedule = training.get("lr_schedule")
+    if schedule:
+        notes.append(f"η follows the {schedule.get('name', '')} schedule".replace("  ", " "))
+    return UpdateRule(optimizer_name(config), formula, tuple(notes))
+
+
+def roadmap_rows(n_layers: int, rule: UpdateRule | None = None) -> list[Row]:
     """Before the first step: the 2L+2 phases of one iteration and what each computes."""
+    rule = rule or SGD_RULE
     n = n_layers
     def span(first, last):
         return f"phase {first}" if first == last else f"phases {first}–{last}"
     return [Row(f"{span(1, n)}: forward, layer 1 → {n}", "z = a W + b;  a = f(z)"),
             Row(f"{span(n + 1, n + 1)}: loss", "L = loss(ŷ, y)"),
             Row(f"{span(n + 2, 2 * n + 1)}: backward, layer {n} → 1",
-                "δ = (δ⁺ W⁺ᵀ) ⊙ f′(z)   (δ⁺, W⁺: layer above)\n∂L/∂W = a_prevᵀ δ;  ∂L/∂b = Σ δ"),
-            Row(f"{span(2 * n + 2, 2 * n + 2)}: update", "w ← w − η·∂L/∂w   (SGD)")]
+                "δ = (δ⁺ W⁺ᵀ) ⊙ f′(z)\n   (δ⁺, W⁺: the layer above)\n"
+                "∂L/∂W = a_prevᵀ δ;  ∂L/∂b = Σ δ"),
+            Row(f"{span(2 * n + 2, 2 * n + 2)}: update · {rule.name}", rule.lines())]
 
 
 # -- captions ----------------------------------------------------------------------------------
-def explanation(phase, activation: str | None = None) -> str:
+def explanation(phase, activation: str | None = None, rule: UpdateRule | None = None) -> str:
     """One plain-language sentence about what the phase does (``activation``: the name of
-    the active layer's activation function, when known)."""
+    the active layer's activation function, when known; ``rule``: the update rule training
+    uses, for the update phase)."""
     k, n = (phase.layer + 1 if phase.layer is not None else None), phase.n_layers
     if phase.kind == "forward":
         source = "the inputs x" if k == 1 else f"the activations of layer {k - 1}"
@@ -268,13 +337,47 @@ def explanation(phase, activation: str | None = None) -> str:
                 f"z{sub(k)}; with the inputs of layer {k} it gives ∂L/∂W{sub(k)} and "
                 f"∂L/∂b{sub(k)}.")
     if phase.kind == "update":
-        lr = fmt(phase.values.get("learning_rate", float("nan")))
-        if phase.formula.endswith("w ← w − η·g") and "m ←" not in phase.formula:
-            return (f"Every weight takes a step against its gradient, w ← w − η·∂L/∂w with "
-                    f"η = {lr}: the network is now a little less wrong on this batch.")
-        return (f"The optimizer moves every weight against its gradient (η = {lr}, "
-                f"see the formula above); the iteration is complete.")
+        return _update_explanation(phase, rule)
     return ""
+
+
+#: one sentence per optimizer family: what its formula does
+_HOW = {
+    "SGD": "Every weight takes a step against its gradient",
+    "SGD with momentum": "The velocity v accumulates past gradients and every weight steps "
+                         "along it",
+    "SGD with Nesterov momentum": "The velocity v accumulates past gradients; every weight "
+                                  "steps along the gradient plus a look-ahead μ·v",
+    "Adam": "Adam keeps running means of each weight's gradient (m) and squared gradient (v) "
+            "and steps by m̂/(√v̂ + ε): about η per weight, whatever the gradient's scale",
+    "RMSprop": "RMSprop divides each weight's gradient by the root of its running mean "
+               "square s, so every weight takes a step of similar size",
+    "Adagrad": "Adagrad divides each weight's gradient by the root of all its squared "
+               "gradients so far, so weights that moved a lot take smaller steps",
+}
+
+
+def _update_explanation(phase, rule: UpdateRule | None) -> str:
+    lr = fmt(phase.values.get("learning_rate", float("nan")))
+    formula = phase.formula
+    if rule is None or not formula.endswith(rule.formula):
+        # the rule on record is stale (or unknown): describe only what the phase says
+        if formula == SGD_RULE.formula:
+            rule = SGD_RULE
+        else:
+            return (f"The optimizer moves every weight against its gradient (η = {lr}, "
+                    f"see the formula above); the iteration is complete.")
+    if rule.plain_sgd:
+        text = (f"Every weight takes a step against its gradient, w ← w − η·∂L/∂w with "
+                f"η = {lr}: the network is now a little less wrong on this batch.")
+    else:
+        family = next((v for k, v in _HOW.items() if rule.name.startswith(k)
+                       and (k != "SGD" or rule.name == "SGD")), None)
+        how = family or "The optimizer moves every weight against its gradient"
+        text = f"{rule.name} update, η = {lr}. {how} (see the formula above)."
+    if rule.notes:
+        text += " Also: " + "; ".join(rule.notes) + "."
+    return text
 
 
 def table_caption(phase, sample: int) -> str:

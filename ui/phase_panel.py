@@ -35,14 +35,22 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QVBoxLayout, QWidget)
 
 from ui.network_diagram import NetworkDiagram
-from ui.phase_format import (batch_size, explanation, phase_count, phase_index, roadmap_rows,
-                             rows_for, table_caption)
+from ui.phase_format import (UpdateRule, batch_size, explanation, phase_count, phase_index,
+                             roadmap_rows, rows_for, table_caption)
 
 INTRO_TITLE = "Step through one backpropagation iteration"
 INTRO_TEXT = ("Press Step phase ▸ (or the . key) to perform the next phase of one training "
               "iteration: the forward pass layer by layer, the loss, the error signal δ "
               "travelling back layer by layer through the chain rule, and the weight update "
-              "w ← w − η·∂L/∂w. Finish iteration returns to normal training.")
+              "by {optimizer}. Finish iteration returns to normal training.")
+
+
+def intro_text(rule: UpdateRule | None) -> str:
+    if rule is None:
+        return INTRO_TEXT.format(optimizer="the optimizer")
+    if rule.plain_sgd:
+        return INTRO_TEXT.format(optimizer="SGD, w ← w − η·∂L/∂w")
+    return INTRO_TEXT.format(optimizer=rule.name)
 
 
 class PhasePanel(QWidget):
@@ -58,6 +66,7 @@ class PhasePanel(QWidget):
         self._snapshot_iteration: int | None = None
         self._iteration_base: int | None = None
         self._activations: tuple[str, ...] = ()
+        self._rule: UpdateRule | None = None
         self._build()
         self.set_active(False)
 
@@ -198,11 +207,28 @@ class PhasePanel(QWidget):
             self._iteration_base = None
             self.diagram.clear_phase()
             self.phaseLabel.setText(INTRO_TITLE)
-            self.explanationLabel.setText(INTRO_TEXT)
+            self.explanationLabel.setText(intro_text(self._rule))
             self._show_roadmap()
             self.sampleSpin.setEnabled(False)
             self.sampleSpin.setSuffix("")
         self._show_progress()
+
+    @property
+    def update_rule(self) -> UpdateRule | None:
+        return self._rule
+
+    def set_update_rule(self, rule: UpdateRule | None) -> None:
+        """The optimizer's update rule (:func:`ui.phase_format.update_rule`) for the
+        roadmap and the update phase's explanation; the window sets it for every new
+        trainer and every live change of the training settings."""
+        if rule == self._rule:
+            return
+        self._rule = rule
+        if self._phase is None:
+            self.explanationLabel.setText(intro_text(rule))
+            self._show_roadmap()
+        elif self._phase.kind == "update":
+            self.explanationLabel.setText(explanation(self._phase, None, rule))
 
     # -- input from the worker -----------------------------------------------------------
     def show_snapshot(self, snapshot) -> None:
@@ -237,7 +263,7 @@ class PhasePanel(QWidget):
         activation = None
         if phase.layer is not None and phase.layer < len(self._activations):
             activation = self._activations[phase.layer]
-        self.explanationLabel.setText(explanation(phase, activation))
+        self.explanationLabel.setText(explanation(phase, activation, self._rule))
         n = batch_size(phase)
         if n > 0:
             with_blocked = self.sampleSpin.blockSignals(True)
@@ -258,7 +284,7 @@ class PhasePanel(QWidget):
         if self._n_layers:
             self.tableCaption.setText(f"One iteration = {phase_count(self._n_layers)} phases; "
                                       f"the numbers of the active layer appear here.")
-            self._set_rows(roadmap_rows(self._n_layers))
+            self._set_rows(roadmap_rows(self._n_layers, self._rule))
         else:
             self.tableCaption.setText("The numbers of the active layer appear here.")
             self.phaseTable.setRowCount(0)
