@@ -70,12 +70,35 @@ def encode_targets(ds: Dataset, y: np.ndarray, loss, network: dict, dtype) -> np
     return np.eye(units, dtype=dtype)[labels]
 
 
+def predicted_labels(output: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The predicted class of each row: arg-max, or output > 0.5 for a single unit
+    (written into ``out`` when given: an intp array of len(output))."""
+    if output.shape[1] > 1:
+        return np.argmax(output, axis=1, out=out)
+    labels = (output[:, 0] > 0.5).astype(np.intp)
+    if out is None:
+        return labels
+    out[...] = labels
+    return out
+
+
+def true_labels(target: np.ndarray) -> np.ndarray:
+    """The class of each row of an encoded target (labels, a 0/1 column, or one-hot rows)."""
+    if target.ndim == 1:
+        return target
+    if target.shape[1] == 1:
+        return (target[:, 0] > 0.5).astype(np.intp)
+    return target.argmax(axis=1)
+
+
 def correct_count(output: np.ndarray, target: np.ndarray) -> int:
-    if target.ndim == 1:                              # integer labels
-        return int(np.count_nonzero(output.argmax(axis=1) == target))
-    if output.shape[1] == 1:                          # one unit: threshold at 0.5
-        return int(np.count_nonzero((output > 0.5) == (target > 0.5)))
-    return int(np.count_nonzero(output.argmax(axis=1) == target.argmax(axis=1)))
+    return int(np.count_nonzero(predicted_labels(output) == true_labels(target)))
+
+
+def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, k: int) -> np.ndarray:
+    """Counts ``[true class, predicted class]`` (k × k, int64)."""
+    flat = np.asarray(truth, np.intp) * k + np.asarray(predicted, np.intp)
+    return np.bincount(flat, minlength=k * k).reshape(k, k).astype(np.int64)
 
 
 def total_sum_of_squares(target: np.ndarray) -> float:
@@ -86,28 +109,62 @@ def total_sum_of_squares(target: np.ndarray) -> float:
 
 
 class EpochMetrics:
-    """Running loss / accuracy / R² over the batches of the current epoch."""
+    """Running loss / accuracy / R² over the batches of the current epoch.
+
+    For classification the predicted and true class of every sample seen this epoch are kept
+    (two integer arrays of the training-set size, written in place per batch), so accuracy
+    and the training confusion matrix come out of one pass at the end of the epoch.
+    """
 
     def __init__(self, trainer):
         self.regression = trainer.dataset.task == "regression"
         self.sst = total_sum_of_squares(trainer.Y_train) if self.regression else None
+        self.classes = 0 if self.regression else trainer.dataset.n_classes
+        size = 0 if self.regression else len(trainer.X_train)
+        self._pred = np.zeros(size, np.intp)
+        self._truth = np.zeros(size, np.intp)
         self.reset()
 
     def reset(self) -> None:
         self.loss_sum = 0.0
         self.seen = 0
-        self.correct = 0
         self.sse = 0.0
+        self._correct_before = 0   # right answers counted before a restore (resumed runs)
+        self._first = 0            # where this epoch's recorded labels start
+
+    def restore(self, loss_sum: float, seen: int, correct: int, sse: float) -> None:
+        """Continue an epoch saved mid-way (its per-sample labels were not saved)."""
+        self.loss_sum, self.seen, self.sse = loss_sum, seen, sse
+        self._correct_before, self._first = correct, seen
+
+    @property
+    def correct(self) -> int:
+        first, seen = self._first, self.seen
+        return self._correct_before + int(np.count_nonzero(
+            self._pred[first:seen] == self._truth[first:seen]))
 
     def add_batch(self, loss: float, output: np.ndarray, target: np.ndarray) -> None:
         n = len(target)
+        start = self.seen
         self.loss_sum += loss * n
         self.seen += n
         if self.regression:
             diff = output - target
             self.sse += float(np.vdot(diff, diff))
-        else:
-            self.correct += correct_count(output, target)
+            return
+        if self.seen > self._pred.size:          # never in an epoch; be safe anyway
+            grow = max(self.seen, 2 * self._pred.size)
+            self._pred = np.resize(self._pred, grow)
+            self._truth = np.resize(self._truth, grow)
+        predicted_labels(output, self._pred[start:self.seen])
+        self._truth[start:self.seen] = target if target.ndim == 1 else true_labels(target)
+
+    def confusion(self) -> np.ndarray | None:
+        """The confusion matrix of the batches seen since the epoch (or the restore) began."""
+        if self.regression or self.seen <= self._first:
+            return None
+        return confusion_matrix(self._truth[self._first:self.seen],
+                                self._pred[self._first:self.seen], self.classes)
 
     def epoch_logs(self) -> dict:
         n = max(self.seen, 1)
@@ -119,28 +176,38 @@ class EpochMetrics:
         return logs
 
 
-def evaluate(trainer, X: np.ndarray, Y: np.ndarray, chunk: int = 4096) -> dict:
-    """Loss (with penalty), accuracy or R² on ``(X, Y)`` in evaluation mode; {} if empty."""
+def evaluate(trainer, X: np.ndarray, Y: np.ndarray, chunk: int = 4096,
+             with_confusion: bool = False) -> dict:
+    """Loss (with penalty), accuracy or R² on ``(X, Y)`` in evaluation mode; {} if empty.
+    ``with_confusion`` adds the confusion matrix (classification) under ``"confusion"``."""
     if len(X) == 0:
         return {}
     net, loss = trainer.network, trainer.loss
+    classification = trainer.dataset.task != "regression"
+    k = trainer.dataset.n_classes if classification else 0
     loss_sum, correct, sse = 0.0, 0, 0.0
+    confusion = np.zeros((k, k), np.int64) if classification and with_confusion else None
     for start in range(0, len(X), chunk):
         xb, yb = X[start:start + chunk], Y[start:start + chunk]
         ws = net.workspace(len(xb), training=False)
         out = net.forward(xb, ws)
         last = ws.layers[-1]
         loss_sum += loss.value(last.z, last.a, yb) * len(xb)
-        if trainer.dataset.task == "regression":
+        if not classification:
             diff = out - yb
             sse += float(np.vdot(diff, diff))
-        else:
-            correct += correct_count(out, yb)
+            continue
+        predicted, truth = predicted_labels(out), true_labels(yb)
+        correct += int(np.count_nonzero(predicted == truth))
+        if confusion is not None:
+            confusion += confusion_matrix(truth, predicted, k)
     n = len(X)
     result = {"loss": loss_sum / n + net.penalty(trainer.l1, trainer.l2)}
-    if trainer.dataset.task == "regression":
+    if not classification:
         sst = total_sum_of_squares(Y)
         result["r2"] = 1.0 - sse / sst if sst else float("nan")
     else:
         result["accuracy"] = correct / n
+        if confusion is not None:
+            result["confusion"] = confusion
     return result

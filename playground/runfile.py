@@ -297,7 +297,7 @@ def _restore(trainer, path: Path, state: dict, history: History, weights: dict,
     trainer.stop_reason = stop_reason
     trainer.stopped_early, trainer.diverged = flags
     mt = trainer._metrics
-    mt.loss_sum, mt.seen, mt.correct, mt.sse = metrics
+    mt.restore(*metrics)
     if perm is not None:
         trainer._perm = perm.astype(np.intp, copy=False)
     if checkpoint is not None:

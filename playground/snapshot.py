@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .backprop import IterationResult, iteration
+from .metrics import confusion_matrix, predicted_labels
 
 PROBE_SIZE = 256
 HISTOGRAM_BINS = 41
@@ -107,6 +108,7 @@ class Snapshot:
     layers: tuple[LayerStats, ...] = ()
     surface: Surface | None = None
     confusion: np.ndarray | None = None
+    confusion_source: str | None = None    # what the confusion counts were counted on
     predictions: tuple[np.ndarray, np.ndarray] | None = None   # (target, predicted)
     probe_loss: float | None = None
     data: DataView | None = field(default=None, repr=False)
@@ -135,11 +137,12 @@ def _value(row: dict, key: str) -> float | None:
 def take_snapshot(trainer, history_from: int = 0, detail: bool = True) -> Snapshot:
     last = trainer.history.last()
     layers, probe_loss, surface, confusion, predictions = (), None, None, None, None
+    confusion_source = None
     if detail:
         layers, probe_loss = _layer_stats(trainer)
         surface = _surface(trainer)
         if surface is None:
-            confusion, predictions = _outcome(trainer)
+            confusion, predictions, confusion_source = _outcome(trainer)
     if getattr(trainer, "_data_view", None) is None:
         trainer._data_view = data_view(trainer)
     return Snapshot(
@@ -155,7 +158,7 @@ def take_snapshot(trainer, history_from: int = 0, detail: bool = True) -> Snapsh
         stopped_early=trainer.stopped_early, diverged=trainer.diverged,
         best_epoch=trainer.best_epoch, task=trainer.dataset.task,
         n_params=trainer.network.n_params, layers=layers, surface=surface,
-        confusion=confusion, predictions=predictions, probe_loss=probe_loss,
+        confusion=confusion, confusion_source=confusion_source, predictions=predictions, probe_loss=probe_loss,
         data=trainer._data_view, sizes=tuple(trainer.network.sizes),
         activations=tuple(layer.activation.name for layer in trainer.network.layers),
         weights=_weights(trainer) if detail else None)
@@ -169,11 +172,24 @@ def _weights(trainer):
 
 
 def _histogram(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    values = values[np.isfinite(values)]
-    top = float(np.abs(values).max()) if values.size else 0.0
+    """Counts in HISTOGRAM_BINS equal bins over [−max|v|, max|v|] and the bin edges.
+
+    A value's bin is ⌊(v + top)·bins / (2·top)⌋ (the largest goes in the last bin), computed
+    in the values' own precision with one bincount: about twice as fast as ``np.histogram``
+    on the million weights of a big layer, which matters at the snapshot rate. Non-finite
+    values are left out."""
+    lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        values = values[np.isfinite(values)]
+        lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
+    top = max(-lo, hi)
     top = top if top > 0 else 1e-8
-    counts, edges = np.histogram(values, bins=HISTOGRAM_BINS, range=(-top, top))
-    return counts, edges
+    edges = np.linspace(-top, top, HISTOGRAM_BINS + 1)
+    scaled = np.multiply(values, HISTOGRAM_BINS / (2 * top), dtype=values.dtype)
+    scaled += HISTOGRAM_BINS / 2
+    index = scaled.astype(np.intp)
+    np.clip(index, 0, HISTOGRAM_BINS - 1, out=index)
+    return np.bincount(index, minlength=HISTOGRAM_BINS), edges
 
 
 def _norm(a: np.ndarray) -> float:
@@ -251,19 +267,25 @@ def _surface(trainer) -> Surface | None:
 
 
 def _outcome(trainer):
-    """Confusion matrix (classification) or (target, predicted) pairs (regression)."""
+    """Confusion matrix and what it counts (classification), or (target, predicted) pairs
+    (regression). After an epoch the confusion matrix is the one the trainer counted at the
+    epoch's end anyway (no extra pass over the data); before the first epoch it is counted
+    here on up to CONFUSION_SAMPLES samples."""
     ds = trainer.dataset
-    X, y = (ds.X_val, ds.y_val) if len(ds.X_val) else (ds.X_train, ds.y_train)
+    on_val = len(ds.X_val) > 0
+    X, y = (ds.X_val, ds.y_val) if on_val else (ds.X_train, ds.y_train)
     if ds.task == "regression":
         X, y = X[:SCATTER_SAMPLES], np.asarray(y)[:SCATTER_SAMPLES]
         with np.errstate(all="ignore"):
             pred = trainer.network.predict(X).astype(np.float64)
-        return None, (np.asarray(y, np.float64).reshape(len(y), -1)[:, 0], pred[:, 0])
+        return None, (np.asarray(y, np.float64).reshape(len(y), -1)[:, 0], pred[:, 0]), None
+    if trainer.confusion is not None:
+        counts, source = trainer.confusion
+        return counts.copy(), None, source
     X, y = X[:CONFUSION_SAMPLES], np.asarray(y)[:CONFUSION_SAMPLES]
     with np.errstate(all="ignore"):
         out = trainer.network.predict(X)
-    k = ds.n_classes
-    pred = (out[:, 0] > 0.5).astype(np.intp) if out.shape[1] == 1 else out.argmax(axis=1)
-    confusion = np.zeros((k, k), np.int64)
-    np.add.at(confusion, (np.asarray(y, np.intp), pred), 1)
-    return confusion, None
+    confusion = confusion_matrix(np.asarray(y, np.intp), predicted_labels(out), ds.n_classes)
+    where = "validation set" if on_val else "training set"
+    when = "before training" if trainer.epoch == 0 else f"at epoch {trainer.epoch}"
+    return confusion, None, f"{where} {when}"

@@ -23,6 +23,7 @@ from typing import Iterator
 
 import numpy as np
 
+from . import blas
 from .backprop import IterationResult, Phase, iteration
 from .data import Dataset, load_dataset
 from .early_stopping import EarlyStopping
@@ -74,6 +75,8 @@ class Trainer:
         self.diverged = False
         self._perm: np.ndarray | None = None
         self._metrics = EpochMetrics(self)
+        #: (counts, what they were counted on) of the last finished epoch; None before one
+        self.confusion: tuple[np.ndarray, str] | None = None
         self._result = IterationResult()
         self._batch_buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._checkpoint: tuple[np.ndarray, dict] | None = None
@@ -88,6 +91,7 @@ class Trainer:
         else:
             self.batch_size, self.shuffle = batching
             self._next_batching = None
+            self._blas_threads = blas.threads_for(self.network.sizes, self.batch_size)
         self.max_epochs = cfg["epochs"]
         self.l1, self.l2 = cfg["l1"], cfg["l2"]
         self.clip_norm = cfg["clip_norm"]
@@ -186,6 +190,7 @@ class Trainer:
     def _start_epoch(self) -> None:
         if self._next_batching is not None:
             (self.batch_size, self.shuffle), self._next_batching = self._next_batching, None
+            self._blas_threads = blas.threads_for(self.network.sizes, self.batch_size)
         if self.shuffle:
             self._perm = self.rng.permutation(len(self.X_train))
         self._metrics.reset()
@@ -200,6 +205,7 @@ class Trainer:
             raise RuntimeError("there are no training samples")
         if self.batch_in_epoch == 0:
             self._start_epoch()
+        blas.use(self._blas_threads)        # one thread for small products (see blas.py)
         xb, yb = self._batch()
         ws = self.network.workspace(xb.shape[0], training=True)
         result = self._result
@@ -253,7 +259,15 @@ class Trainer:
         self.batch_in_epoch = 0
         self.epoch += 1
         logs = self._metrics.epoch_logs()
-        val = evaluate(self, self.X_val, self.Y_val)
+        val = evaluate(self, self.X_val, self.Y_val, with_confusion=True)
+        # the confusion matrix of this epoch, for the snapshot: a by-product of the passes
+        # that already ran (validation evaluation, or the epoch's own training batches)
+        confusion = val.pop("confusion", None)
+        if confusion is not None:
+            self.confusion = (confusion, f"validation set after epoch {self.epoch}")
+        elif (train_confusion := self._metrics.confusion()) is not None:
+            self.confusion = (train_confusion,
+                              f"training batches of epoch {self.epoch} (while learning)")
         for key, value in val.items():
             logs["val_" + key] = value
         lr = self.optimizer.learning_rate

@@ -123,8 +123,10 @@ class ConfusionView:
         self._counts = counts
         n = int(counts.sum())
         correct = int(np.trace(counts))
-        on = "validation" if snapshot.data is not None and len(snapshot.data.y_val) else "training"
-        self.summary = (f"{on} set: {correct} of {n} right ({100.0 * correct / max(n, 1):.1f}%) "
+        on = getattr(snapshot, "confusion_source", None) or (
+            "validation set" if snapshot.data is not None and len(snapshot.data.y_val)
+            else "training set")
+        self.summary = (f"{on}: {correct} of {n} right ({100.0 * correct / max(n, 1):.1f}%) "
                         f"· colour = share of the true class")
 
     def csv_table(self):
