@@ -21,6 +21,8 @@ import numpy as np
 
 from .activations import Activation
 
+_add_reduce, _min_reduce = np.add.reduce, np.minimum.reduce
+
 __all__ = ["Loss", "LOSSES", "get_loss"]
 
 
@@ -89,9 +91,10 @@ class CrossEntropy(Loss):
     def value(self, z, a, y):
         rows = _rows(z.shape[0])
         p = a[rows, y]
-        if p.min() > 1e-30:
+        if _min_reduce(p) > 1e-30:
             # the usual case: −log of the predicted probability of the right class
-            return -float(np.log(p).mean(dtype=np.float64))
+            np.log(p, out=p)
+            return -float(_add_reduce(p, 0, np.float64)) / len(p)
         # a probability underflowed: −log softmax(z)_y = logsumexp(z) − z_y, exactly
         m = z.max(axis=1)
         shifted_sum = np.exp(z - m[:, None]).sum(axis=1)
@@ -99,9 +102,9 @@ class CrossEntropy(Loss):
         return float(per.mean(dtype=np.float64))
 
     def error_signal(self, z, a, y, activation, out, scratch):
-        np.copyto(out, a)
-        out[_rows(out.shape[0]), y] -= 1
-        out *= 1.0 / out.shape[0]
+        n = out.shape[0]
+        np.multiply(a, 1.0 / n, out=out)
+        out[_rows(n), y] -= 1.0 / n
         return out
 
 

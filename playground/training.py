@@ -183,8 +183,8 @@ class Trainer:
             if len(self._batch_buffers) > 4:
                 self._batch_buffers.pop(next(iter(self._batch_buffers)))
         idx = self._perm[start:stop]
-        np.take(self.X_train, idx, axis=0, out=bufs[0], mode="clip")
-        np.take(self.Y_train, idx, axis=0, out=bufs[1], mode="clip")
+        self.X_train.take(idx, 0, bufs[0], "clip")      # the method: no Python wrapper
+        self.Y_train.take(idx, 0, bufs[1], "clip")
         return bufs
 
     def _start_epoch(self) -> None:
