@@ -1,10 +1,12 @@
 """Finding files that ship with the program (the digits data set, example experiments, icons).
 
-The same code runs from two layouts:
+The same code runs from three layouts:
 
 * an installed wheel, where the packaging step copies the repository's ``assets/`` folder into
   the package as ``playground/_assets/``;
-* a source checkout, where ``assets/`` sits next to the ``playground/`` folder.
+* a source checkout, where ``assets/`` sits next to the ``playground/`` folder;
+* the stand-alone program built by PyInstaller (``packaging/``), which unpacks the same
+  ``playground/_assets/`` under its bundle folder, ``sys._MEIPASS``.
 
 :func:`asset_path` looks in that order and returns the first file or folder that exists, so
 callers never build paths from ``__file__`` themselves.
@@ -12,6 +14,7 @@ callers never build paths from ``__file__`` themselves.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from .errors import PlaygroundError
@@ -26,8 +29,14 @@ class AssetNotFoundError(PlaygroundError, FileNotFoundError):
 
 
 def asset_roots() -> tuple[Path, ...]:
-    """The folders searched for assets, in order: ``<package>/_assets``, ``<repo>/assets``."""
-    return (_PACKAGE_DIR / "_assets", _PACKAGE_DIR.parent / "assets")
+    """The folders searched for assets, in order: ``<package>/_assets``, ``<repo>/assets``
+    (in the PyInstaller bundle: ``<bundle>/playground/_assets`` first)."""
+    roots = (_PACKAGE_DIR / "_assets", _PACKAGE_DIR.parent / "assets")
+    bundle = getattr(sys, "_MEIPASS", None) if getattr(sys, "frozen", False) else None
+    if bundle:
+        frozen = Path(bundle) / "playground" / "_assets"
+        roots = (frozen,) + tuple(root for root in roots if root != frozen)
+    return roots
 
 
 def asset_path(*parts: str) -> Path:
