@@ -55,6 +55,8 @@ from .training_worker import TrainingWorker
 from .transport import TransportBar
 
 APP_NAME = "Backprop Playground"
+#: the desktop entry's id (packaging/linux): names the app to the desktop, e.g. Wayland's app id
+DESKTOP_FILE_ID = "io.github.backprop_playground.BackpropPlayground"
 REFRESH_HZ = 25
 DEFAULT_SIZE = (1400, 900)
 
@@ -422,7 +424,8 @@ def run_app(file: str | None = None, self_test: bool = False,
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(settings.ORGANIZATION)
-    apply_theme(app)
+    app.setDesktopFileName(DESKTOP_FILE_ID)
+    apply_theme(app)                     # also sets the window icon (assets/icons/app.svg)
     if self_test or screenshot:
         from .self_test import run_self_test
         return run_self_test(file, screenshot)
