@@ -430,6 +430,17 @@ def run_app(file: str | None = None, self_test: bool = False,
         from .self_test import run_self_test
         return run_self_test(file, screenshot)
     window, error = initial_window(file)
+    if os.environ.get("BACKPROP_PLAYGROUND_STARTUP_PROBE"):  # packaging/measure_startup.py
+        from PySide6.QtCore import QEvent, QObject
+
+        class FirstPaint(QObject):       # report once the first paint is done, then quit
+            def eventFilter(self, obj, event):
+                if event.type() == QEvent.Type.Paint and obj is window:
+                    app.removeEventFilter(self)
+                    QTimer.singleShot(0, lambda: (print("startup-probe: painted", flush=True),
+                                                  app.quit()))
+                return False
+        app.installEventFilter(FirstPaint(app))
     window.show()
     if error:
         QTimer.singleShot(0, lambda: QMessageBox.warning(window, "Cannot open the file", error))
