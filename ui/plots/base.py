@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import pyqtgraph as pg
 from PySide6.QtGui import QAction, QColor, QPalette
-from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QMenu, QMessageBox,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QFileDialog, QGraphicsItem, QHBoxLayout, QMenu,
+                               QMessageBox, QToolButton, QVBoxLayout, QWidget)
 
 #: TensorFlow-Playground colours for two classes (0 orange, 1 blue), then a categorical set
 CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -55,6 +55,12 @@ def current_theme() -> Theme:
     if app is None:
         return LIGHT
     return DARK if app.palette().color(QPalette.ColorRole.Window).lightness() < 128 else LIGHT
+
+
+def on_screen(widget: QWidget) -> bool:
+    """Shown and not hidden behind another tab. (A tabbed dock's background page stays
+    ``isVisible()`` in Qt 6; only its visible region is empty.)"""
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
 
 
 def class_color(k: int) -> str:
@@ -87,6 +93,9 @@ def make_plot_widget(object_name: str, theme: Theme, *, x_label: str = "",
         axis.setPen(pg.mkPen(theme.foreground))
         axis.setTextPen(pg.mkPen(theme.foreground))
         axis.enableAutoSIPrefix(False)      # "loss (x0.001)" confuses more than it helps
+        # an axis (with its grid lines across the plot) is repainted whenever a curve
+        # changes; a pixel cache makes that a copy until its ticks really change
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     item.showGrid(x=True, y=True, alpha=theme.grid_alpha)
     if x_label:
         item.setLabel("bottom", x_label, color=theme.foreground)
@@ -201,15 +210,24 @@ class PlotPanel(QWidget):
         """Redraw if anything changed since the last redraw; True when it redrew.
 
         Skipped (the change is kept) while the panel is hidden inside a visible window, e.g.
-        in a background tab; showing the panel redraws."""
+        in a background tab; showing the panel redraws (the window calls ``refresh`` when a
+        dock's tab comes to the front)."""
         if not self._dirty:
             return False
         window = self.window()
-        if window is not self and window.isVisible() and not self.isVisible():
+        if window is not self and window.isVisible() and not on_screen(self):
             return False
         self._dirty = False
         self._redraw()
         return True
+
+    @property
+    def pending(self) -> bool:
+        """Something new to draw, and the panel is where it can be seen."""
+        if not self._dirty:
+            return False
+        window = self.window()
+        return window is self or not window.isVisible() or on_screen(self)
 
     def clear(self) -> None:
         """Forget everything: the plot becomes empty."""

@@ -26,6 +26,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel
 
 from .base import PlotPanel, RunTracker, layer_colors, make_plot_widget
+from .ranges import FollowRange, log_bounds
 from .series import SeriesStore
 
 #: ratio first/last layer ‖δ‖ beyond which the badge warns
@@ -115,12 +116,14 @@ class ErrorSignalPlot(PlotPanel):
                                       y_label="norm (log scale)")
         item = self._plot.getPlotItem()
         item.setLogMode(x=False, y=True)
+        self._follow = FollowRange(item.getViewBox(), x="grow", y="fit", fill=0.4)
         self._add_canvas(self._plot, 4)
         self.profile_widget = make_plot_widget("errorProfilePlot", self.theme, x_label="layer",
                                                title="latest ‖δ‖")
         profile = self.profile_widget.getPlotItem()
         profile.setLogMode(x=False, y=True)
         profile.getViewBox().setMouseEnabled(x=False)
+        self._follow_profile = FollowRange(profile.getViewBox(), y="fit", fill=0.4)
         self.profile_delta = profile.plot(pen=pg.mkPen(self.theme.foreground, width=1),
                                           symbol="o", symbolSize=8)
         self.profile_grad = profile.plot(pen=pg.mkPen(self.theme.foreground, width=1,
@@ -220,27 +223,34 @@ class ErrorSignalPlot(PlotPanel):
         if store.version != self._drawn_version:
             self._drawn_version = store.version
             x = store.column("x")
+            shown = []
             for i in range(len(self.delta_curves)):
                 last = math.nan
                 if self.mode in (1, 2):
                     grad = _positive(store.column(f"grad_{i + 1}"))
                     self.grad_curves[i].setData(x, grad, connect="finite")
                     last = grad[-1]
+                    shown.append(grad)
                 if self.mode in (0, 2):
                     delta = _positive(store.column(f"delta_{i + 1}"))
                     self.delta_curves[i].setData(x, delta, connect="finite")
                     last = delta[-1]
+                    shown.append(delta)
                 label = self.end_labels[i]
                 label.setVisible(bool(last > 0))    # log axis: the label sits at log10(y)
                 if last > 0:
                     label.setPos(x[-1], math.log10(last))
+            self._follow.fit((0.0, float(x[-1])) if len(x) else None, log_bounds(*shown))
         layers = self._latest
         xs = np.arange(1, len(layers) + 1, dtype=np.float64)
         deltas = [layer.error_signal_norm for layer in layers]
         self.profile_delta.setData(xs, _positive(deltas), connect="finite",
                                    symbolBrush=self._brushes)
-        self.profile_grad.setData(xs, _positive([layer.grad_norm for layer in layers]),
-                                  connect="finite", symbolBrush=self._brushes)
+        grads = [layer.grad_norm for layer in layers]
+        self.profile_grad.setData(xs, _positive(grads), connect="finite",
+                                  symbolBrush=self._brushes)
+        self._follow_profile.fit(None, log_bounds(*(
+            ([deltas] if self.mode in (0, 2) else []) + ([grads] if self.mode in (1, 2) else []))))
         text = gradient_warning(deltas)
         if text != self.warning_label.text():
             self.warning_label.setText(text)

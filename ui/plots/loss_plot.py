@@ -15,6 +15,8 @@ beyond, so a long fast run costs flat memory and each redraw stays a few ``setDa
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLabel, QVBoxLayout, QW
 
 from .base import (BEST_COLOR, STOP_COLOR, TRAIN_COLOR, VAL_COLOR, PlotPanel, RunTracker,
                    make_legend, make_plot_widget, with_alpha)
+from .ranges import FollowRange, finite_bounds, log_bounds
 from .series import DEFAULT_CAP, EMA, SeriesStore
 
 COLUMNS = ("epoch", "train_loss", "val_loss", "train_metric", "val_metric", "learning_rate",
@@ -88,6 +91,9 @@ class LossPlot(PlotPanel):
         acc_item.getAxis("left").setWidth(52)
         acc_item.setYRange(0, 1, padding=0.02)
         acc_item.getViewBox().setMouseEnabled(y=False)
+        acc_item.getViewBox().disableAutoRange()
+        # the epoch axis grows in steps, the loss axis refits now and then (see ranges.py)
+        self._follow = FollowRange(loss_item.getViewBox(), x="grow", y="fit")
         self._legend = make_legend(loss_item, theme)
         self.train_raw_curve = loss_item.plot(pen=pg.mkPen(with_alpha(TRAIN_COLOR, 0.3)))
         self.val_raw_curve = loss_item.plot(pen=pg.mkPen(with_alpha(VAL_COLOR, 0.3)))
@@ -185,6 +191,10 @@ class LossPlot(PlotPanel):
             self.val_metric_curve.setData(epochs, val_metric, connect="finite")
             self.val_metric_curve.setVisible(bool(np.isfinite(val_metric).any()))
             self._update_metric_axis(store)
+            shown = [train, val] + ([store.column("train_loss"), store.column("val_loss")]
+                                    if smoothing else [])
+            y_bounds = (log_bounds if self.log_check.isChecked() else finite_bounds)(*shown)
+            self._follow.fit((0.0, float(epochs[-1])) if len(epochs) else None, y_bounds)
         self._place_lines(self.best_lines, self._best_epoch if self._best_epoch > 0 else None)
         self._place_lines(self.stop_lines, self._stop_epoch)
         self._update_stop_text()
@@ -209,7 +219,8 @@ class LossPlot(PlotPanel):
         if regression:
             lows = [store.last(name) for name in ("train_metric", "val_metric")]
             low = min([v for v in lows if np.isfinite(v)], default=0.0)
-            item.setYRange(max(-1.0, min(0.0, low)), 1.0, padding=0.02)
+            low = max(-1.0, min(0.0, math.floor(5 * low) / 5))    # in steps of 0.2
+            item.setYRange(low, 1.0, padding=0.02)
         else:
             item.setYRange(0.0, 1.0, padding=0.02)
 

@@ -21,6 +21,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QLabel
 
 from .base import PlotPanel, RunTracker, layer_colors, make_legend, make_plot_widget, with_alpha
+from .ranges import FollowRange, finite_bounds
 
 KEEP = 8               # histograms kept per layer (current + 7 earlier epochs)
 ALL_LAYERS = "all layers"
@@ -56,6 +57,7 @@ class WeightHistogramPlot(PlotPanel):
                                       y_label="share of weights (%)")
         item = self._plot.getPlotItem()
         self._legend = make_legend(item, self.theme)
+        self._follow = FollowRange(item.getViewBox(), x="fit", y="fit", fill=0.6)
         self._add_canvas(self._plot)
         self.curves: list[pg.PlotDataItem] = []      # made once per layer count; reused
 
@@ -155,17 +157,20 @@ class WeightHistogramPlot(PlotPanel):
         frames = list(self._frames)
         shown = 0
         item = self._plot.getPlotItem()
+        drawn = []
         if frames and self._names:
             latest = frames[-1][1]
             if self.all_layers:
                 for i, layer in enumerate(latest):
-                    self.curves[i].setData(*self._histogram(layer))
+                    drawn.append(self._histogram(layer))
+                    self.curves[i].setData(*drawn[-1])
                 shown = len(latest)
                 title = f"all layers · epoch {frames[-1][0]}"
             else:
                 index = min(max(self.selected_layer, 0), len(latest) - 1)
                 for age, (epoch, layers) in enumerate(reversed(frames)):
-                    self.curves[age].setData(*self._histogram(layers[index]))
+                    drawn.append(self._histogram(layers[index]))
+                    self.curves[age].setData(*drawn[-1])
                 shown = len(frames)
                 epochs = f"epoch {frames[-1][0]}"
                 if len(frames) > 1:
@@ -178,8 +183,13 @@ class WeightHistogramPlot(PlotPanel):
             curve.setVisible(i < shown)
             if i >= shown:
                 curve.setData([], [])
-        item.setLabel("bottom", "gradient value ∂L/∂W" if self.gradients else "weight value",
-                      color=self.theme.foreground)
+        label = "gradient value ∂L/∂W" if self.gradients else "weight value"
+        if item.getAxis("bottom").labelText != label:
+            item.setLabel("bottom", label, color=self.theme.foreground)
+        if drawn:
+            heights = finite_bounds(*(h for _, h in drawn))
+            self._follow.fit(finite_bounds(*(e for e, _ in drawn)),
+                             (0.0, heights[1]) if heights else None)
 
     # -- export ------------------------------------------------------------------------------
     def csv_table(self):
