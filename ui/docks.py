@@ -19,7 +19,7 @@ brings this arrangement back.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
@@ -70,6 +70,9 @@ def build_docks(window) -> None:
     window.docks = [window.data_dock, window.network_dock, window.training_dock,
                     window.loss_dock, window.backprop_dock, window.error_dock,
                     window.weights_dock]
+    for dock in window.docks:          # a tab coming to the front draws what it missed
+        dock.visibilityChanged.connect(
+            lambda visible: visible and QTimer.singleShot(0, window.redraw_pending))
     menu = window.view_menu
     for dock in window.docks:
         menu.addAction(dock.toggleViewAction())

@@ -13,9 +13,11 @@ How an edit reaches training
 
 How training reaches the screen
     The worker thread emits Snapshots (≤ 30/s). Each one is handed to the plots'
-    ``add_snapshot`` (cheap: they only store). A 25 Hz timer redraws — plots, diagram, the
-    toolbar's numbers — only when a new snapshot arrived, so the GUI thread leaves the
-    interpreter lock to training most of the time.
+    ``add_snapshot`` (cheap: they only store). A 25 Hz timer redraws (:mod:`ui.redraw`) only
+    when a new snapshot arrived, and while training plays only as often as the GUI's CPU
+    budget allows, the secondary views less often than the primary ones; after each redraw
+    the worker (a *paced* one) computes the next snapshot. The GUI thread leaves the
+    interpreter lock and the CPU to training most of the time.
 
 Layout and settings
     Docks (Data, Network, Training on the left; Loss, Backprop on the right; Error signal and
@@ -49,6 +51,7 @@ from .notice import NoticeBar
 from .phase_format import update_rule
 from .phase_panel import PhasePanel
 from .plots import DecisionBoundaryPlot, ErrorSignalPlot, LossPlot, WeightHistogramPlot
+from .redraw import Redrawer
 from .session import describe_change, input_info, live_changes
 from .theme import apply_theme
 from .training_worker import TrainingWorker
@@ -57,7 +60,6 @@ from .transport import TransportBar
 APP_NAME = "Backprop Playground"
 #: the desktop entry's id (packaging/linux): names the app to the desktop, e.g. Wayland's app id
 DESKTOP_FILE_ID = "io.github.backprop_playground.BackpropPlayground"
-REFRESH_HZ = 25
 DEFAULT_SIZE = (1400, 900)
 
 
@@ -78,11 +80,10 @@ class MainWindow(QMainWindow):
             self.model.file_path = Path(file_path)
         self._trainer_experiment = experiment
         self.latest_snapshot = None
-        self._fresh = False
         self._data_view = None
         self._was_finished = False
         self._rebuild_failed = False
-        self.worker = TrainingWorker(trainer)
+        self.worker = TrainingWorker(trainer, paced=True)
         self._build_widgets()
         self._build_actions()
         build_docks(self)
@@ -93,9 +94,8 @@ class MainWindow(QMainWindow):
         if remember:
             self._restore_layout()
         self._update_title()
-        self.refresh_timer = QTimer(self)
-        self.refresh_timer.setInterval(1000 // REFRESH_HZ)
-        self.refresh_timer.timeout.connect(self.refresh_views)
+        self.redrawer = Redrawer(self)
+        self.refresh_timer = self.redrawer.timer
         self.refresh_timer.start()
         self.worker.start()
 
@@ -289,7 +289,7 @@ class MainWindow(QMainWindow):
     # -- from the worker -----------------------------------------------------------------------
     def _on_snapshot(self, snapshot) -> None:
         self.latest_snapshot = snapshot
-        self._fresh = True
+        self.redrawer.fresh = True
         for plot in self.plots:
             plot.add_snapshot(snapshot)
         if snapshot.data is not None and snapshot.data is not self._data_view:
@@ -306,18 +306,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 15000)
 
     def refresh_views(self) -> None:
-        """Redraw what changed since the last tick (the 25 Hz timer calls this)."""
-        if not self._fresh:
-            return
-        self._fresh = False
-        snapshot = self.latest_snapshot
-        self.transport.show_snapshot(snapshot)
-        for plot in self.plots:
-            plot.refresh()
-        if self.phase_panel.isVisible() or not self.isVisible():
-            self.phase_panel.show_snapshot(snapshot)
-        sizes = " → ".join(str(s) for s in snapshot.sizes)
-        self.summary_label.setText(f"{sizes}  ·  {snapshot.n_params:,} parameters")
+        """Redraw what changed (the refresh timer calls this; see :mod:`ui.redraw`)."""
+        self.redrawer.tick()
+
+    def redraw_pending(self) -> None:
+        """Draw what panels that were hidden (a background tab) missed."""
+        self.redrawer.redraw_pending()
 
     # -- queries -------------------------------------------------------------------------------
     def current_experiment(self) -> Experiment:

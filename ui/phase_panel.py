@@ -67,6 +67,7 @@ class PhasePanel(QWidget):
         self._iteration_base: int | None = None
         self._activations: tuple[str, ...] = ()
         self._rule: UpdateRule | None = None
+        self._table_key = None          # what the table shows (the roadmap is kept)
         self._build()
         self.set_active(False)
 
@@ -280,7 +281,12 @@ class PhasePanel(QWidget):
         self._fill_table()
 
     def _show_roadmap(self) -> None:
-        """Idle: the plan of one iteration (the numbers of the active layer come later)."""
+        """Idle: the plan of one iteration (the numbers of the active layer come later).
+        Rebuilt only when it changes: snapshots arrive many times a second while training."""
+        key = ("roadmap", self._n_layers, self._rule)
+        if key == self._table_key:
+            return
+        self._table_key = key
         if self._n_layers:
             self.tableCaption.setText(f"One iteration = {phase_count(self._n_layers)} phases; "
                                       f"the numbers of the active layer appear here.")
@@ -293,6 +299,7 @@ class PhasePanel(QWidget):
         p = self._phase
         if p is None:
             return
+        self._table_key = None
         sample = self.sampleSpin.value() - 1
         self.tableCaption.setText(table_caption(p, sample))
         self._set_rows(rows_for(p, sample))

@@ -11,11 +11,34 @@ most ``max_rate`` times a second (throttled on time, not on count), plus one whe
 Each snapshot carries the history rows added since the previous one, so the loss plot misses
 no epoch however fast training runs. Signals cross to the GUI thread queued; only the GUI thread
 touches widgets.
+
+Snapshots are taken at the rate the window can show them, never per batch, and they never eat
+much of the training time:
+
+- the interval between two snapshots is at least ``1/max_rate`` *and* long enough that taking
+  them costs at most ``snapshot_share`` of the worker's time (a big network's snapshot —
+  histograms of every weight, a confusion matrix — can take longer than a batch);
+- a *paced* worker (the window's) sends the next snapshot only after the GUI said it drew the
+  previous one (:meth:`snapshot_drawn`), or after ``DRAW_TIMEOUT`` seconds: when the GUI
+  redraws less often, fewer snapshots are computed, none is computed only to be dropped.
+
+The speed readout (``speedChanged``) is independent of the snapshots: every ``SPEED_PERIOD``.
+
+The interpreter lock. Both threads run Python, and CPython hands the lock from a busy thread to
+a waiting one only every few milliseconds, so a redraw that needs the lock hundreds of times
+would take many times its own CPU time while training runs flat out. The window therefore
+brackets each redraw with :meth:`gui_busy`; meanwhile the worker, between two batches, waits
+(``time.sleep``, lock released; at most ``MAX_YIELD`` per batch) instead of competing: the
+redraw finishes at its own speed, and training loses only the redraw's time — which the window
+keeps small (:mod:`ui.refresh_pacer`). Outside redraws the GUI thread still needs the lock for
+every event (a key press, a timer); while the worker runs, the interpreter's switch interval is
+lowered to ``SWITCH_INTERVAL`` so it gets it within a millisecond rather than five.
 """
 
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 import time
 import traceback
@@ -26,6 +49,22 @@ from PySide6.QtCore import QThread, Signal
 
 from playground import PlaygroundError, Trainer
 
+#: while playing, taking snapshots costs at most this share of the worker's time
+SNAPSHOT_SHARE = 0.1
+#: a paced worker sends the next snapshot after this long even if the GUI did not draw
+DRAW_TIMEOUT = 1.0
+#: the interpreter's switch interval while the worker thread runs (CPython's default: 5 ms)
+SWITCH_INTERVAL = 0.001
+#: a busy GUI makes the worker wait between batches at most this long (seconds)
+MAX_YIELD = 0.05
+#: how often the speed readout is updated while playing (seconds; up to 4× longer while
+#: fewer than 3 epochs end in that time, so a slow run's readout does not jump)
+SPEED_PERIOD = 0.5
+
+
+_running_lock = threading.Lock()
+_running: list = []             # [switch interval before the first worker, one None per worker]
+
 
 class TrainingWorker(QThread):
     snapshotReady = Signal(object)      # Snapshot
@@ -35,7 +74,8 @@ class TrainingWorker(QThread):
     failed = Signal(str)                # an error from the engine; training is paused
     speedChanged = Signal(float)        # epochs per second while playing
 
-    def __init__(self, trainer: Trainer, max_rate: float = 30.0, parent=None):
+    def __init__(self, trainer: Trainer, max_rate: float = 30.0, *,
+                 snapshot_share: float = SNAPSHOT_SHARE, paced: bool = False, parent=None):
         super().__init__(parent)
         self._trainer = trainer
         self._commands: queue.Queue = queue.Queue()
@@ -43,6 +83,11 @@ class TrainingWorker(QThread):
         self._playing = False
         self._stepper = None            # generator of phases while stepping through one iteration
         self._min_interval = 1.0 / max_rate
+        self._snapshot_share = snapshot_share
+        self._snapshot_cost = 0.0       # seconds one snapshot takes (running average)
+        self._paced = paced
+        self._undrawn = False           # paced: a snapshot was sent and not yet drawn
+        self._gui_busy = False          # the GUI is redrawing: leave it the interpreter lock
         self._last_emit = 0.0
         self._history_sent = 0
         self._speed_epochs = 0
@@ -90,6 +135,19 @@ class TrainingWorker(QThread):
     def request_snapshot(self) -> None:
         self._commands.put(("snapshot", None))
 
+    def gui_busy(self, busy: bool) -> None:
+        """The GUI starts (True) or ends (False) a redraw: the worker waits between batches."""
+        self._gui_busy = bool(busy)
+
+    def snapshot_drawn(self) -> None:
+        """The GUI drew the latest snapshot: a paced worker may send the next one."""
+        self._undrawn = False
+
+    @property
+    def snapshot_interval(self) -> float:
+        """Seconds between two snapshots while playing (before waiting for the GUI)."""
+        return max(self._min_interval, self._snapshot_cost / self._snapshot_share)
+
     def submit(self, fn: Callable[[Trainer], Any]) -> Future:
         """Run ``fn(trainer)`` on the worker thread between batches; returns a Future."""
         future: Future = Future()
@@ -104,6 +162,20 @@ class TrainingWorker(QThread):
 
     # -- worker thread -------------------------------------------------------------------
     def run(self) -> None:
+        with _running_lock:
+            if not _running:
+                _running.append(sys.getswitchinterval())
+                sys.setswitchinterval(min(_running[0], SWITCH_INTERVAL))
+            _running.append(None)
+        try:
+            self._loop()
+        finally:
+            with _running_lock:
+                _running.pop()
+                if len(_running) == 1:          # the last worker: back to the default
+                    sys.setswitchinterval(_running.pop())
+
+    def _loop(self) -> None:
         self._emit_snapshot(force=True)
         while not self._stop.is_set():
             if self._playing:
@@ -188,6 +260,7 @@ class TrainingWorker(QThread):
             self._close_stepper()
             self._trainer = arg
             self._history_sent = 0
+            self._snapshot_cost = 0.0
             self._emit_snapshot(force=True)
         elif name == "snapshot":
             self._emit_snapshot(force=True)
@@ -219,7 +292,14 @@ class TrainingWorker(QThread):
             self._guard(self._finish_stepper)
             self._set_playing(True)
 
+    def _yield_to_gui(self) -> None:
+        deadline = time.perf_counter() + MAX_YIELD
+        while self._gui_busy and not self._stop.is_set() and time.perf_counter() < deadline:
+            time.sleep(0.0005)
+
     def _train_one_batch(self) -> None:
+        if self._gui_busy:
+            self._yield_to_gui()
         trainer = self._trainer
         epoch_ended = self._guard(trainer.train_batch)
         if epoch_ended:
@@ -229,19 +309,26 @@ class TrainingWorker(QThread):
             self._emit_snapshot(force=True)
             return
         now = time.perf_counter()
-        if now - self._last_emit >= self._min_interval:
+        elapsed = now - self._speed_since
+        if elapsed >= SPEED_PERIOD and (self._speed_epochs >= 3 or elapsed >= 4 * SPEED_PERIOD):
+            self.speedChanged.emit(self._speed_epochs / elapsed)
+            self._speed_epochs, self._speed_since = 0, now
+        since = now - self._last_emit
+        if since >= self.snapshot_interval and (not (self._paced and self._undrawn)
+                                                or since >= DRAW_TIMEOUT):
             self._emit_snapshot()
-            elapsed = now - self._speed_since
-            if elapsed >= 0.5:
-                self.speedChanged.emit(self._speed_epochs / elapsed)
-                self._speed_epochs, self._speed_since = 0, now
 
     def _emit_snapshot(self, force: bool = False) -> None:
+        start = time.perf_counter()
         snapshot = self._guard(lambda: self._trainer.snapshot(history_from=self._history_sent))
         if snapshot is None:
             return
-        self._history_sent = snapshot.history_start + len(snapshot.history["epoch"])
         self._last_emit = time.perf_counter()
+        cost = self._last_emit - start
+        self._snapshot_cost = cost if not self._snapshot_cost else \
+            0.7 * self._snapshot_cost + 0.3 * cost
+        self._history_sent = snapshot.history_start + len(snapshot.history["epoch"])
+        self._undrawn = True
         self.snapshotReady.emit(snapshot)
 
     # phase-by-phase stepping ---------------------------------------------------------------

@@ -8,6 +8,11 @@ did (``stopReasonLabel``).
 
 The bar only displays. Its buttons emit ``clicked``; the window connects them to the worker
 and mirrors them as window-wide shortcuts (Space, →, Shift+→, ., Ctrl+R).
+
+The numbers change many times a second while training plays. A label whose size may change
+asks its parent to lay out again on every ``setText``, which here means the whole main window;
+the readouts are therefore of fixed size (:class:`ReadoutLabel`): they grow (once) only when
+a text no longer fits.
 """
 
 from __future__ import annotations
@@ -27,6 +32,35 @@ def _fmt_metric(value: float | None, regression: bool) -> str:
     if value is None:
         return "—"
     return f"{value:.3f}" if regression else f"{100 * value:.1f}%"
+
+
+class ReadoutLabel(QLabel):
+    """A label of fixed size for a number that changes often: setting its text never lays
+    the window out again, unless the text is wider than ever before (then it grows once,
+    with room to spare)."""
+
+    def __init__(self, text: str = "", sample: str = "", parent: QWidget | None = None):
+        super().__init__(text, parent)
+        self._sample = sample or text
+
+    def polish_size(self) -> None:
+        """Fix the size for the sample text in the current font (call once it is styled)."""
+        self.setFixedHeight(self.sizeHint().height())
+        self._fit(max(self._sample, self.text(), key=len), force=True)
+
+    def _fit(self, text: str, force: bool = False) -> None:
+        margins = self.contentsMargins()
+        needed = (self.fontMetrics().horizontalAdvance(text) + margins.left()
+                  + margins.right() + 2 * self.margin() + 2)
+        if force or needed > self.maximumWidth():
+            self.setFixedWidth(max(needed, self.minimumWidth() if not force else 0))
+
+    def setText(self, text: str) -> None:
+        if text == self.text():
+            return
+        if self.maximumWidth() < 16777215:      # sized: grow when needed
+            self._fit(text + "00")
+        super().setText(text)
 
 
 def _caption(text: str) -> QLabel:
@@ -95,17 +129,16 @@ class TransportBar(QToolBar):
         layout = QVBoxLayout(box)
         layout.setContentsMargins(8, 0, 8, 0)
         layout.setSpacing(0)
-        self.epoch_label = QLabel("Epoch 0")
+        self.epoch_label = ReadoutLabel("Epoch 0", "Epoch 00000")
         self.epoch_label.setObjectName("epochLabel")
-        self.epoch_label.setMinimumWidth(120)
-        self.progress_label = _caption("of — · batch —")
+        self.progress_label = ReadoutLabel("of — · batch —", "of 10000 · batch 000/000")
+        self.progress_label.setProperty("role", "caption")
         self.progress_label.setObjectName("epochProgressLabel")
         row = QHBoxLayout()
         row.setSpacing(10)
-        self.speed_label = QLabel("paused")
+        self.speed_label = ReadoutLabel("paused", "0000 epochs/s")
         self.speed_label.setObjectName("speedLabel")
         self.speed_label.setToolTip("Training speed while playing (epochs per second)")
-        self.speed_label.setMinimumWidth(90)
         layout.addWidget(self.epoch_label)
         row.addWidget(self.progress_label)
         row.addWidget(self.speed_label)
@@ -124,17 +157,25 @@ class TransportBar(QToolBar):
         for column, (key, caption) in enumerate((
                 ("train_loss", "training loss"), ("val_loss", "validation loss"),
                 ("train_metric", "training accuracy"), ("val_metric", "validation accuracy"))):
-            value = QLabel("—")
+            value = ReadoutLabel("—", "−0.00000")
             value.setObjectName({"train_loss": "trainLossLabel", "val_loss": "valLossLabel",
                                  "train_metric": "trainMetricLabel",
                                  "val_metric": "valMetricLabel"}[key])
             value.setProperty("role", "metric")
-            value.setMinimumWidth(64)
             self.metric_labels[key] = value
             self.metric_captions[key] = _caption(caption)
             grid.addWidget(value, 0, column)
             grid.addWidget(self.metric_captions[key], 1, column)
         return box
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not getattr(self, "_sized", False):   # fonts come from the style sheet: now
+            self._sized = True
+            for label in (self.epoch_label, self.progress_label, self.speed_label,
+                          *self.metric_labels.values()):
+                label.ensurePolished()
+                label.polish_size()
 
     # -- updates ---------------------------------------------------------------------------
     def set_playing(self, playing: bool) -> None:

@@ -1,0 +1,284 @@
+"""Training keeps its speed in the window: the redraw policy, the paced worker, stepped ranges,
+fixed-size readouts and hidden tabs. No timing asserts: clocks are injected, and the worker
+tests wait on signals and on the worker's own state."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtWidgets import QLabel, QWidget
+
+from playground import Experiment, Trainer
+from ui import training_worker
+from ui.plots.ranges import FollowRange, fitted_range, grown_range, nice_ceiling
+from ui.redraw import SECONDARY_PERIOD, Redrawer
+from ui.refresh_pacer import RefreshPacer
+
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# -- the pacer ------------------------------------------------------------------------------
+def test_pacer_spaces_redraws_to_keep_the_gui_within_its_budget():
+    wall, cpu = Clock(), Clock()
+    pacer = RefreshPacer(budget=0.1, min_interval=0.04, max_interval=0.5, clock=wall, cpu=cpu)
+    assert pacer.due(playing=True)
+    pacer.redrawing()
+    cpu.now += 0.02                     # this redraw cost 20 ms of GUI CPU
+    wall.now += 0.04
+    assert pacer.due(playing=True)      # nothing measured yet: the timer's own period
+    pacer.redrawing()
+    assert pacer.cost == pytest.approx(0.02)
+    assert pacer.interval == pytest.approx(0.2)      # 20 ms is 10 % of 200 ms
+    wall.now += 0.1
+    assert not pacer.due(playing=True)
+    assert pacer.due(playing=False)     # paused: nothing competes, redraw at once
+    wall.now += 0.1
+    assert pacer.due(playing=True)
+    cpu.now += 1.0                      # a very expensive cycle: capped, plots stay alive
+    wall.now += 0.2
+    pacer.redrawing()
+    assert pacer.interval == 0.5
+    pacer.reset()
+    assert pacer.due(playing=True) and pacer.cost == 0.0
+
+
+# -- stepped ranges ---------------------------------------------------------------------------
+def test_nice_ceilings_and_fitted_ranges():
+    assert [nice_ceiling(v) for v in (0.7, 1, 1.1, 13, 99, 101, 450, 7000)] == [
+        0.8, 1, 1.2, 15, 100, 120, 500, 8000]
+    assert grown_range(0, 230) == (0, 250)
+    assert fitted_range((0.0, 1.0), 0.3, 0.9) == (0.0, 1.0)           # inside, fills 60 %
+    lo, hi = fitted_range((0.0, 1.0), -0.5, 0.9)                       # overflows below
+    assert lo < -0.5 - 0.3 * 1.4 + 1e-9 and 0.9 < hi < 1.0
+    lo, hi = fitted_range((0.0, 1.0), 0.45, 0.55)                      # fills 10 %: refit
+    assert 0.4 < lo < 0.45 and 0.55 < hi < 0.6
+
+
+def test_follow_range_moves_in_steps_and_yields_to_the_user(qtbot):
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    vb = widget.getPlotItem().getViewBox()
+    follow = FollowRange(vb, x="grow", y="fit")
+    changes = sum(follow.fit((0.0, float(epoch)), (1.0 / epoch, 1.0))
+                  for epoch in range(1, 1001))
+    assert changes <= 40                                   # not once per epoch
+    (x0, x1), (y0, y1) = vb.viewRange()
+    assert x0 == 0 and x1 == pytest.approx(1200) and y0 <= 0.001 and y1 >= 1.0
+    vb.sigRangeChangedManually.emit([True, False])          # the user pans along x
+    assert not follow.fit((0.0, 5000.0), (0.0, 1.0)) or vb.viewRange()[0][1] < 5000
+    assert follow.following == [False, True]
+    vb.enableAutoRange()                                   # the "A" button: follow again
+    follow.fit((0.0, 5000.0), (0.0, 1.0))
+    assert follow.following == [True, True] and vb.viewRange()[0][1] >= 5000
+
+
+# -- the redraw policy ------------------------------------------------------------------------
+class FakeWorker(QObject):
+    playingChanged = Signal(bool)
+
+    def __init__(self):
+        super().__init__()
+        self.playing = False
+        self.busy: list[bool] = []
+        self.drawn = 0
+
+    def gui_busy(self, busy):
+        self.busy.append(busy)
+
+    def snapshot_drawn(self):
+        self.drawn += 1
+
+
+class View:
+    def __init__(self, log, name):
+        self.log, self.name, self.pending = log, name, True
+
+    def refresh(self):
+        self.log.append(self.name)
+        self.pending = False
+        return True
+
+    def show_snapshot(self, _snapshot):
+        self.log.append(self.name)
+
+
+class FakeSnapshot:
+    sizes, n_params = (2, 3, 1), 13
+
+
+class FakeWindow(QWidget):
+    """What the Redrawer reads of a MainWindow, recording what it draws."""
+
+    def __init__(self):
+        super().__init__()
+        self.log: list[str] = []
+        self.worker = FakeWorker()
+        self.transport = View(self.log, "transport")
+        self.loss_plot, self.decision_plot = View(self.log, "loss"), View(self.log, "decision")
+        self.error_plot, self.histogram_plot = View(self.log, "error"), View(self.log, "weights")
+        self.phase_panel = View(self.log, "diagram")
+        self.summary_label = QLabel()
+        self.latest_snapshot = FakeSnapshot()
+
+
+def test_playing_redraws_take_turns_and_paused_redraws_draw_everything(qtbot, monkeypatch):
+    window = FakeWindow()
+    qtbot.addWidget(window)
+    monkeypatch.setattr("ui.redraw.on_screen", lambda widget: True)
+    clock = Clock()
+    redrawer = Redrawer(window, clock=clock)
+    redrawer.pacer = RefreshPacer(min_interval=0.04, clock=clock, cpu=lambda: 0.0)
+    window.worker.playing = True
+    frames = []
+    for step in range(40):
+        clock.now += 0.05
+        if step % 2 == 0:                        # a snapshot every other tick
+            redrawer.fresh = True
+            for view in (window.error_plot, window.histogram_plot):
+                view.pending = True
+            window.latest_snapshot = FakeSnapshot()
+        window.log.clear()
+        redrawer.tick()
+        frames.append(list(window.log))
+    drawn = [f for f in frames if f]
+    primary, secondary = {"transport", "loss", "decision"}, {"error", "weights", "diagram"}
+    for frame in drawn:                          # never both kinds in one redraw
+        assert set(frame) <= primary or (len(frame) == 1 and frame[0] in secondary)
+    seen = [f[0] for f in drawn if f[0] in secondary]
+    assert set(seen) == secondary                # every secondary view gets its turn
+    times = {name: [i * 0.05 for i, f in enumerate(frames) if f == [name]] for name in secondary}
+    for name, at in times.items():               # each at most every SECONDARY_PERIOD
+        assert all(b - a >= SECONDARY_PERIOD - 1e-9 for a, b in zip(at, at[1:])), name
+    assert window.worker.busy.count(True) == len(drawn)      # the worker yields every redraw
+    # paused: one redraw shows everything, and the worker is not asked to wait
+    window.worker.playing = False
+    window.worker.busy.clear()
+    window.log.clear()
+    redrawer.fresh = True
+    clock.now += 0.05
+    redrawer.tick()
+    assert set(window.log) == primary | secondary and window.worker.busy == []
+
+
+# -- the paced worker ---------------------------------------------------------------------------
+def small_trainer(small_dict) -> Trainer:
+    small_dict["training"]["epochs"] = 100_000
+    return Trainer(Experiment.from_dict(small_dict))
+
+
+def test_a_paced_worker_waits_for_the_gui_to_draw(qtbot, small_dict, worker_factory,
+                                                  monkeypatch):
+    monkeypatch.setattr(training_worker, "DRAW_TIMEOUT", 3600.0)
+    worker = worker_factory(small_trainer(small_dict), paced=True)
+    received = []
+    worker.snapshotReady.connect(received.append)
+    qtbot.waitUntil(lambda: len(received) == 1, timeout=5000)     # the first, forced one
+    worker.snapshot_drawn()
+    worker.play()
+    qtbot.waitUntil(lambda: len(received) >= 2, timeout=5000)     # one while playing ...
+    count = len(received)
+    start = worker.submit(lambda t: t.epoch).result(5)
+    qtbot.waitUntil(lambda: worker.submit(lambda t: t.epoch).result(5) >= start + 5,
+                    timeout=10_000)
+    assert len(received) == count               # ... and no more until it was drawn
+    worker.snapshot_drawn()
+    qtbot.waitUntil(lambda: len(received) > count, timeout=5000)
+    with qtbot.waitSignal(worker.playingChanged, timeout=5000):
+        worker.pause()
+    # history is never lost: the rows of every epoch arrived across the snapshots
+    epochs = np.concatenate([s.history["epoch"] for s in received])
+    assert list(epochs) == list(range(1, len(epochs) + 1))
+
+
+def test_the_worker_waits_between_batches_while_the_gui_draws(qtbot, small_dict,
+                                                              worker_factory, monkeypatch):
+    monkeypatch.setattr(training_worker, "MAX_YIELD", 3600.0)
+    worker = worker_factory(small_trainer(small_dict))
+    worker.play()
+    qtbot.waitUntil(lambda: worker.submit(lambda t: t.iteration).result(5) > 3, timeout=5000)
+    worker.gui_busy(True)
+    qtbot.waitUntil(lambda: worker.submit(lambda t: t.iteration).result(5) > 3, timeout=5000)
+    waiting = worker.submit(lambda t: t.iteration)   # handled between batches: after the wait
+    qtbot.wait(200)
+    assert not waiting.done()
+    worker.gui_busy(False)
+    assert waiting.result(5) >= 4
+    with qtbot.waitSignal(worker.playingChanged, timeout=5000):
+        worker.pause()
+
+
+def test_snapshots_cost_at_most_their_share_of_the_workers_time(small_dict):
+    worker = training_worker.TrainingWorker(small_trainer(small_dict), max_rate=30.0)
+    assert worker.snapshot_interval == pytest.approx(1 / 30)
+    worker._snapshot_cost = 0.05             # a big network: 50 ms per snapshot
+    assert worker.snapshot_interval == pytest.approx(0.05 / training_worker.SNAPSHOT_SHARE)
+
+
+# -- readouts that never re-lay the window out -------------------------------------------------
+class LayoutRequests(QObject):
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.count += 1
+        return False
+
+
+def test_changing_numbers_do_not_lay_the_toolbar_out_again(qtbot):
+    from ui.transport import TransportBar
+    host = QWidget()
+    qtbot.addWidget(host)
+    bar = TransportBar(host)
+    host.show()
+    qtbot.waitExposed(host)
+    qtbot.wait(10)                           # the first layout is done
+    label = bar.epoch_label
+    size = label.size()
+    requests = LayoutRequests()
+    bar.installEventFilter(requests)
+    for epoch in range(100, 1000, 37):
+        label.setText(f"Epoch {epoch}")
+        bar.speed_label.setText(f"{epoch % 97} epochs/s")
+        bar.metric_labels["train_loss"].setText(f"0.{epoch:04d}")
+    qtbot.wait(10)                           # deliver posted events
+    assert requests.count == 0 and label.size() == size
+    label.setText("Epoch 123456789012")      # wider than ever: it grows, once
+    assert label.width() > size.width()
+    assert label.text() == "Epoch 123456789012"
+
+
+# -- hidden tabs ----------------------------------------------------------------------------
+def test_a_background_tab_waits_and_catches_up_when_raised(qtbot, small_dict):
+    from ui.main_window import MainWindow
+    window = MainWindow(small_trainer(small_dict).experiment, remember=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        window.backprop_dock.raise_()
+        with qtbot.waitSignal(window.worker.snapshotReady, timeout=5000):
+            window.worker.step_epoch()
+        qtbot.waitUntil(lambda: window.latest_snapshot.epoch == 1, timeout=5000)
+        window.refresh_views()
+        plot = window.error_plot
+        assert plot.isVisible() and plot.visibleRegion().isEmpty()    # the Qt 6 quirk
+        assert plot._dirty and not plot.pending        # behind a tab: not drawn
+        window.error_dock.raise_()
+        qtbot.waitUntil(lambda: not plot._dirty, timeout=5000)
+        assert plot.store is not None and plot.store.total == 2      # epochs 0 and 1
+    finally:
+        window.model.undo_stack.setClean()
+        window.close()
+        assert window.worker.wait(5000)

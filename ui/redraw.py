@@ -1,0 +1,142 @@
+"""When the window redraws while training runs, and what — so that training keeps its speed.
+
+The worker sends snapshots; the window stores them (cheap) and a timer (``REFRESH_HZ``) redraws.
+While training is paused, or after a step, every view is redrawn at once. While it plays:
+
+- a redraw happens only as often as the GUI's CPU budget allows (:mod:`ui.refresh_pacer`): an
+  expensive window (every plot visible, a big network) redraws less often instead of slowing
+  training;
+- the *primary* views — the toolbar's numbers, the loss curves, the decision surface — are
+  redrawn whenever a snapshot arrived; the *secondary* ones — the error-signal plot, the
+  weight histograms, the network diagram — at most every ``SECONDARY_PERIOD`` seconds each,
+  one per redraw, taking turns with the primary ones, so that no single redraw blocks the GUI
+  thread for long;
+- the worker is asked to wait between batches until the redraw has been painted
+  (``worker.gui_busy``: both threads need the interpreter lock, and sharing it would make
+  the redraw take several times its CPU time), then told the snapshot was drawn
+  (``worker.snapshot_drawn``) so it computes the next one — no snapshot is computed only
+  to be dropped.
+
+Views hidden behind another tab are not drawn; they catch up when shown
+(:meth:`Redrawer.redraw_pending`, called when a dock's tab comes to the front).
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, QTimer
+
+from .plots.base import on_screen
+from .refresh_pacer import RefreshPacer
+
+REFRESH_HZ = 25
+#: while training plays, each secondary view is redrawn at most this often (seconds)
+SECONDARY_PERIOD = 0.3
+
+
+class Redrawer(QObject):
+    def __init__(self, window, clock=time.perf_counter):
+        super().__init__(window)
+        self.window = window
+        self.clock = clock
+        self.pacer = RefreshPacer(min_interval=1.0 / REFRESH_HZ, clock=clock)
+        self.fresh = False                  # a snapshot arrived since the last redraw
+        self._diagram_snapshot = None       # the snapshot the diagram shows
+        #: (name, draw() -> True when it drew, pending() -> True when it has something new)
+        self.secondary = [
+            ("error", window.error_plot.refresh, lambda: window.error_plot.pending),
+            ("weights", window.histogram_plot.refresh, lambda: window.histogram_plot.pending),
+            ("diagram", self._draw_diagram, self._diagram_pending),
+        ]
+        self._drawn_at = [-SECONDARY_PERIOD] * len(self.secondary)
+        self._next = 0
+        self._secondary_turn = False
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000 // REFRESH_HZ)
+        self.timer.timeout.connect(self.tick)
+        window.worker.playingChanged.connect(lambda _playing: self.pacer.reset())
+
+    # -- the timer -----------------------------------------------------------------------
+    def tick(self) -> None:
+        """Redraw if something new arrived (or a secondary view is behind) and it is time."""
+        window = self.window
+        if window.latest_snapshot is None:
+            return
+        playing = window.worker.playing
+        secondary = self._due_secondary() if playing else None
+        if not (self.fresh or secondary is not None) or not self.pacer.due(playing):
+            return
+        self.pacer.redrawing()
+        if not playing:                      # paused or stepping: everything, now
+            self.fresh = False
+            self._draw_primary()
+            for _, draw, _ in self.secondary:
+                draw()
+            window.worker.snapshot_drawn()
+            return
+        window.worker.gui_busy(True)         # the worker waits until the paint is done
+        QTimer.singleShot(0, self._painted)
+        # one kind of view per redraw, taking turns: no redraw blocks the GUI for long
+        if secondary is not None and (self._secondary_turn or not self.fresh):
+            self._secondary_turn = False
+            self._drawn_at[secondary] = self.clock()
+            self._next = (secondary + 1) % len(self.secondary)
+            self.secondary[secondary][1]()
+        else:
+            self._secondary_turn = True
+            self.fresh = False
+            self._draw_primary()
+            window.worker.snapshot_drawn()
+
+    def redraw_pending(self) -> None:
+        """Draw what views that were hidden (a background tab) missed."""
+        for _, draw, _ in self.secondary:
+            draw()
+        self.window.loss_plot.refresh()
+        self.window.decision_plot.refresh()
+
+    # -- the views -----------------------------------------------------------------------
+    def _draw_primary(self) -> None:
+        window = self.window
+        snapshot = window.latest_snapshot
+        window.transport.show_snapshot(snapshot)
+        window.loss_plot.refresh()
+        window.decision_plot.refresh()
+        sizes = " → ".join(str(s) for s in snapshot.sizes)
+        summary = f"{sizes}  ·  {snapshot.n_params:,} parameters"
+        if summary != window.summary_label.text():
+            window.summary_label.setText(summary)
+
+    def _due_secondary(self) -> int | None:
+        """The next secondary view (round robin) that has something new, is on screen and
+        was not drawn in the last ``SECONDARY_PERIOD`` seconds."""
+        now = self.clock()
+        n = len(self.secondary)
+        for i in range(n):
+            k = (self._next + i) % n
+            if now - self._drawn_at[k] >= SECONDARY_PERIOD and self.secondary[k][2]():
+                return k
+        return None
+
+    def _diagram_shown(self) -> bool:
+        window = self.window
+        return on_screen(window.phase_panel) or not window.isVisible()
+
+    def _diagram_pending(self) -> bool:
+        return (self._diagram_snapshot is not self.window.latest_snapshot
+                and self._diagram_shown())
+
+    def _draw_diagram(self) -> bool:
+        window = self.window
+        snapshot = window.latest_snapshot
+        if snapshot is None or not self._diagram_shown():
+            return False
+        self._diagram_snapshot = snapshot
+        window.phase_panel.show_snapshot(snapshot)
+        return True
+
+    def _painted(self) -> None:
+        # a zero timer runs after the events the redraw posted (scene updates, then the
+        # paint); one more hop covers the paint those scene updates schedule
+        QTimer.singleShot(0, lambda: self.window.worker.gui_busy(False))
