@@ -1,0 +1,431 @@
+"""Does the window train at engine speed? (issue #5, part 3 — prints; not a test)
+
+    python tests/benchmarks/bench_window.py                   # ~4 min: 3 rounds, 60 s memory
+    python tests/benchmarks/bench_window.py --minutes 30      # the full memory check
+    python tests/benchmarks/bench_window.py --rounds 1 --seconds 5 --minutes 0.5   # quick look
+    python tests/benchmarks/bench_window.py --profile         # + where the GUI thread's time goes
+
+Offscreen (``QT_QPA_PLATFORM=offscreen``: Qt paints into memory exactly as on screen, minus
+the compositor). Two runs:
+
+``default``  the experiment the app opens (``playground.presets.default_experiment()``);
+``784-256-128-10``  a digits-sized run with MNIST-sized inputs: 1797 synthetic samples of 784
+             features, 10 classes, 20 % validation, ReLU, batch 128, SGD — an ``npz`` experiment,
+             so the window can rebuild it like any other.
+
+For each run and round it measures
+
+1. **headless** epochs/s of a ``Trainer.step_epoch()`` loop (an epoch plus its Snapshot), and of
+   a ``train_epoch()`` loop (no Snapshot at all) for reference;
+2. **window** epochs/s: the real :class:`~ui.main_window.MainWindow`, every plot dock visible
+   (the tabbed bottom docks are split side by side), playing at full speed;
+3. the **GUI stall probe** during (2): a 5 ms ``QTimer`` records the gaps between its ticks —
+   max and 99th percentile (a gap of 5 ms is no stall; 50 ms is the limit);
+4. the worker's share of time spent taking Snapshots, and snapshots per second.
+
+Then **memory**: the default run plays for ``--minutes`` while VmRSS is sampled every 2 s; the
+slope is a least-squares fit over the samples after the first 20 % (warm-up).
+And **start-up**: a fresh ``python`` process imports the app, builds the window on the default
+experiment and shows it; the time from process start (``/proc/self/stat``) to the window's first
+Paint event, median of 5.
+
+Medians over the rounds are printed with the min–max spread: the machine has 2 cores and other
+jobs may run, so read the spread before reading a ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("BACKPROP_PLAYGROUND_SETTINGS", "bench")
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from playground import Experiment, Trainer  # noqa: E402
+from playground.presets import default_experiment  # noqa: E402
+
+PROBE_MS = 5
+BIG_SIZES = (784, 256, 128, 10)
+
+
+# -- the two runs ------------------------------------------------------------------------------
+def big_experiment(folder: Path) -> Experiment:
+    """784-256-128-10 ReLU, batch 128, SGD, on 1797 synthetic 784-feature samples (npz)."""
+    rng = np.random.default_rng(0)
+    n, k = 1797, BIG_SIZES[-1]
+    y = rng.integers(0, k, n)
+    centres = rng.standard_normal((k, BIG_SIZES[0])).astype(np.float32)
+    X = (centres[y] + 2.0 * rng.standard_normal((n, BIG_SIZES[0]))).astype(np.float32)
+    path = folder / "digits784.npz"
+    np.savez(path, X=X, y=y)
+    layers = [{"units": u, "activation": "relu", "init": "he_uniform"} for u in BIG_SIZES[1:-1]]
+    layers.append({"units": k, "activation": "softmax"})
+    return Experiment.from_dict({
+        "seed": 0,
+        "data": {"source": "npz", "path": str(path), "validation_split": 0.2},
+        "network": {"layers": layers, "loss": "cross_entropy"},
+        "training": {"optimizer": {"name": "sgd", "learning_rate": 0.01}, "batch_size": 128,
+                     "epochs": 10_000_000}})
+
+
+def endless(experiment: Experiment) -> Experiment:
+    return experiment.replace("training.epochs", 10_000_000)
+
+
+# -- headless ----------------------------------------------------------------------------------
+def headless_rate(experiment: Experiment, seconds: float, snapshots: bool) -> float:
+    trainer = Trainer(experiment)
+    step = trainer.step_epoch if snapshots else trainer.train_epoch
+    step()                                               # warm-up: buffers, BLAS threads
+    epochs, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds or epochs < 3:
+        step()
+        epochs += 1
+    return epochs / (time.perf_counter() - start)
+
+
+def snapshot_cost(experiment: Experiment, count: int = 20) -> float:
+    """Median seconds of one full Snapshot (what the worker pays per report)."""
+    trainer = Trainer(experiment)
+    trainer.train_epoch()
+    times = []
+    for _ in range(count):
+        trainer.train_batch()
+        start = time.perf_counter()
+        trainer.snapshot(history_from=len(trainer.history))
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# -- the window --------------------------------------------------------------------------------
+def app():
+    from PySide6.QtWidgets import QApplication
+
+    from ui.theme import apply_theme
+    application = QApplication.instance()
+    if application is None:
+        application = QApplication([sys.argv[0]])
+        apply_theme(application)
+    return application
+
+
+def run_loop(seconds: float, condition=None) -> None:
+    """Process events for ``seconds`` (or until ``condition()``)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    loop = QEventLoop()
+    deadline = time.perf_counter() + seconds
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: (time.perf_counter() > deadline
+                                   or (condition is not None and condition())) and loop.quit())
+    timer.start()
+    loop.exec()
+    timer.stop()
+
+
+def all_plots_visible(window) -> None:
+    """Take the error-signal and weight docks out of their tabs and put them beside the
+    stepper, so every plot and the diagram are on screen at once."""
+    from PySide6.QtCore import Qt
+    for dock in (window.error_dock, window.weights_dock):
+        window.removeDockWidget(dock)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock,
+                             Qt.Orientation.Horizontal)
+        dock.show()
+    run_loop(0.2)
+
+
+def open_window(experiment: Experiment):
+    from ui.main_window import MainWindow
+    app()
+    window = MainWindow(experiment, remember=False)
+    window.show()
+    all_plots_visible(window)
+    run_loop(1.0, lambda: window.latest_snapshot is not None)
+    return window
+
+
+def close_window(window) -> None:
+    window.model.undo_stack.setClean()
+    window.close()
+    window.deleteLater()
+    run_loop(0.2)
+
+
+class StallProbe:
+    """A 5 ms timer on the GUI thread; ``gaps`` are the times between its ticks (ms)."""
+
+    def __init__(self):
+        from PySide6.QtCore import Qt, QTimer
+        self.gaps: list[float] = []
+        self._last = None
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(PROBE_MS)
+        self.timer.timeout.connect(self._tick)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self._last is not None:
+            self.gaps.append(1000 * (now - self._last))
+        self._last = now
+
+    def start(self) -> None:
+        self._last = None
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+
+class SnapshotMeter:
+    """Counts the worker's snapshots and the time it spends taking them (bench-only patch)."""
+
+    def __init__(self, worker):
+        self.count, self.seconds = 0, 0.0
+        original = worker._emit_snapshot
+
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            original(*args, **kwargs)
+            self.seconds += time.perf_counter() - start
+            self.count += 1
+
+        worker._emit_snapshot = timed
+
+    def reset(self) -> None:
+        self.count, self.seconds = 0, 0.0
+
+
+def trainer_epoch(window) -> int:
+    return window.worker.submit(lambda t: t.epoch).result(10)
+
+
+def window_rate(experiment: Experiment, seconds: float, profile: bool = False) -> dict:
+    window = open_window(experiment)
+    meter = SnapshotMeter(window.worker)
+    probe = StallProbe()
+    try:
+        window.worker.play()
+        run_loop(1.5)                                      # warm-up at full speed
+        profiler = cProfile.Profile(time.thread_time) if profile else None
+        meter.reset()
+        probe.start()
+        first, start = trainer_epoch(window), time.perf_counter()
+        if profiler:
+            profiler.enable()
+        run_loop(seconds)
+        if profiler:
+            profiler.disable()
+        last, elapsed = trainer_epoch(window), time.perf_counter() - start
+        probe.stop()
+        window.worker.pause()
+        run_loop(2.0, lambda: not window.worker.playing)
+        gaps = np.asarray(probe.gaps)
+        result = {"rate": (last - first) / elapsed, "max_gap": float(gaps.max()),
+                  "p99_gap": float(np.percentile(gaps, 99)),
+                  "snap_share": meter.seconds / elapsed, "snap_rate": meter.count / elapsed}
+        if profiler:
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(40)
+            result["profile"] = out.getvalue()
+        return result
+    finally:
+        close_window(window)
+
+
+# -- memory ------------------------------------------------------------------------------------
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def memory_run(experiment: Experiment, minutes: float, every: float = 2.0) -> dict:
+    window = open_window(experiment)
+    try:
+        window.worker.play()
+        start = time.perf_counter()
+        times, rss = [], []
+        while time.perf_counter() - start < 60 * minutes:
+            run_loop(every)
+            times.append((time.perf_counter() - start) / 60)
+            rss.append(rss_mb())
+        epochs = trainer_epoch(window)
+        window.worker.pause()
+        t, r = np.asarray(times), np.asarray(rss)
+        keep = t >= 0.2 * t[-1]
+        slope = float(np.polyfit(t[keep], r[keep], 1)[0]) if keep.sum() >= 2 else float("nan")
+        return {"start": rss[0], "end": rss[-1], "peak": max(rss), "slope": slope,
+                "minutes": t[-1], "epochs": epochs}
+    finally:
+        close_window(window)
+
+
+# -- start-up ----------------------------------------------------------------------------------
+STARTUP_CHILD = r"""
+import os, sys, time
+def since_start():
+    with open('/proc/self/stat') as f:
+        start_ticks = int(f.read().rsplit(')', 1)[1].split()[19])
+    with open('/proc/uptime') as f:
+        uptime = float(f.read().split()[0])
+    return uptime - start_ticks / os.sysconf('SC_CLK_TCK')
+os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen')
+t0 = time.perf_counter(); at_python = since_start()
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+from ui.main_window import MainWindow
+from ui.theme import apply_theme
+t_import = time.perf_counter()
+app = QApplication([sys.argv[0]]); apply_theme(app)
+window = MainWindow(remember=False)
+t_built = time.perf_counter()
+class FirstPaint(QObject):
+    done = False
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and not self.done:
+            self.done = True
+            t = time.perf_counter()
+            print(f"{at_python + t - t0:.3f} {t_import - t0:.3f} {t_built - t_import:.3f} "
+                  f"{t - t_built:.3f}", flush=True)
+            QTimer.singleShot(0, lambda: (window.model.undo_stack.setClean(), window.close(),
+                                          app.quit()))
+        return False
+probe = FirstPaint()
+window.installEventFilter(probe)
+window.show()
+app.exec()
+"""
+
+
+def entry_point_times(runs: int = 5) -> list[float]:
+    """Wall seconds from spawning ``python -m ui`` (the real entry point, run_app, in an
+    empty home folder) to its ``startup-probe: painted`` line
+    (``BACKPROP_PLAYGROUND_STARTUP_PROBE``, see packaging/measure_startup.py)."""
+    out = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as home:
+            env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=home,
+                       XDG_CONFIG_HOME=str(Path(home) / ".config"),
+                       BACKPROP_PLAYGROUND_STARTUP_PROBE="1")
+            env.pop("BACKPROP_PLAYGROUND_SETTINGS", None)
+            env.pop("BACKPROP_PLAYGROUND_CONFIG_DIR", None)
+            start = time.perf_counter()
+            proc = subprocess.Popen([sys.executable, "-m", "ui"], cwd=ROOT, env=env,
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                    text=True)
+            for line in proc.stdout:
+                if line.startswith("startup-probe: painted"):
+                    out.append(time.perf_counter() - start)
+                    break
+            proc.wait(timeout=60)
+    return out
+
+
+def startup_times(runs: int = 5) -> list[tuple[float, ...]]:
+    out = []
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+               BACKPROP_PLAYGROUND_SETTINGS="bench-startup")
+    for _ in range(runs):
+        proc = subprocess.run([sys.executable, "-c", STARTUP_CHILD], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+        line = proc.stdout.strip().splitlines()
+        if proc.returncode != 0 or not line:
+            raise RuntimeError(f"start-up child failed:\n{proc.stderr}")
+        out.append(tuple(float(x) for x in line[-1].split()))
+    return out
+
+
+# -- report ------------------------------------------------------------------------------------
+def spread(values, fmt="{:.0f}") -> str:
+    med = statistics.median(values)
+    if len(values) == 1:
+        return fmt.format(med)
+    return f"{fmt.format(med)} ({fmt.format(min(values))}–{fmt.format(max(values))})"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=3, help="measurements per run (median)")
+    parser.add_argument("--seconds", type=float, default=8.0, help="length of one measurement")
+    parser.add_argument("--minutes", type=float, default=1.0, help="memory run length")
+    parser.add_argument("--only", choices=("default", "big"), help="one of the two runs")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile the GUI thread during one window measurement per run")
+    parser.add_argument("--skip", nargs="*", default=[], choices=("memory", "startup"),
+                        help="parts to leave out")
+    args = parser.parse_args(argv)
+
+    folder = Path(tempfile.mkdtemp(prefix="bench_window_"))
+    runs = [("default", endless(default_experiment())),
+            ("784-256-128-10", big_experiment(folder))]
+    if args.only:
+        runs = runs[:1] if args.only == "default" else runs[1:]
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start; "
+          f"{args.rounds} round(s) of {args.seconds:g} s; offscreen Qt")
+    results = {}
+    for name, experiment in runs:
+        rows = {"headless": [], "bare": [], "window": []}
+        for r in range(args.rounds):
+            rows["headless"].append(headless_rate(experiment, args.seconds, snapshots=True))
+            rows["bare"].append(headless_rate(experiment, args.seconds, snapshots=False))
+            rows["window"].append(window_rate(experiment, args.seconds,
+                                              profile=args.profile and r == 0))
+        results[name] = rows
+        cost = snapshot_cost(experiment)
+        w = rows["window"]
+        ratios = [x["rate"] / h for x, h in zip(w, rows["headless"])]
+        print(f"\n== {name}  (one Snapshot takes {1000 * cost:.1f} ms here)")
+        print(f"  headless step_epoch()  epochs/s  {spread(rows['headless'])}")
+        print(f"  headless train_epoch() epochs/s  {spread(rows['bare'])}  (no Snapshots)")
+        print(f"  window, all plots      epochs/s  {spread([x['rate'] for x in w])}")
+        print(f"  window / headless                {spread(ratios, '{:.2f}')}   "
+              f"(vs train_epoch: "
+              f"{spread([x['rate'] / b for x, b in zip(w, rows['bare'])], '{:.2f}')})")
+        print(f"  GUI stall max / p99 (ms)         {spread([x['max_gap'] for x in w], '{:.1f}')}"
+              f" / {spread([x['p99_gap'] for x in w], '{:.1f}')}")
+        print(f"  worker: snapshots/s, time share  {spread([x['snap_rate'] for x in w], '{:.1f}')}"
+              f", {spread([100 * x['snap_share'] for x in w], '{:.1f}')} %")
+        for x in w:
+            if "profile" in x:
+                print("  GUI thread profile (cumulative):")
+                print("    " + x["profile"].replace("\n", "\n    "))
+
+    if "memory" not in args.skip:
+        mem = memory_run(endless(default_experiment()), args.minutes)
+        print(f"\n== memory, default run playing {mem['minutes']:.1f} min "
+              f"({mem['epochs']:,} epochs)")
+        print(f"  VmRSS start {mem['start']:.0f} MB, end {mem['end']:.0f} MB, peak "
+              f"{mem['peak']:.0f} MB, slope after warm-up {mem['slope']:+.2f} MB/min")
+    if "startup" not in args.skip:
+        entry = entry_point_times()
+        times = startup_times()
+        print("\n== start-up to the first painted window (5 fresh processes each)")
+        if entry:
+            print(f"  python -m ui, spawn → painted  {spread(entry, '{:.2f}')} s")
+        print(f"  total since process start  {spread([t[0] for t in times], '{:.2f}')} s")
+        print(f"  of which imports {spread([t[1] for t in times], '{:.2f}')} s, window built "
+              f"{spread([t[2] for t in times], '{:.2f}')} s, show → first paint "
+              f"{spread([t[3] for t in times], '{:.2f}')} s")
+    print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
