@@ -25,12 +25,16 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 
 from .plots.base import on_screen
 from .refresh_pacer import RefreshPacer
 
 REFRESH_HZ = 25
+#: the worker is released after this long even if no paint followed a redraw (ms)
+PAINT_TIMEOUT = 100
+#: event-loop turns without a paint after which a redraw counts as painted
+QUIET_TURNS = 3
 #: while training plays, each secondary view is redrawn at most this often (seconds)
 SECONDARY_PERIOD = 0.3
 
@@ -55,6 +59,18 @@ class Redrawer(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(1000 // REFRESH_HZ)
         self.timer.timeout.connect(self.tick)
+        # the worker waits from a redraw until the window has painted it. The paint comes a
+        # few event-loop turns later (scene updates post view updates, which post the
+        # window's UpdateRequest): release after QUIET_TURNS turns without an UpdateRequest
+        self._quiet = 0
+        self._turns = QTimer(self)
+        self._turns.setInterval(0)
+        self._turns.timeout.connect(self._turn)
+        self._release = QTimer(self)
+        self._release.setSingleShot(True)
+        self._release.setInterval(PAINT_TIMEOUT)
+        self._release.timeout.connect(self._painted)
+        window.installEventFilter(self)
         window.worker.playingChanged.connect(lambda _playing: self.pacer.reset())
 
     # -- the timer -----------------------------------------------------------------------
@@ -76,7 +92,9 @@ class Redrawer(QObject):
             window.worker.snapshot_drawn()
             return
         window.worker.gui_busy(True)         # the worker waits until the paint is done
-        QTimer.singleShot(0, self._painted)
+        self._quiet = 0
+        self._turns.start()
+        self._release.start()
         # one kind of view per redraw, taking turns: no redraw blocks the GUI for long
         if secondary is not None and (self._secondary_turn or not self.fresh):
             self._secondary_turn = False
@@ -136,7 +154,17 @@ class Redrawer(QObject):
         window.phase_panel.show_snapshot(snapshot)
         return True
 
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.UpdateRequest and self._turns.isActive():
+            self._quiet = 0                  # a paint: wait for the turns after it
+        return False
+
+    def _turn(self) -> None:
+        self._quiet += 1
+        if self._quiet >= QUIET_TURNS:
+            self._painted()
+
     def _painted(self) -> None:
-        # a zero timer runs after the events the redraw posted (scene updates, then the
-        # paint); one more hop covers the paint those scene updates schedule
-        QTimer.singleShot(0, lambda: self.window.worker.gui_busy(False))
+        self._turns.stop()
+        self._release.stop()
+        self.window.worker.gui_busy(False)

@@ -93,7 +93,7 @@ class LossPlot(PlotPanel):
         acc_item.getViewBox().setMouseEnabled(y=False)
         acc_item.getViewBox().disableAutoRange()
         # the epoch axis grows in steps, the loss axis refits now and then (see ranges.py)
-        self._follow = FollowRange(loss_item.getViewBox(), x="grow", y="fit")
+        self._follow = FollowRange(loss_item.getViewBox(), x="grow", y="fit", fill=0.35)
         self._legend = make_legend(loss_item, theme)
         self.train_raw_curve = loss_item.plot(pen=pg.mkPen(with_alpha(TRAIN_COLOR, 0.3)))
         self.val_raw_curve = loss_item.plot(pen=pg.mkPen(with_alpha(VAL_COLOR, 0.3)))

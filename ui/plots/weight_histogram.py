@@ -57,7 +57,7 @@ class WeightHistogramPlot(PlotPanel):
                                       y_label="share of weights (%)")
         item = self._plot.getPlotItem()
         self._legend = make_legend(item, self.theme)
-        self._follow = FollowRange(item.getViewBox(), x="fit", y="fit", fill=0.6)
+        self._follow = FollowRange(item.getViewBox(), x="fit", y="fit", fill=0.3)
         self._add_canvas(self._plot)
         self.curves: list[pg.PlotDataItem] = []      # made once per layer count; reused
 
