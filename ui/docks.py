@@ -76,6 +76,7 @@ def build_docks(window) -> None:
     menu = window.view_menu
     for dock in window.docks:
         menu.addAction(dock.toggleViewAction())
+    menu.addAction(window.file_toolbar.toggleViewAction())
     menu.addAction(window.transport.toggleViewAction())
     menu.addSeparator()
     menu.addAction("Reset &Layout", window.reset_layout)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QToolButton
 
 from playground import Experiment, PlaygroundError, Trainer
 from playground.presets import PRESETS, default_experiment, preset
@@ -115,6 +115,22 @@ class FileActions(QObject):
         menu.addAction(self.export_csv_action)
         menu.addSeparator()
         menu.addAction(self.quit_action)
+
+    def fill_toolbar(self, toolbar) -> None:
+        """New, Open, Save, Save As and an Export button (PNG or CSV) as icons."""
+        for action in (self.new_action, self.open_action, self.save_action,
+                       self.save_as_action):
+            toolbar.addAction(action)
+        export = QToolButton(toolbar)
+        export.setObjectName("exportToolButton")
+        export.setIcon(icon("export"))
+        export.setToolTip("Export every plot as PNG images or as CSV data")
+        export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(export)
+        menu.addAction(self.export_png_action)
+        menu.addAction(self.export_csv_action)
+        export.setMenu(menu)
+        toolbar.addWidget(export)
 
     # -- unsaved changes ---------------------------------------------------------------------
     def maybe_save(self) -> bool:

@@ -31,10 +31,10 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QToolBar,
+                               QVBoxLayout, QWidget)
 
 from playground import Experiment, PlaygroundError, Trainer
 from playground.presets import default_experiment
@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         self._data_view = None
         self._was_finished = False
         self._rebuild_failed = False
+        self.stopped_promptly: bool | None = None   # set by shutdown()
         self.worker = TrainingWorker(trainer, paced=True)
         self._build_widgets()
         self._build_actions()
@@ -140,6 +141,14 @@ class MainWindow(QMainWindow):
         redo.setIcon(icon("redo"))
         edit.addAction(undo)
         edit.addAction(redo)
+        self.file_toolbar = QToolBar("File", self)
+        self.file_toolbar.setObjectName("fileToolBar")
+        self.file_toolbar.setIconSize(QSize(20, 20))
+        self.files.fill_toolbar(self.file_toolbar)
+        self.file_toolbar.addSeparator()
+        self.file_toolbar.addAction(undo)
+        self.file_toolbar.addAction(redo)
+        self.insertToolBar(self.transport, self.file_toolbar)
         training = self.menuBar().addMenu("&Training")
         self.play_action = self._action("&Play / Pause", "Space", self.toggle_play, "play")
         self.step_epoch_action = self._action("Step &Epoch", "Right", self.step_epoch,
@@ -270,8 +279,11 @@ class MainWindow(QMainWindow):
         if changes is None:
             was_playing = self.worker.playing
             what = describe_change(self._trainer_experiment, new)
-            if self._replace_trainer(f"{what} changed: new network — training restarts "
-                                     f"from epoch 0."):
+            trained = self.latest_snapshot is not None and self.latest_snapshot.iteration > 0
+            message = f"{what} changed: new network — training restarts from epoch 0."
+            if self._replace_trainer(message):
+                if trained:                 # progress was dropped: say so where it is seen
+                    self.notice.show_message(message, "info")
                 if was_playing:
                     self.worker.play()
             return
@@ -297,7 +309,11 @@ class MainWindow(QMainWindow):
             self.data_panel.set_data_view(snapshot.data)
             self.layer_editor.set_data_view(snapshot.data)
         if snapshot.finished and not self._was_finished and snapshot.stop_reason:
-            self.statusBar().showMessage(f"Training stopped: {snapshot.stop_reason}", 15000)
+            text = f"Training stopped: {snapshot.stop_reason}"
+            self.statusBar().showMessage(text, 15000)
+            if snapshot.diverged:           # not a normal end: the user must not miss it
+                self.notice.show_message(text + ". Lower the learning rate and press Reset.",
+                                         "error")
         self._was_finished = snapshot.finished
 
     def _on_failed(self, reason: str) -> None:
@@ -357,12 +373,15 @@ class MainWindow(QMainWindow):
         self.shutdown()
         event.accept()
 
-    def shutdown(self) -> None:
-        """Stop the worker and wait for it (within a second; never terminate())."""
+    def shutdown(self) -> bool:
+        """Stop the worker and wait for it (never terminate()). True when it stopped within
+        the second it is given (``stopped_promptly``); else this waits for the batch."""
         self.refresh_timer.stop()
-        if self.worker.isRunning() and not self.worker.stop(1.0):
+        self.stopped_promptly = not self.worker.isRunning() or self.worker.stop(1.0)
+        if not self.stopped_promptly:
             self.statusBar().showMessage("Waiting for the current batch to finish…")
             self.worker.wait()
+        return self.stopped_promptly
 
     def _show_shortcuts(self) -> None:
         QMessageBox.information(self, "Keyboard shortcuts", (
