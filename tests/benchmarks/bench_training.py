@@ -41,6 +41,9 @@ SHAPES = [
     ("784-256-128-10 relu", [784, 256, 128, 10], "relu", 128, 16384),
     ("784-1024-1024-10 relu", [784, 1024, 1024, 10], "relu", 256, 8192),
 ]
+#: the ratio (engine / PyTorch samples/s) each shape should reach (issue #5)
+GOALS = {"2-8-8-2 tanh": 4.0, "2-(8x6)-2 tanh": 4.0, "784-256-128-10 relu": 1.2,
+         "784-1024-1024-10 relu": 1.0}
 LEARNING_RATE = 0.01
 
 
@@ -158,7 +161,7 @@ def main(argv=None) -> int:
     print(f"numpy {np.__version__}, torch {torch_version}, {os.cpu_count()} CPUs, "
           f"float32 GEMM limit {limit / 1e9:.0f} GFLOP/s")
     header = f"{'shape':<24}{'batch':>6}{'engine samples/s':>18}{'torch samples/s':>17}" \
-             f"{'ratio':>8}{'GEMM %':>8}"
+             f"{'ratio':>8}{'goal':>7}{'GEMM %':>8}"
     print(header)
     print("-" * len(header))
     for name, sizes, activation, batch, samples in SHAPES:
@@ -167,12 +170,14 @@ def main(argv=None) -> int:
         data = make_data(sizes, samples)
         engine, trainer = engine_samples_per_second(sizes, activation, batch, samples, data,
                                                     epochs)
-        X, y = (trainer.X_train, trainer.Y_train) if data is None else data
+        X, y = (np.array(trainer.X_train), trainer.Y_train) if data is None else data
         theirs = torch_samples_per_second(sizes, activation, batch, X, y, epochs) \
             if have_torch else float("nan")
         gemm = engine * flops_per_sample(sizes) / limit * 100
+        ratio = engine / theirs
+        verdict = "" if not have_torch else (" ok" if ratio >= GOALS[name] else " BELOW")
         print(f"{name:<24}{batch:>6}{engine:>18,.0f}{theirs:>17,.0f}"
-              f"{engine / theirs:>8.2f}{gemm:>7.0f}%", flush=True)
+              f"{ratio:>8.2f}{GOALS[name]:>6.1f}x{gemm:>7.0f}%{verdict}", flush=True)
     return 0
 
 
