@@ -446,8 +446,7 @@ def test_menu_and_toolbar_offer_the_file_actions(qtbot, window, dialogs, tmp_pat
     toolbar = window.findChild(QToolBar, "fileToolBar")
     assert toolbar is not None and toolbar.isVisible()
     files = window.files
-    for action in (files.new_action, files.open_action, files.save_action,
-                   files.save_as_action):
+    for action in (files.new_action, files.open_action, files.save_action):
         assert action in toolbar.actions() and not action.icon().isNull()
     export = toolbar.findChild(QToolButton, "exportToolButton")
     assert export.menu().actions() == [files.export_png_action, files.export_csv_action]

@@ -130,7 +130,6 @@ class DataPanel(QWidget):
         self.standardize_check.setToolTip("Subtract the mean and divide by the standard "
                                           "deviation of each input (training split only)")
         self.file_label = QLabel(objectName="fileLabel")
-        self.file_label.setWordWrap(True)
         self.file_settings_button = QPushButton("Settings…", objectName="reimportButton")
         self.file_settings_button.setToolTip("Target column, task and standardization of "
                                              "the current file")
@@ -253,10 +252,10 @@ class DataPanel(QWidget):
                 w.blockSignals(False)
         if source in FILE_SOURCES:
             target = cfg.get("target")
-            task = cfg.get("task") or "task inferred"
-            self.file_label.setText(f"<b>{Path(str(cfg['path'])).name}</b><br><small>target "
-                                    f"{target if target is not None else 'last column'}, "
-                                    f"{task}</small>")
+            task = cfg.get("task") or "inferred"
+            self.file_label.setText(f"<b>{Path(str(cfg['path'])).name}</b><br><small>target: "
+                                    f"{target if target is not None else 'last column'}<br>"
+                                    f"task: {task}</small>")
             self.file_label.setToolTip(str(cfg["path"]))
 
     # -- edits -----------------------------------------------------------------------------

@@ -254,16 +254,30 @@ def _fitting_font(font: QFont, text: str, width: float) -> QFont | None:
     return font
 
 
+def _fitted(text: str, font: QFont, width: float, *shorter: str) -> str:
+    """``text``, else the first of ``shorter`` that fits ``width``, else the last elided."""
+    metrics = QFontMetricsF(font)
+    for candidate in (text, *shorter):
+        if metrics.horizontalAdvance(candidate) <= width:
+            return candidate
+    return metrics.elidedText((shorter or (text,))[-1], Qt.TextElideMode.ElideRight, width)
+
+
 def _paint_headers(painter, view, layout, base_font) -> None:
     top = layout.top - HEADER_H
     bold, small = _font(base_font, 9.5, bold=True), _font(base_font, 8.5)
+    centres = list(layout.xs) + ([layout.loss_box.center().x()] if layout.loss_box else [])
     for k, x in enumerate(layout.xs):
         title, subtitle = view.titles[k] if k < len(view.titles) else ("", "")
         colour = HIGHLIGHT if view.highlighted_layer == k else TEXT
-        _text(painter, QRectF(x - 70, top + 4, 140, 18), title, bold, colour,
-              Qt.AlignmentFlag.AlignCenter)
-        _text(painter, QRectF(x - 70, top + 21, 140, 16), subtitle, small, MUTED,
-              Qt.AlignmentFlag.AlignCenter)
+        # room between the neighbouring columns, so that no two headers overlap
+        gaps = [abs(centres[j] - x) for j in (k - 1, k + 1) if 0 <= j < len(centres)]
+        width = min([140.0] + [g - 6 for g in gaps])
+        short = title.split(" · ")[-1] if " · " in title else title
+        _text(painter, QRectF(x - width / 2, top + 4, width, 18),
+              _fitted(title, bold, width, short), bold, colour, Qt.AlignmentFlag.AlignCenter)
+        _text(painter, QRectF(x - width / 2, top + 21, width, 16),
+              _fitted(subtitle, small, width), small, MUTED, Qt.AlignmentFlag.AlignCenter)
     if layout.loss_box is not None:
         box = layout.loss_box
         colour = HIGHLIGHT if view.loss_active else TEXT
@@ -331,7 +345,13 @@ def _paint_legend(painter, view, rect, base_font) -> None:
     if view.note:
         lines.append((view.note, MUTED))
     metrics = QFontMetricsF(small)
-    for i, (line, colour) in enumerate(lines):
+    for i, (line, colour) in enumerate(list(lines)):       # split at " · " while room is left
+        if (len(lines) < 3 and " · " in line
+                and metrics.horizontalAdvance(line) > width):
+            first, rest = line.split(" · ", 1)
+            at = lines.index((line, colour))
+            lines[at:at + 1] = [(first, colour), (rest, colour)]
+    for i, (line, colour) in enumerate(lines[:3]):
         line = metrics.elidedText(line, Qt.TextElideMode.ElideRight, width)
         _text(painter, QRectF(text_x, y - 2 + 14 * i, width, 14), line, small, colour,
               Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)

@@ -20,7 +20,7 @@ brings this arrangement back.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea, QWidget
 
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
@@ -37,6 +37,30 @@ def make_dock(window, title: str, object_name: str, widget: QWidget) -> QDockWid
     return dock
 
 
+def scrolling(widget: QWidget) -> QScrollArea:
+    """``widget`` in a scroll area: a dock shorter than its content scrolls instead of
+    squeezing the content's widgets over each other."""
+    area = QScrollArea()
+    area.setObjectName(widget.objectName() + "Scroll")
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    bar = area.style().pixelMetric(area.style().PixelMetric.PM_ScrollBarExtent)
+    area.setMinimumWidth(widget.minimumSizeHint().width() + bar)
+    return area
+
+
+def fit_network_dock(window) -> None:
+    """Give the network stack the height it needs (no scrolling) and the training controls,
+    which scroll anyway, the rest. Call once the window has its size."""
+    network = window.layer_editor.sizeHint().height() + 30
+    total = window.network_dock.height() + window.training_dock.height()
+    if total > network + 150:
+        window.resizeDocks([window.network_dock, window.training_dock],
+                           [network, total - network], Qt.Orientation.Vertical)
+
+
 def build_docks(window) -> None:
     """Create the docks of ``window`` (attributes ``*_dock``) and fill its View menu."""
     window.setCorner(Qt.Corner.TopLeftCorner, LEFT)
@@ -44,7 +68,8 @@ def build_docks(window) -> None:
     window.setCorner(Qt.Corner.TopRightCorner, RIGHT)
     window.setCorner(Qt.Corner.BottomRightCorner, BOTTOM)
     window.data_dock = make_dock(window, "Data", "dataDock", window.data_panel)
-    window.network_dock = make_dock(window, "Network", "networkDock", window.layer_editor)
+    window.network_dock = make_dock(window, "Network", "networkDock",
+                                    scrolling(window.layer_editor))
     window.training_dock = make_dock(window, "Training", "trainingDock", window.controls)
     window.loss_dock = make_dock(window, "Loss and accuracy", "lossDock", window.loss_plot)
     window.backprop_dock = make_dock(window, "Step through backprop", "backpropDock",

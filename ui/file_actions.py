@@ -117,9 +117,9 @@ class FileActions(QObject):
         menu.addAction(self.quit_action)
 
     def fill_toolbar(self, toolbar) -> None:
-        """New, Open, Save, Save As and an Export button (PNG or CSV) as icons."""
-        for action in (self.new_action, self.open_action, self.save_action,
-                       self.save_as_action):
+        """New, Open, Save and an Export button (PNG or CSV) as icons (the rest is in the
+        menu: the transport toolbar beside it needs the room)."""
+        for action in (self.new_action, self.open_action, self.save_action):
             toolbar.addAction(action)
         export = QToolButton(toolbar)
         export.setObjectName("exportToolButton")

@@ -36,6 +36,9 @@ from ui.output_fit import (DataTarget, commit, data_target, fit_problem, fitted_
 _ROLE = Qt.ItemDataRole.UserRole
 
 
+MIN_WIDTH = 252
+
+
 class LayerEditor(QWidget):
     """Edits ``network.layers`` and ``network.loss`` of the model's experiment."""
 
@@ -58,7 +61,9 @@ class LayerEditor(QWidget):
     def _build(self) -> None:
         root = QVBoxLayout(self)
         root.setContentsMargins(6, 6, 6, 6)
-        root.setSpacing(4)
+        root.setSpacing(2)
+        # room for "xavier_uniform" beside "dropout 0.00": a narrower dock would cut them
+        self.setMinimumWidth(MIN_WIDTH)
         head = QHBoxLayout()
         title = QLabel("<b>Network</b>")
         self.param_label = QLabel(objectName="paramCountLabel")
@@ -381,6 +386,8 @@ class LayerEditor(QWidget):
         if self._input_info and self._input_info[1]:
             text += f"<br><small>{self._input_info[1]}</small>"
         self.input_label.setText(text)
+        self.input_card.setToolTip("Inputs: " + ", ".join(target.input_names)
+                                   if target is not None else "")
         count, sizes = parameter_count(n_inputs, network["layers"])
         self.param_label.setText(f"Parameters: {count:,}" if sizes else "Parameters: —")
         self.param_label.setToolTip(" → ".join(map(str, sizes)) + " units; Σ fan_in·units + "

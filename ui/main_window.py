@@ -42,7 +42,7 @@ from playground.presets import default_experiment
 from . import settings
 from .controls import ControlsPanel
 from .data_panel import DataPanel
-from .docks import build_docks
+from .docks import build_docks, fit_network_dock
 from .file_actions import FileActions, describe_error, read_session
 from .icons import icon
 from .layer_editor import LayerEditor
@@ -88,9 +88,11 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_actions()
         build_docks(self)
-        self._default_state = self.saveState()
+
         self._connect()
         self._after_new_trainer(trainer)
+        self._default_state = self.saveState()
+        self._fitted = False                # the network dock is fitted when first shown
         self.resize(*DEFAULT_SIZE)
         if remember:
             self._restore_layout()
@@ -108,6 +110,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.transport)
         self.notice = NoticeBar(self)
         self.decision_plot = DecisionBoundaryPlot(self)
+        self.decision_plot.setMinimumWidth(430)     # the central view stays the largest
         central = QWidget(self)
         column = QVBoxLayout(central)
         column.setContentsMargins(4, 4, 4, 0)
@@ -145,9 +148,6 @@ class MainWindow(QMainWindow):
         self.file_toolbar.setObjectName("fileToolBar")
         self.file_toolbar.setIconSize(QSize(20, 20))
         self.files.fill_toolbar(self.file_toolbar)
-        self.file_toolbar.addSeparator()
-        self.file_toolbar.addAction(undo)
-        self.file_toolbar.addAction(redo)
         self.insertToolBar(self.transport, self.file_toolbar)
         training = self.menuBar().addMenu("&Training")
         self.play_action = self._action("&Play / Pause", "Space", self.toggle_play, "play")
@@ -360,9 +360,17 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._fitted:                # a restored layout is the user's: keep it
+            self._fitted = True
+            if not (self.remember and settings.window_state() is not None):
+                QTimer.singleShot(0, lambda: fit_network_dock(self))
+
     def reset_layout(self) -> None:
         self.restoreState(self._default_state)
         self.resize(*DEFAULT_SIZE)
+        QTimer.singleShot(0, lambda: fit_network_dock(self))
 
     def closeEvent(self, event) -> None:
         if not self.files.maybe_save():

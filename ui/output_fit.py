@@ -92,6 +92,10 @@ def target_from_view(view) -> DataTarget:
     return DataTarget("data", view.task, view.n_classes, n_targets, tuple(view.feature_names))
 
 
+#: longer lists of input names are shortened to the first and the last (full list: tooltip)
+MAX_NAMES_CHARS = 26
+
+
 def input_text(target: DataTarget | None, n_inputs: int | None) -> str:
     """The input row: "Input: 2 features (x1, x2)" (long name lists are shortened)."""
     if n_inputs is None:
@@ -99,8 +103,10 @@ def input_text(target: DataTarget | None, n_inputs: int | None) -> str:
     text = f"Input: {n_inputs} feature{'s' if n_inputs != 1 else ''}"
     if target is None:
         return text
-    names = target.input_names
-    shown = ", ".join(names) if len(names) <= 5 else f"{names[0]}, {names[1]}, …, {names[-1]}"
+    names = list(target.input_names)
+    shown = ", ".join(names)
+    if len(names) > 2 and len(shown) > MAX_NAMES_CHARS:      # the card stays two lines high
+        shown = f"{names[0]}, …, {names[-1]}"
     return f"{text} ({shown})"
 
 

@@ -380,6 +380,11 @@ def _update_explanation(phase, rule: UpdateRule | None) -> str:
     return text
 
 
+def nobreak(text: str) -> str:
+    """``text`` with word joiners after its slashes: "∂L/∂W" never breaks at the slash."""
+    return text.replace("/", "/\u2060")
+
+
 def table_caption(phase, sample: int) -> str:
     """What the table shows, e.g. ``layer 2 · sample 1 of 10 · ∂L/∂W summed over the batch``."""
     n = batch_size(phase)
@@ -390,5 +395,5 @@ def table_caption(phase, sample: int) -> str:
         return f"Loss on the batch of {n} sample{'s' if n != 1 else ''}"
     if phase.kind == "backward":
         return (f"Layer {phase.layer + 1} backward · δ of sample {s} of {n}; "
-                f"∂L/∂W, ∂L/∂b summed over the batch")
+                f"{nobreak('∂L/∂W')}, {nobreak('∂L/∂b')} summed over the batch")
     return "Update of every layer: before, gradient, change, after"

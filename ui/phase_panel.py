@@ -28,7 +28,7 @@ ambiguous.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QSizePolicy, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
@@ -96,9 +96,13 @@ class PhasePanel(QWidget):
         self.phaseTable = QTableWidget(0, 1, self, objectName="phaseTable")
         self.phaseTable.horizontalHeader().setVisible(False)
         self.phaseTable.verticalHeader().setVisible(False)
+        # the column is as wide as the table, or as its widest line (then the table
+        # scrolls sideways): numbers are never cut off (see _fit_column)
         self.phaseTable.horizontalHeader().setSectionResizeMode(
-            0, QHeaderView.ResizeMode.ResizeToContents)
-        self.phaseTable.horizontalHeader().setStretchLastSection(True)
+            0, QHeaderView.ResizeMode.Fixed)
+        self.phaseTable.horizontalHeader().setStretchLastSection(False)
+        self.phaseTable.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.phaseTable.viewport().installEventFilter(self)
         self.phaseTable.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.phaseTable.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.phaseTable.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -151,8 +155,8 @@ class PhasePanel(QWidget):
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
-        # wide enough for a line of four numbers such as "−0.01908"
-        numbers = QFontMetrics(self._mono).horizontalAdvance("−0.01908  " * 4)
+        # wide enough for a line of four of the widest numbers, such as "−0.0001234"
+        numbers = QFontMetrics(self._mono).horizontalAdvance("−0.0001234  " * 4)
         side.setMinimumWidth(int(numbers) + 40)
         splitter.setSizes([600, int(numbers) + 40])
         buttons = QHBoxLayout()
@@ -320,6 +324,17 @@ class PhasePanel(QWidget):
             table.setItem(2 * r, 0, name)
             table.setItem(2 * r + 1, 0, value)
         table.resizeRowsToContents()
+        self._fit_column()
+
+    def _fit_column(self) -> None:
+        table = self.phaseTable
+        needed = table.sizeHintForColumn(0) if table.rowCount() else 0
+        table.setColumnWidth(0, max(needed, table.viewport().width()))
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.phaseTable.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_column()
+        return super().eventFilter(watched, event)
 
     def _show_progress(self) -> None:
         count = self.phase_count

@@ -110,7 +110,7 @@ class TransportBar(QToolBar):
         self.stop_reason_label.setWordWrap(True)
         self.stop_reason_label.setSizePolicy(QSizePolicy.Policy.Expanding,
                                              QSizePolicy.Policy.Preferred)
-        self.stop_reason_label.setMinimumWidth(120)
+        self.stop_reason_label.setMinimumWidth(0)     # takes the room left, if any
         self.addSeparator()
         self.addWidget(self.stop_reason_label)
         self._regression = False

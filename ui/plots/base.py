@@ -23,9 +23,12 @@ import tempfile
 from dataclasses import dataclass
 
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor, QPalette
-from PySide6.QtWidgets import (QApplication, QFileDialog, QGraphicsItem, QHBoxLayout, QMenu,
-                               QMessageBox, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtGui import Qt as QtGuiQt
+from PySide6.QtWidgets import (QApplication, QFileDialog, QGraphicsItem, QHBoxLayout, QLabel,
+                               QMenu, QMessageBox, QSizePolicy, QToolButton, QVBoxLayout,
+                               QWidget)
 
 #: TensorFlow-Playground colours for two classes (0 orange, 1 blue), then a categorical set
 CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -55,6 +58,39 @@ def current_theme() -> Theme:
     if app is None:
         return LIGHT
     return DARK if app.palette().color(QPalette.ColorRole.Window).lightness() < 128 else LIGHT
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that never widens its window: a plain text longer than the room is
+    cut with "…" (the whole text in the tooltip); rich text is clipped. ``text()`` is the
+    whole text."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(40)
+
+    def text(self) -> str:
+        return self._full
+
+    def setText(self, text: str) -> None:
+        if text != self._full:
+            self._full = text
+            self._elide()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        if QtGuiQt.mightBeRichText(self._full):     # markup cannot be cut by characters
+            super().setText(self._full)
+            return
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight,
+                                              max(self.width(), 40))
+        super().setText(shown)
+        self.setToolTip(self._full if shown != self._full else "")
 
 
 def on_screen(widget: QWidget) -> bool:

@@ -21,9 +21,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QCheckBox, QLabel
+from PySide6.QtWidgets import QCheckBox
 
-from .base import CLASS_COLORS, PlotPanel, Theme, class_color, make_plot_widget
+from .base import CLASS_COLORS, ElidedLabel, PlotPanel, Theme, class_color, make_plot_widget
 from .outcome_views import ConfusionView, PredictionView
 
 #: TensorFlow Playground's orange and blue, meeting in a light grey-white
@@ -207,7 +207,7 @@ class DecisionBoundaryPlot(PlotPanel):
                                         "points over the surface")
         self.show_data_check.toggled.connect(self._show_data)
         self.controls.addWidget(self.show_data_check)
-        self.summary_label = QLabel(self)
+        self.summary_label = ElidedLabel(self)
         self.summary_label.setObjectName("decisionSummary")
         self.controls.addWidget(self.summary_label, 1)
         self._add_export_button()
