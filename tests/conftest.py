@@ -62,3 +62,24 @@ def _isolated_settings(tmp_path, monkeypatch):
     """QSettings go to a temporary folder for every test."""
     monkeypatch.setenv("BACKPROP_PLAYGROUND_CONFIG_DIR", str(tmp_path / "config"))
     yield
+
+
+@pytest.fixture
+def show_panel(qtbot):
+    """``show_panel(PanelClass, model, size)``: the panel shown inside a plain host window
+    without a layout, so its minimum size may change without the offscreen platform warning
+    about size hints."""
+    from PySide6.QtWidgets import QWidget
+
+    def show(widget_class, model, size=(320, 700)):
+        host = QWidget()
+        qtbot.addWidget(host)
+        host.resize(*size)
+        widget = widget_class(model, host)
+        widget.setGeometry(0, 0, *size)
+        widget.test_host = host            # qtbot keeps only a weak reference
+        host.show()
+        qtbot.waitExposed(host)
+        return widget
+
+    return show

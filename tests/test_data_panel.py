@@ -14,20 +14,6 @@ from ui.data_panel import DataPanel
 from ui.model import ExperimentModel
 
 
-def shown_in_host(qtbot, widget_class, model, size=(320, 700)):
-    """Show the panel inside a plain host window without a layout: the panel's layout may
-    change its minimum size without the offscreen platform warning about size hints."""
-    host = QWidget()
-    qtbot.addWidget(host)
-    host.resize(*size)
-    widget = widget_class(model, host)
-    widget.setGeometry(0, 0, *size)
-    widget.test_host = host            # qtbot keeps only a weak reference
-    host.show()
-    qtbot.waitExposed(host)
-    return widget
-
-
 @pytest.fixture
 def model(small_dict):
     model = ExperimentModel(Experiment.from_dict(small_dict))
@@ -36,8 +22,8 @@ def model(small_dict):
 
 
 @pytest.fixture
-def panel(qtbot, model):
-    return shown_in_host(qtbot, DataPanel, model)
+def panel(show_panel, model):
+    return show_panel(DataPanel, model)
 
 
 def _click(qtbot, widget) -> None:

@@ -5,31 +5,17 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton
 
 from playground import Experiment
 from ui.layer_editor import LayerEditor
 from ui.model import ExperimentModel
 
 
-def shown_in_host(qtbot, widget_class, model, size=(320, 700)):
-    """Show the panel inside a plain host window without a layout: the panel's layout may
-    change its minimum size without the offscreen platform warning about size hints."""
-    host = QWidget()
-    qtbot.addWidget(host)
-    host.resize(*size)
-    widget = widget_class(model, host)
-    widget.setGeometry(0, 0, *size)
-    widget.test_host = host            # qtbot keeps only a weak reference
-    host.show()
-    qtbot.waitExposed(host)
-    return widget
-
-
 @pytest.fixture
-def editor(qtbot, small_dict):
+def editor(show_panel, small_dict):
     model = ExperimentModel(Experiment.from_dict(small_dict))
-    yield shown_in_host(qtbot, LayerEditor, model)
+    yield show_panel(LayerEditor, model)
     model.undo_stack.clear()    # a non-clean stack emits while the model is being destroyed
 
 
