@@ -88,10 +88,9 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_actions()
         build_docks(self)
-
+        self._default_state = self.saveState()
         self._connect()
         self._after_new_trainer(trainer)
-        self._default_state = self.saveState()
         self._fitted = False                # the network dock is fitted when first shown
         self.resize(*DEFAULT_SIZE)
         if remember:

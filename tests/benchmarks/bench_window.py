@@ -271,8 +271,9 @@ def memory_run(experiment: Experiment, minutes: float, every: float = 2.0) -> di
         t, r = np.asarray(times), np.asarray(rss)
         keep = t >= 0.2 * t[-1]
         slope = float(np.polyfit(t[keep], r[keep], 1)[0]) if keep.sum() >= 2 else float("nan")
+        per_minute = [r[np.searchsorted(t, m)] for m in np.arange(0, t[-1], 1.0)] + [r[-1]]
         return {"start": rss[0], "end": rss[-1], "peak": max(rss), "slope": slope,
-                "minutes": t[-1], "epochs": epochs}
+                "minutes": t[-1], "epochs": epochs, "per_minute": per_minute}
     finally:
         close_window(window)
 
@@ -362,7 +363,8 @@ def spread(values, fmt="{:.0f}") -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=3, help="measurements per run (median)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="measurements per run (median); 0 skips the speed part")
     parser.add_argument("--seconds", type=float, default=8.0, help="length of one measurement")
     parser.add_argument("--minutes", type=float, default=1.0, help="memory run length")
     parser.add_argument("--only", choices=("default", "big"), help="one of the two runs")
@@ -380,7 +382,7 @@ def main(argv=None) -> int:
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start; "
           f"{args.rounds} round(s) of {args.seconds:g} s; offscreen Qt")
     results = {}
-    for name, experiment in runs:
+    for name, experiment in (runs if args.rounds > 0 else []):   # --rounds 0: memory only
         rows = {"headless": [], "bare": [], "window": []}
         for r in range(args.rounds):
             rows["headless"].append(headless_rate(experiment, args.seconds, snapshots=True))
@@ -413,6 +415,8 @@ def main(argv=None) -> int:
               f"({mem['epochs']:,} epochs)")
         print(f"  VmRSS start {mem['start']:.0f} MB, end {mem['end']:.0f} MB, peak "
               f"{mem['peak']:.0f} MB, slope after warm-up {mem['slope']:+.2f} MB/min")
+        print("  VmRSS each minute (MB): "
+              + " ".join(f"{v:.0f}" for v in mem["per_minute"]))
     if "startup" not in args.skip:
         entry = entry_point_times()
         times = startup_times()
