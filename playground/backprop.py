@@ -179,11 +179,17 @@ def iteration(network: Network, loss: Loss, x: np.ndarray, y: np.ndarray, ws: Wo
             for layer, (wb, bb) in zip(layers, before))
         formula = optimizer.update_formula()
         if clip_norm is not None:
-            formula = f"g ← g·min(1, {clip_norm:g}/‖g‖);  " + formula
+            formula = clip_formula(clip_norm) + ";  " + formula
         yield Phase("update", None, n, "update", formula,
                     _copy_values(learning_rate=optimizer.learning_rate,
                                  grad_norm=result.grad_norm, clip_scale=result.clip_scale),
                     per_layer)
+
+
+def clip_formula(clip_norm: float) -> str:
+    """Global-norm clipping as applied: to the loss gradient (penalties included), before the
+    optimizer adds weight decay; ‖∇L‖ is the norm over every parameter of the network."""
+    return f"∂L/∂w ← ∂L/∂w·min(1, {clip_norm:g}/‖∇L‖)"
 
 
 def _derivative(layer, buf) -> np.ndarray | None:

@@ -220,6 +220,8 @@ def _layer_stats(trainer) -> tuple[tuple[LayerStats, ...], float | None]:
             saturated = float(np.mean(np.abs(a) > 0.97))
         elif act == "sigmoid":
             saturated = float(np.mean((a < 0.03) | (a > 0.97)))
+        with np.errstate(all="ignore"):       # overflowing activations after a divergence
+            a_mean, a_std = float(a.mean()), float(a.std())
         wc, we = _histogram(layer.W.ravel())
         if np.isfinite(result.loss):
             gc, ge = _histogram(layer.grad_W.ravel())
@@ -234,7 +236,7 @@ def _layer_stats(trainer) -> tuple[tuple[LayerStats, ...], float | None]:
             weight_counts=wc, weight_edges=we, grad_counts=gc, grad_edges=ge,
             weight_norm=_norm(layer.W), bias_norm=_norm(layer.b), grad_norm=grad_norm,
             bias_grad_norm=bias_grad_norm, error_signal_norm=delta_norm,
-            activation_mean=float(a.mean()), activation_std=float(a.std()),
+            activation_mean=a_mean, activation_std=a_std,
             dead_fraction=dead, saturated_fraction=saturated))
     net.grads[...] = saved_grads
     return tuple(stats), (result.loss if np.isfinite(result.loss) else None)

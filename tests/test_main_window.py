@@ -476,8 +476,6 @@ def test_architecture_edit_while_paused_restarts_and_says_so(qtbot, window):
     assert not window.worker.playing and len(train_curve(window)) == 0
 
 
-# the engine's snapshot takes std() of the overflowing activations outside its errstate
-@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
 def test_divergence_is_shown_and_the_weights_stay_finite(qtbot, make_window, small_dict):
     small_dict["data"] = {"source": "plane", "samples": 100, "noise": 0.1,
                           "validation_split": 0.2}

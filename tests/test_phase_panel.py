@@ -265,7 +265,7 @@ def test_update_rule_mentions_penalties_weight_decay_clipping_and_schedule(small
     assert rule.formula.startswith("g = ∂L/∂w + λ·w")
     assert "l1·sign(w)" in notes and "2·l2·w" in notes and "l2 = 0.01" in notes
     assert "weight decay λ = 0.0005" in notes
-    assert "clipping first" in notes and "1/‖g‖" in notes
+    assert "clipping first: ∂L/∂w ← ∂L/∂w·min(1, 1/‖∇L‖)" in notes
     assert "step schedule" in notes
 
 
@@ -286,7 +286,7 @@ def test_adam_roadmap_and_update_phase_never_claim_sgd(qtbot, stepper, small_dic
     label = panel.phaseLabel.text()
     assert label == panel.phase.label                     # the engine's formula, as reported
     assert label.endswith(panel.update_rule.formula) and "m̂" in label
-    assert "g ← g·min(1, 0.5/‖g‖)" in label
+    assert "update: ∂L/∂w ← ∂L/∂w·min(1, 0.5/‖∇L‖);  g = ∂L/∂w;  m ←" in label
     text = panel.explanationLabel.text()
     assert text.startswith("Adam update, η = 0.01.") and "SGD" not in text
     assert "clipping first" in text and "penalty gradient" in text

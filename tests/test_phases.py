@@ -65,7 +65,7 @@ def test_penalty_and_clipping_are_visible():
                                2 * 0.1 * phases[("forward", 1)].values["W"], rtol=1e-6)
     update = phases[("update", None)]
     assert update.values["clip_scale"] < 1
-    assert update.formula.startswith("g ← g·min(1, 0.001/‖g‖)")
+    assert update.formula.startswith("∂L/∂w ← ∂L/∂w·min(1, 0.001/‖∇L‖);  ")
 
 
 def test_phase_values_are_copies():

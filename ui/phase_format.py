@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from playground.backprop import sub
+from playground.backprop import clip_formula, sub
 from playground.optimizers import make_optimizer
 
 MINUS = "\u2212"
@@ -290,8 +290,8 @@ def update_rule(experiment) -> UpdateRule:
         notes.append(f"weight decay λ = {fmt(config['weight_decay'])} (added to g, as in "
                      f"torch.optim)")
     if training.get("clip_norm") is not None:
-        notes.append(f"clipping first: g ← g·min(1, {training['clip_norm']:g}/‖g‖) "
-                     f"(global norm)")
+        notes.append(f"clipping first: {clip_formula(training['clip_norm'])} "
+                     f"(‖∇L‖ over all parameters)")
     schedule = training.get("lr_schedule")
     if schedule:
         notes.append(f"η follows the {schedule.get('name', '')} schedule".replace("  ", " "))
