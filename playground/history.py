@@ -3,8 +3,9 @@
 Columns (the saved-run contract): ``epoch, train_loss, val_loss, train_accuracy,
 val_accuracy, learning_rate``; regression runs add ``train_r2, val_r2``. A value that does not
 apply (no validation set, accuracy of a regression) is written as an empty cell and read back
-as NaN. Rows are kept in NumPy arrays that grow by doubling (amortised O(1) appends, 8 bytes
-per value), so even a very long run costs little memory.
+as NaN. Rows are kept in fixed-size NumPy blocks of BLOCK_ROWS rows (8 bytes per value, about
+256 kB per block): appending never copies what is stored, and memory grows by one small block at
+a time, in step with the run, instead of jumping by a doubling (a million epochs ≈ 64 MB).
 """
 
 from __future__ import annotations
@@ -20,29 +21,42 @@ from .errors import RunFileError
 COLUMNS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy",
            "learning_rate", "train_r2", "val_r2")
 REQUIRED_COLUMNS = COLUMNS[:6]
+BLOCK_ROWS = 4096
 
 
 class History:
     def __init__(self):
-        self._data = np.full((len(COLUMNS), 64), np.nan)
+        self._blocks: list[np.ndarray] = []     # each (len(COLUMNS), BLOCK_ROWS)
         self._n = 0
 
     def __len__(self) -> int:
         return self._n
 
     def append(self, **row: float | None) -> None:
-        if self._n == self._data.shape[1]:
-            grown = np.full((len(COLUMNS), 2 * self._n), np.nan)
-            grown[:, :self._n] = self._data
-            self._data = grown
+        j = self._n % BLOCK_ROWS
+        if j == 0 and self._n // BLOCK_ROWS == len(self._blocks):
+            self._blocks.append(np.full((len(COLUMNS), BLOCK_ROWS), np.nan))
+        block = self._blocks[self._n // BLOCK_ROWS]
         for i, name in enumerate(COLUMNS):
             value = row.get(name)
-            self._data[i, self._n] = np.nan if value is None else float(value)
+            block[i, j] = np.nan if value is None else float(value)
         self._n += 1
+
+    def _rows(self) -> np.ndarray:
+        """All rows as one new (len(COLUMNS), rows) array."""
+        if not self._blocks:
+            return np.empty((len(COLUMNS), 0))
+        return np.concatenate(self._blocks, axis=1)[:, :self._n]
 
     def column(self, name: str, start: int = 0) -> np.ndarray:
         """A copy of one column from row ``start`` on."""
-        return self._data[COLUMNS.index(name), start:self._n].copy()
+        i = COLUMNS.index(name)
+        stop = self._n
+        start = max(0, min(start, stop))
+        parts = [self._blocks[k][i, max(start - k * BLOCK_ROWS, 0):
+                                 min(stop - k * BLOCK_ROWS, BLOCK_ROWS)]
+                 for k in range(start // BLOCK_ROWS, -(-stop // BLOCK_ROWS))]
+        return np.concatenate(parts) if parts else np.empty(0)
 
     def columns(self, start: int = 0) -> dict[str, np.ndarray]:
         return {name: self.column(name, start) for name in COLUMNS}
@@ -50,13 +64,23 @@ class History:
     def last(self) -> dict[str, float]:
         if not self._n:
             return {}
-        return {name: float(self._data[i, self._n - 1]) for i, name in enumerate(COLUMNS)}
+        j = self._n - 1
+        block = self._blocks[j // BLOCK_ROWS]
+        return {name: float(block[i, j % BLOCK_ROWS]) for i, name in enumerate(COLUMNS)}
 
     def truncate(self, n: int) -> None:
-        self._n = min(self._n, n)
+        """Keep the first ``n`` rows; rows appended later overwrite the dropped ones."""
+        if n >= self._n:
+            return
+        self._n = max(n, 0)
+        keep = -(-self._n // BLOCK_ROWS)
+        del self._blocks[keep:]
+        if self._n % BLOCK_ROWS:
+            self._blocks[-1][:, self._n % BLOCK_ROWS:] = np.nan
 
     def to_csv(self) -> str:
-        has_r2 = bool(self._n) and not np.all(np.isnan(self._data[6:, :self._n]))
+        data = self._rows()
+        has_r2 = bool(self._n) and not np.all(np.isnan(data[6:]))
         names = COLUMNS if has_r2 else REQUIRED_COLUMNS
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
@@ -64,7 +88,7 @@ class History:
         for j in range(self._n):
             row = []
             for i, name in enumerate(names):
-                value = self._data[i, j]
+                value = data[i, j]
                 if math.isnan(value):
                     row.append("")
                 elif name == "epoch":
