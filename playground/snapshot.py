@@ -187,9 +187,11 @@ def _histogram(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     edges = np.linspace(-top, top, HISTOGRAM_BINS + 1)
     scaled = np.multiply(values, HISTOGRAM_BINS / (2 * top), dtype=values.dtype)
     scaled += HISTOGRAM_BINS / 2
-    index = scaled.astype(np.intp)
-    np.clip(index, 0, HISTOGRAM_BINS - 1, out=index)
-    return np.bincount(index, minlength=HISTOGRAM_BINS), edges
+    # scaled ∈ [0, BINS] (rounding cannot take it below 0): only the largest value(s) land
+    # in bin BINS, and fold into the last bin below; cheaper than clipping every index
+    counts = np.bincount(scaled.astype(np.intp), minlength=HISTOGRAM_BINS + 1)
+    counts[HISTOGRAM_BINS - 1] += counts[HISTOGRAM_BINS:].sum()
+    return counts[:HISTOGRAM_BINS], edges
 
 
 def _norm(a: np.ndarray) -> float:

@@ -401,6 +401,26 @@ def test_snapshot_fields():
         assert np.array_equal(W, t.network.layers[i].W)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_histogram_counts_every_finite_value_in_the_right_bin(dtype):
+    from playground.snapshot import HISTOGRAM_BINS, _histogram
+    rng = np.random.default_rng(3)
+    values = rng.standard_normal(100_003).astype(dtype)
+    values[17] = -values[np.argmax(np.abs(values))] * 1.0   # the extremes are ±top
+    counts, edges = _histogram(values)
+    assert counts.shape == (HISTOGRAM_BINS,) and edges.shape == (HISTOGRAM_BINS + 1,)
+    assert counts.sum() == values.size
+    assert edges[0] == -edges[-1] == -np.abs(values).max()
+    reference, _ = np.histogram(values.astype(np.float64), bins=edges)
+    assert np.abs(counts - reference).sum() <= 4       # only rounding right at an edge differs
+    assert counts[0] >= 1 and counts[-1] >= 1          # both extremes counted, the top one too
+    layer = np.array([0.0, 0.25, 1.0, np.nan, np.inf, -np.inf], dtype)
+    counts, edges = _histogram(layer)
+    assert counts.sum() == 3 and counts[-1] == 1 and edges[-1] == 1.0   # non-finite left out
+    assert counts[HISTOGRAM_BINS // 2] == 1                             # 0 → the middle bin
+    assert _histogram(np.zeros(5, dtype))[0].sum() == 5
+
+
 def test_snapshot_holds_copies():
     t = Trainer(experiment())
     t.train_epoch()
