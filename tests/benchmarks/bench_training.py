@@ -15,7 +15,10 @@ the machine's float32 GEMM limit reached (measured here with one large ``np.matm
 the useful FLOPs of a training step: forward, weight gradients, and input gradients for all
 layers but the first.
 
-Numbers are the median of several epochs after a warm-up epoch.
+Both sides are warmed up, then timed epoch by epoch in alternating rounds (engine, PyTorch,
+PyTorch, engine, …): this machine's speed drifts (shared cores), and taking turns makes a slow
+spell hit both sides. Samples/s are medians over the rounds; the ratio is the median of the
+per-round ratios, with their range.
 """
 
 from __future__ import annotations
@@ -70,7 +73,8 @@ def experiment(sizes, activation, batch, samples):
     })
 
 
-def engine_samples_per_second(sizes, activation, batch, samples, data, epochs):
+def engine_epoch(sizes, activation, batch, samples, data):
+    """The engine's trainer on the shape, warmed up, and a function that times one epoch."""
     exp = experiment(sizes, activation, batch, samples)
     dataset = None
     if data is not None:
@@ -83,16 +87,18 @@ def engine_samples_per_second(sizes, activation, batch, samples, data, epochs):
                           transform=None, bounds=None, description="benchmark")
     trainer = Trainer(exp, dataset=dataset)
     n = len(trainer.X_train)
-    trainer.step_epoch()                                  # warm-up: buffers, BLAS threads
-    rates = []
-    for _ in range(epochs):
+
+    def epoch() -> float:
         start = time.perf_counter()
-        trainer.step_epoch()
-        rates.append(n / (time.perf_counter() - start))
-    return statistics.median(rates), trainer
+        trainer.step_epoch()                              # training + the per-epoch Snapshot
+        return n / (time.perf_counter() - start)
+
+    epoch()                                               # warm-up: buffers, BLAS threads
+    return trainer, epoch
 
 
-def torch_samples_per_second(sizes, activation, batch, X, y, epochs):
+def torch_epoch(sizes, activation, batch, X, y):
+    """The plain PyTorch loop on the same data, warmed up, as a function timing one epoch."""
     import torch
 
     torch.manual_seed(0)
@@ -102,28 +108,42 @@ def torch_samples_per_second(sizes, activation, batch, X, y, epochs):
         if i < len(sizes) - 2:
             layers.append(torch.nn.ReLU() if activation == "relu" else torch.nn.Tanh())
     model = torch.nn.Sequential(*layers)
-    Xt, yt = torch.from_numpy(np.ascontiguousarray(X, np.float32)), torch.from_numpy(
-        np.asarray(y, np.int64))
+    Xt = torch.from_numpy(np.array(X, np.float32))                       # a writable copy
+    yt = torch.from_numpy(np.asarray(y, np.int64))
     optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
     loss_fn = torch.nn.CrossEntropyLoss()
     n = len(Xt)
 
-    def epoch():
+    def epoch() -> float:
+        start = time.perf_counter()
         perm = torch.randperm(n)
-        for start in range(0, n, batch):
-            idx = perm[start:start + batch]
+        for first in range(0, n, batch):
+            idx = perm[first:first + batch]
             optimizer.zero_grad()
             loss = loss_fn(model(Xt[idx]), yt[idx])
             loss.backward()
             optimizer.step()
+        return n / (time.perf_counter() - start)
 
     epoch()
-    rates = []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        epoch()
-        rates.append(n / (time.perf_counter() - start))
-    return statistics.median(rates)
+    return epoch
+
+
+def interleaved(engine, theirs, rounds: int) -> tuple[list[float], list[float]]:
+    """Epochs of both, taking turns (ABBA order). Each turn starts with an untimed epoch: a
+    library's idle BLAS/OpenMP threads keep spinning for ~0.1 s after its last call (OpenBLAS
+    measured here), and that must not be charged to the other side. Sleeping instead does not
+    work: after an idle pause this VM runs the next epoch ~25 % slower, on both sides. A slow
+    spell of this shared machine then hits both sides of a round instead of one whole side
+    of the table."""
+    ours, other = [], []
+    for r in range(rounds):
+        pair = ((engine, ours), (theirs, other))
+        for run, out in (pair if r % 2 == 0 else pair[::-1]):
+            if run is not None:
+                run()
+                out.append(run())
+    return ours, other
 
 
 def gemm_limit(n=2048, reps=3) -> float:
@@ -146,11 +166,11 @@ def flops_per_sample(sizes) -> float:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="3 timed epochs instead of 7")
+    parser.add_argument("--quick", action="store_true", help="4 rounds instead of 10")
     parser.add_argument("--no-torch", action="store_true", help="engine only")
     parser.add_argument("--only", help="run shapes whose name contains this text")
     args = parser.parse_args(argv)
-    epochs = 3 if args.quick else 7
+    rounds = 4 if args.quick else 10
     try:
         import torch
         have_torch = not args.no_torch
@@ -168,16 +188,21 @@ def main(argv=None) -> int:
         if args.only and args.only not in name:
             continue
         data = make_data(sizes, samples)
-        engine, trainer = engine_samples_per_second(sizes, activation, batch, samples, data,
-                                                    epochs)
+        trainer, engine = engine_epoch(sizes, activation, batch, samples, data)
         X, y = (np.array(trainer.X_train), trainer.Y_train) if data is None else data
-        theirs = torch_samples_per_second(sizes, activation, batch, X, y, epochs) \
-            if have_torch else float("nan")
-        gemm = engine * flops_per_sample(sizes) / limit * 100
-        ratio = engine / theirs
+        theirs = torch_epoch(sizes, activation, batch, X, y) if have_torch else None
+        ours, other = interleaved(engine, theirs, rounds)
+        engine_rate = statistics.median(ours)
+        torch_rate = statistics.median(other) if other else float("nan")
+        ratios = [a / b for a, b in zip(ours, other)]
+        ratio = statistics.median(ratios) if ratios else float("nan")
+        gemm = engine_rate * flops_per_sample(sizes) / limit * 100
         verdict = "" if not have_torch else (" ok" if ratio >= GOALS[name] else " BELOW")
-        print(f"{name:<24}{batch:>6}{engine:>18,.0f}{theirs:>17,.0f}"
-              f"{ratio:>8.2f}{GOALS[name]:>6.1f}x{gemm:>7.0f}%{verdict}", flush=True)
+        spread = f"  ({min(ratios):.2f}–{max(ratios):.2f})" if ratios else ""
+        print(f"{name:<24}{batch:>6}{engine_rate:>18,.0f}{torch_rate:>17,.0f}"
+              f"{ratio:>8.2f}{GOALS[name]:>6.1f}x{gemm:>7.0f}%{verdict}{spread}", flush=True)
+    print(f"medians of {rounds} rounds; ratio = median of the per-round ratios "
+          f"(range in brackets)")
     return 0
 
 
