@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import blas
 from .errors import ExperimentError, PlaygroundError
 from .optimizer_base import OPTIMIZER_DEFAULTS, Optimizer, validate_hyper
 
@@ -109,8 +110,9 @@ class SGD(Optimizer):
                 g = s
             else:
                 g = buf
-        np.multiply(g, lr, out=s)
-        np.subtract(p, s, out=p)
+        if not blas.axpy(-lr, g, p):          # one BLAS pass for large vectors
+            np.multiply(g, lr, out=s)
+            np.subtract(p, s, out=p)
 
     def state_scalars(self) -> dict:
         return {**super().state_scalars(), "momentum_initialized": self.momentum_initialized}

@@ -516,3 +516,71 @@ def test_make_optimizer_accepts_edge_values():
     make_optimizer({"name": "rmsprop", "alpha": 0.0}, 1, np.float32)
     opt = make_optimizer({"name": "sgd"}, 0, np.float32)       # an empty network is fine
     opt.step(np.zeros(0, np.float32), np.zeros(0, np.float32))
+
+
+# -- the BLAS update for large vectors ----------------------------------------------------------
+def _blas_axpy_available():
+    from playground import blas
+    blas.default_threads()                    # loads what threadpoolctl finds
+    return blas._state["axpy"] is not None
+
+
+def test_numpy_wheels_blas_offers_axpy():
+    """NumPy's wheels bundle OpenBLAS (scipy_…64_ symbols): the fast update must be found
+    there, or big networks silently lose it."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    np.ones(2) @ np.ones(2)
+    libs = threadpoolctl.threadpool_info()
+    if not any(lib.get("internal_api") == "openblas" for lib in libs):
+        pytest.skip("NumPy is not linked to OpenBLAS here")
+    assert _blas_axpy_available()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_blas_axpy_is_y_plus_alpha_x_or_declines(dtype):
+    from playground import blas
+    if not _blas_axpy_available():
+        pytest.skip("no BLAS axpy")
+    rng = np.random.default_rng(0)
+    n = blas.AXPY_MIN + 3
+    x, y = rng.standard_normal(n).astype(dtype), rng.standard_normal(n).astype(dtype)
+    expected, scale = y - dtype(0.3) * x, np.abs(y) + 0.3 * np.abs(x)
+    assert blas.axpy(-0.3, x, y)
+    # at most a rounding or two of the terms' size (cancellation makes relative errors big)
+    assert np.all(np.abs(y - expected) <= 2 * np.finfo(dtype).eps * scale)
+    before = y.copy()
+    assert not blas.axpy(1.0, x[:100], y[:100])                   # short: NumPy's job
+    assert not blas.axpy(1.0, x[::2], y[::2])                     # strided
+    assert not blas.axpy(1.0, x.astype(np.float16), y)            # mixed or odd dtypes
+    assert not blas.axpy(1.0, x.reshape(-1, 1)[:n - 3], y[:n - 3].reshape(-1, 1))
+    np.testing.assert_array_equal(y, before)                      # and then left alone
+
+
+@pytest.mark.parametrize("config", [{"name": "sgd", "learning_rate": 0.1},
+                                    {"name": "sgd", "learning_rate": 0.05, "momentum": 0.9,
+                                     "nesterov": True, "weight_decay": 0.01}])
+def test_sgd_on_a_large_vector_matches_the_two_pass_rule(config):
+    """Above AXPY_MIN parameters SGD updates through the BLAS; the result is the rule's, to
+    one rounding (a fused multiply-add), for several steps."""
+    from playground import blas
+    if not _blas_axpy_available():
+        pytest.skip("no BLAS axpy")
+    n = blas.AXPY_MIN * 2
+    rng = np.random.default_rng(5)
+    p0 = rng.standard_normal(n).astype(np.float32)
+    grads = [rng.standard_normal(n).astype(np.float32) for _ in range(3)]
+    p = p0.copy()
+    opt = make_optimizer(config, n, np.float32)
+    reference, v = p0.astype(np.float64), None
+    mu, lr, wd = config.get("momentum", 0.0), config["learning_rate"], \
+        config.get("weight_decay", 0.0)
+    for g in grads:
+        opt.step(p, g)
+        d = g + wd * reference
+        if mu:
+            v = d if v is None else mu * v + d
+            d = d + mu * v if config.get("nesterov") else v
+        reference = reference - lr * d
+        np.testing.assert_allclose(p, reference, rtol=1e-5, atol=1e-6)
+    changed = np.count_nonzero(p != p0)
+    assert changed > 0.99 * n

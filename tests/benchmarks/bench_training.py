@@ -109,7 +109,7 @@ def torch_epoch(sizes, activation, batch, X, y):
             layers.append(torch.nn.ReLU() if activation == "relu" else torch.nn.Tanh())
     model = torch.nn.Sequential(*layers)
     Xt = torch.from_numpy(np.array(X, np.float32))                       # a writable copy
-    yt = torch.from_numpy(np.asarray(y, np.int64))
+    yt = torch.from_numpy(np.array(y, np.int64))                         # and of the labels
     optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
     loss_fn = torch.nn.CrossEntropyLoss()
     n = len(Xt)
