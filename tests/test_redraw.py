@@ -154,6 +154,10 @@ def test_playing_redraws_take_turns_and_paused_redraws_draw_everything(qtbot, mo
     primary, secondary = {"transport", "loss", "decision"}, {"error", "weights", "diagram"}
     for frame in drawn:                          # never both kinds in one redraw
         assert set(frame) <= primary or (len(frame) == 1 and frame[0] in secondary)
+        assert not {"loss", "decision"} <= set(frame)   # nor both expensive primary plots
+    plots = [name for f in drawn for name in f if name in ("loss", "decision")]
+    assert plots.count("loss") >= 5 and plots.count("decision") >= 5   # taking turns
+    assert all(a != b for a, b in zip(plots, plots[1:]))
     seen = [f[0] for f in drawn if f[0] in secondary]
     assert set(seen) == secondary                # every secondary view gets its turn
     times = {name: [i * 0.05 for i, f in enumerate(frames) if f == [name]] for name in secondary}

@@ -7,7 +7,9 @@ While training is paused, or after a step, every view is redrawn at once. While 
   expensive window (every plot visible, a big network) redraws less often instead of slowing
   training;
 - the *primary* views — the toolbar's numbers, the loss curves, the decision surface — are
-  redrawn whenever a snapshot arrived; the *secondary* ones — the error-signal plot, the
+  redrawn whenever a snapshot arrived: the numbers each time, the two plots one per redraw,
+  alternating (on a digits-sized run each takes 10–20 ms to paint, and together they held
+  the GUI thread past 50 ms); the *secondary* ones — the error-signal plot, the
   weight histograms, the network diagram — at most every ``SECONDARY_PERIOD`` seconds each,
   one per redraw, taking turns with the primary ones, so that no single redraw blocks the GUI
   thread for long;
@@ -37,6 +39,8 @@ PAINT_TIMEOUT = 100
 QUIET_TURNS = 3
 #: while training plays, each secondary view is redrawn at most this often (seconds)
 SECONDARY_PERIOD = 0.3
+#: the primary plots, drawn one per redraw while training plays
+PRIMARY_PLOTS = ("loss", "decision")
 
 
 class Redrawer(QObject):
@@ -46,6 +50,8 @@ class Redrawer(QObject):
         self.clock = clock
         self.pacer = RefreshPacer(min_interval=1.0 / REFRESH_HZ, clock=clock)
         self.fresh = False                  # a snapshot arrived since the last redraw
+        self._stale: set[str] = set()       # primary plots that have not drawn the newest
+        self._primary_next = 0
         self._diagram_snapshot = None       # the snapshot the diagram shows
         #: (name, draw() -> True when it drew, pending() -> True when it has something new)
         self.secondary = [
@@ -80,13 +86,15 @@ class Redrawer(QObject):
         if window.latest_snapshot is None:
             return
         playing = window.worker.playing
+        if self.fresh:                       # a new snapshot: both plots owe it
+            self.fresh = False
+            self._stale = set(PRIMARY_PLOTS)
         secondary = self._due_secondary() if playing else None
-        if not (self.fresh or secondary is not None) or not self.pacer.due(playing):
+        if not (self._stale or secondary is not None) or not self.pacer.due(playing):
             return
         self.pacer.redrawing()
         if not playing:                      # paused or stepping: everything, now
-            self.fresh = False
-            self._draw_primary()
+            self._draw_primary(PRIMARY_PLOTS)
             for _, draw, _ in self.secondary:
                 draw()
             window.worker.snapshot_drawn()
@@ -96,15 +104,14 @@ class Redrawer(QObject):
         self._turns.start()
         self._release.start()
         # one kind of view per redraw, taking turns: no redraw blocks the GUI for long
-        if secondary is not None and (self._secondary_turn or not self.fresh):
+        if secondary is not None and (self._secondary_turn or not self._stale):
             self._secondary_turn = False
             self._drawn_at[secondary] = self.clock()
             self._next = (secondary + 1) % len(self.secondary)
             self.secondary[secondary][1]()
         else:
             self._secondary_turn = True
-            self.fresh = False
-            self._draw_primary()
+            self._draw_primary(self._next_primary())
             window.worker.snapshot_drawn()
 
     def redraw_pending(self) -> None:
@@ -115,12 +122,23 @@ class Redrawer(QObject):
         self.window.decision_plot.refresh()
 
     # -- the views -----------------------------------------------------------------------
-    def _draw_primary(self) -> None:
+    def _next_primary(self) -> tuple[str]:
+        """The primary plot to draw this turn: the stale ones alternate."""
+        for i in range(len(PRIMARY_PLOTS)):
+            name = PRIMARY_PLOTS[(self._primary_next + i) % len(PRIMARY_PLOTS)]
+            if name in self._stale:
+                self._primary_next = (PRIMARY_PLOTS.index(name) + 1) % len(PRIMARY_PLOTS)
+                return (name,)
+        return ()
+
+    def _draw_primary(self, plots) -> None:
+        """The toolbar's numbers (always) and the primary ``plots`` named."""
         window = self.window
         snapshot = window.latest_snapshot
         window.transport.show_snapshot(snapshot)
-        window.loss_plot.refresh()
-        window.decision_plot.refresh()
+        for name in plots:
+            self._stale.discard(name)
+            (window.loss_plot if name == "loss" else window.decision_plot).refresh()
         sizes = " → ".join(str(s) for s in snapshot.sizes)
         summary = f"{sizes}  ·  {snapshot.n_params:,} parameters"
         if summary != window.summary_label.text():
