@@ -1,4 +1,12 @@
-"""Shared test setup: Qt runs headless, and every worker thread is stopped at teardown."""
+"""Shared test setup: Qt runs headless, and every worker thread is stopped at teardown.
+
+Waiting on the training worker: wait for what its signal *changes* on the GUI side
+(``qtbot.waitUntil(lambda: window.latest_snapshot is not before)``, ``worker.playing``), never
+``qtbot.waitSignal`` on one of its signals. They cross threads as queued calls; one already
+queued when the blocker disconnects is still delivered, to a blocker Python has freed
+(pytest-qt 4.5 + PySide6 6.12: "'MultiSignalBlocker' object has no attribute
+'check_params_callback'" in a later ``qtbot.wait``).
+"""
 
 from __future__ import annotations
 

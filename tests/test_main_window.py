@@ -151,8 +151,9 @@ def test_scripted_session_step_play_pause_reset(qtbot, window):
     qtbot.waitUntil(lambda: speed.text().endswith(" epochs/s"), timeout=TIMEOUT)
     click(qtbot, window, "playPauseButton")
     qtbot.waitUntil(lambda: not window.worker.playing, timeout=TIMEOUT)
-    with qtbot.waitSignal(window.worker.snapshotReady, timeout=TIMEOUT):
-        window.worker.request_snapshot()
+    before = window.latest_snapshot
+    window.worker.request_snapshot()
+    qtbot.waitUntil(lambda: window.latest_snapshot is not before, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: epoch_shown(window) == window.latest_snapshot.epoch,
                     timeout=TIMEOUT)
     paused_at = epoch_shown(window)
@@ -233,8 +234,9 @@ def test_unbuildable_settings_keep_the_old_trainer(qtbot, window, tmp_path):
 def test_engine_failure_is_shown_and_training_pauses(qtbot, window):
     click(qtbot, window, "playPauseButton")
     qtbot.waitUntil(lambda: window.worker.playing, timeout=TIMEOUT)
-    with qtbot.waitSignal(window.worker.failed, timeout=TIMEOUT):
-        window.worker.apply("training.dtype", "float64")   # not a live key: the engine refuses
+    window.worker.apply("training.dtype", "float64")       # not a live key: the engine refuses
+    qtbot.waitUntil(lambda: "cannot change during training" in window.notice.text(),
+                    timeout=TIMEOUT)
     qtbot.waitUntil(lambda: not window.worker.playing, timeout=TIMEOUT)
     assert "cannot change during training" in window.notice.text()
     assert "cannot change during training" in window.statusBar().currentMessage()
