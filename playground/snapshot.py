@@ -184,6 +184,7 @@ def _histogram(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
     top = max(-lo, hi)
     top = top if top > 0 else 1e-8
+    top = max(top, 1e-30)       # BINS/(2·top) must stay finite in float32 (vanishing gradients)
     edges = np.linspace(-top, top, HISTOGRAM_BINS + 1)
     scaled = np.multiply(values, HISTOGRAM_BINS / (2 * top), dtype=values.dtype)
     scaled += HISTOGRAM_BINS / 2

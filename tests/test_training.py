@@ -419,6 +419,9 @@ def test_histogram_counts_every_finite_value_in_the_right_bin(dtype):
     assert counts.sum() == 3 and counts[-1] == 1 and edges[-1] == 1.0   # non-finite left out
     assert counts[HISTOGRAM_BINS // 2] == 1                             # 0 → the middle bin
     assert _histogram(np.zeros(5, dtype))[0].sum() == 5
+    tiny = np.full(100, 1e-39, dtype)                 # vanishing gradients, below float32's
+    tiny[0] = -1e-39                                  # normal range: no overflow, all counted
+    assert _histogram(tiny)[0].sum() == 100
 
 
 def test_snapshot_holds_copies():
