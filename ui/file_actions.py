@@ -261,7 +261,7 @@ class FileActions(QObject):
             path = Path(folder) / f"{plot.export_name}.{kind}"
             try:
                 (plot.export_png if kind == "png" else plot.export_csv)(path)
-            except OSError as exc:
+            except (OSError, PlaygroundError) as exc:
                 self._error("Export failed", f"Could not write {path}: {exc}")
                 return written
             written.append(path)

@@ -19,16 +19,18 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
 from dataclasses import dataclass
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QBuffer, QIODevice, Qt
 from PySide6.QtGui import QAction, QColor, QPalette
 from PySide6.QtGui import Qt as QtGuiQt
 from PySide6.QtWidgets import (QApplication, QFileDialog, QGraphicsItem, QHBoxLayout, QLabel,
                                QMenu, QMessageBox, QSizePolicy, QToolButton, QVBoxLayout,
                                QWidget)
+
+from playground.atomic import atomic_write_bytes, atomic_write_text
+from playground.errors import PlaygroundError
 
 #: TensorFlow-Playground colours for two classes (0 orange, 1 blue), then a categorical set
 CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -151,20 +153,6 @@ def make_legend(plot_item: pg.PlotItem, theme: Theme, offset=(-8, 8)) -> pg.Lege
     return legend
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".csv", dir=folder)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def csv_text(header, rows) -> str:
     import io
     buf = io.StringIO()
@@ -275,7 +263,8 @@ class PlotPanel(QWidget):
         self._dirty = True
 
     def export_png(self, path: str | os.PathLike) -> None:
-        """Save the canvases (without the control row) as a PNG; raises OSError on failure."""
+        """Save the canvases (without the control row) as a PNG, atomically; raises OSError or
+        PlaygroundError (with the reason) on failure."""
         if self._dirty:
             self._dirty = False
             self._redraw()
@@ -283,17 +272,11 @@ class PlotPanel(QWidget):
             self.resize(max(self.width(), 600), max(self.height(), 400))
             self.layout().activate()
         image = self.canvas.grab()
-        path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=folder)
-        os.close(fd)
-        try:
-            if not image.save(tmp, "PNG"):
-                raise OSError(f"could not write the image {path}")
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        if not image.save(buffer, "PNG"):
+            raise OSError(f"could not encode the image {os.fspath(path)}")
+        atomic_write_bytes(path, bytes(buffer.data()))
 
     def export_csv(self, path: str | os.PathLike) -> None:
         """Write the numbers behind the plot as CSV (atomically)."""
@@ -351,6 +334,6 @@ class PlotPanel(QWidget):
             path += "." + kind
         try:
             (self.export_png if kind == "png" else self.export_csv)(path)
-        except OSError as exc:
+        except (OSError, PlaygroundError) as exc:
             QMessageBox.warning(self, "Export failed", f"Could not save {path}:\n{exc}")
 
