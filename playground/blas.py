@@ -17,7 +17,7 @@ started with. Without ``threadpoolctl`` or a BLAS it can control, all of this is
 ``w ← w − η·g`` needs it: NumPy spends two passes over the parameters (``s = η·g``, then
 ``w − s``), on one core, while the BLAS does one pass on its own threads — which, right after
 the backward pass's matrix products, are still awake. On a 784-1024-1024-10 network that is
-~2 ms → ~0.5 ms a step, ~7 % of the training time. The routine is looked up in the library
+~2 ms → ~0.2 ms a step (the update had been ~9 % of the training time). The routine is looked up in the library
 threadpoolctl found (OpenBLAS, with or without the ``scipy_``/``64_`` affixes of NumPy's
 wheels), checked once on a small case, and used only for large contiguous vectors; anything
 else returns False and the caller keeps its NumPy code. (With fused multiply-add, as

@@ -39,7 +39,7 @@ PAINT_TIMEOUT = 100
 QUIET_TURNS = 3
 #: while training plays, each secondary view is redrawn at most this often (seconds)
 SECONDARY_PERIOD = 0.3
-#: the primary plots, drawn one per redraw while training plays
+#: the primary plots (``window.<name>_plot``), drawn one per redraw while training plays
 PRIMARY_PLOTS = ("loss", "decision")
 
 
@@ -138,7 +138,7 @@ class Redrawer(QObject):
         window.transport.show_snapshot(snapshot)
         for name in plots:
             self._stale.discard(name)
-            (window.loss_plot if name == "loss" else window.decision_plot).refresh()
+            getattr(window, f"{name}_plot").refresh()
         sizes = " → ".join(str(s) for s in snapshot.sizes)
         summary = f"{sizes}  ·  {snapshot.n_params:,} parameters"
         if summary != window.summary_label.text():
