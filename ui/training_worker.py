@@ -28,7 +28,7 @@ The interpreter lock. Both threads run Python, and CPython hands the lock from a
 a waiting one only every few milliseconds, so a redraw that needs the lock hundreds of times
 would take many times its own CPU time while training runs flat out. The window therefore
 brackets each redraw with :meth:`gui_busy`; meanwhile the worker, between two batches, waits
-(``time.sleep``, lock released; at most ``MAX_YIELD`` per batch) instead of competing: the
+(on an Event, lock released; at most ``MAX_YIELD`` per batch) instead of competing: the
 redraw finishes at its own speed, and training loses only the redraw's time — which the window
 keeps small (:mod:`ui.refresh_pacer`). Outside redraws the GUI thread still needs the lock for
 every event (a key press, a timer); while the worker runs, the interpreter's switch interval is
@@ -87,7 +87,8 @@ class TrainingWorker(QThread):
         self._snapshot_cost = 0.0       # seconds one snapshot takes (running average)
         self._paced = paced
         self._undrawn = False           # paced: a snapshot was sent and not yet drawn
-        self._gui_busy = False          # the GUI is redrawing: leave it the interpreter lock
+        self._gui_idle = threading.Event()  # cleared while the GUI redraws: leave it the lock
+        self._gui_idle.set()
         self._last_emit = 0.0
         self._history_sent = 0
         self._speed_epochs = 0
@@ -137,7 +138,7 @@ class TrainingWorker(QThread):
 
     def gui_busy(self, busy: bool) -> None:
         """The GUI starts (True) or ends (False) a redraw: the worker waits between batches."""
-        self._gui_busy = bool(busy)
+        (self._gui_idle.clear if busy else self._gui_idle.set)()
 
     def snapshot_drawn(self) -> None:
         """The GUI drew the latest snapshot: a paced worker may send the next one."""
@@ -157,6 +158,7 @@ class TrainingWorker(QThread):
     def stop(self, timeout: float = 1.0) -> bool:
         """Ask the loop to end and wait for it (``timeout`` seconds); never terminates."""
         self._stop.set()
+        self._gui_idle.set()                 # a worker waiting for a redraw stops now
         self._commands.put(("stop", None))
         return self.wait(int(timeout * 1000))
 
@@ -293,12 +295,10 @@ class TrainingWorker(QThread):
             self._set_playing(True)
 
     def _yield_to_gui(self) -> None:
-        deadline = time.perf_counter() + MAX_YIELD
-        while self._gui_busy and not self._stop.is_set() and time.perf_counter() < deadline:
-            time.sleep(0.0005)
+        self._gui_idle.wait(MAX_YIELD)      # blocks without the interpreter lock, no polling
 
     def _train_one_batch(self) -> None:
-        if self._gui_busy:
+        if not self._gui_idle.is_set():
             self._yield_to_gui()
         trainer = self._trainer
         epoch_ended = self._guard(trainer.train_batch)
