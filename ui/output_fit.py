@@ -48,12 +48,7 @@ class DataTarget:
 
 @lru_cache(maxsize=16)
 def _file_target(path: str, stamp: tuple, target, task) -> DataTarget:
-    preview = preview_file(path, target=target, task=task, max_rows=0)
-    n_targets = 1
-    if preview.task == "regression":
-        n_targets = max(1, len(preview.columns) - preview.n_features)
-    return DataTarget(os.path.basename(path), preview.task, len(preview.class_names),
-                      n_targets, tuple(preview.feature_names))
+    return target_from_preview(preview_file(path, target=target, task=task, max_rows=0))
 
 
 def data_target(data: dict, base_dir=None) -> DataTarget:

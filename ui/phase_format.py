@@ -248,14 +248,15 @@ class UpdateRule:
 
     @property
     def plain_sgd(self) -> bool:
-        return self.formula == "g = ∂L/∂w;  w ← w − η·g"
+        return self.formula == SGD_RULE.formula
 
     def lines(self) -> str:
         """The formula one step a line, then the notes."""
         return "\n".join([*self.formula.split(";  "), *self.notes])
 
 
-SGD_RULE = UpdateRule("SGD", "g = ∂L/∂w;  w ← w − η·g")
+#: plain SGD's rule, in the engine's own words
+SGD_RULE = UpdateRule("SGD", make_optimizer({"name": "sgd"}, 1, np.float64).update_formula())
 
 
 def optimizer_name(config: dict) -> str:
