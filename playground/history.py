@@ -35,7 +35,7 @@ class History:
     def append(self, **row: float | None) -> None:
         j = self._n % BLOCK_ROWS
         if j == 0 and self._n // BLOCK_ROWS == len(self._blocks):
-            self._blocks.append(np.full((len(COLUMNS), BLOCK_ROWS), np.nan))
+            self._blocks.append(np.empty((len(COLUMNS), BLOCK_ROWS)))   # rows written whole
         block = self._blocks[self._n // BLOCK_ROWS]
         for i, name in enumerate(COLUMNS):
             value = row.get(name)
@@ -70,13 +70,8 @@ class History:
 
     def truncate(self, n: int) -> None:
         """Keep the first ``n`` rows; rows appended later overwrite the dropped ones."""
-        if n >= self._n:
-            return
-        self._n = max(n, 0)
-        keep = -(-self._n // BLOCK_ROWS)
-        del self._blocks[keep:]
-        if self._n % BLOCK_ROWS:
-            self._blocks[-1][:, self._n % BLOCK_ROWS:] = np.nan
+        self._n = max(0, min(self._n, n))
+        del self._blocks[-(-self._n // BLOCK_ROWS):]
 
     def to_csv(self) -> str:
         data = self._rows()
