@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from playground import Experiment, Trainer
@@ -247,16 +247,22 @@ def test_changing_numbers_do_not_lay_the_toolbar_out_again(qtbot):
     bar = TransportBar(host)
     host.show()
     qtbot.waitExposed(host)
-    qtbot.wait(10)                           # the first layout is done
-    label = bar.epoch_label
-    size = label.size()
     requests = LayoutRequests()
     bar.installEventFilter(requests)
+    # the first show's layout requests: deliver them until a round brings none (a fixed
+    # wait was not enough on a loaded CI machine)
+    for _ in range(20):
+        requests.count = 0
+        QCoreApplication.sendPostedEvents()
+        if requests.count == 0:
+            break
+    label = bar.epoch_label
+    size = label.size()
     for epoch in range(100, 1000, 37):
         label.setText(f"Epoch {epoch}")
         bar.speed_label.setText(f"{epoch % 97} epochs/s")
         bar.metric_labels["train_loss"].setText(f"0.{epoch:04d}")
-    qtbot.wait(10)                           # deliver posted events
+    QCoreApplication.sendPostedEvents()      # deliver what the changes posted
     assert requests.count == 0 and label.size() == size
     label.setText("Epoch 123456789012")      # wider than ever: it grows, once
     assert label.width() > size.width()
