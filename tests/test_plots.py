@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QTabWidget, QWidget
 from playground import Trainer
 from playground.presets import preset
 from ui.plots import DecisionBoundaryPlot, ErrorSignalPlot, LossPlot, WeightHistogramPlot
+from ui.plots.base import class_color
 from ui.plots.error_signal import gradient_warning
 
 # the offscreen platform warns on every top-level show(); not our concern here
@@ -370,6 +371,51 @@ def test_multiclass_surface_is_coloured_by_class(qtbot, small_dict):
     image = plot.surface_view.image.image
     assert image.shape == (64, 64, 4) and image.dtype == np.uint8
     assert not plot.surface_view.color_bar.isVisible()
+    # every point in its class colour: filled training points by their brush, hollow
+    # validation points by their ring; one brush (pen) object per class, shared
+    view = Trainer(small_dict).dataset
+    for scatter, y, style in ((plot.surface_view.train_scatter, view.y_train, "brush"),
+                              (plot.surface_view.val_scatter, view.y_val, "pen")):
+        styles = scatter.data[style]
+        shown = [s.color().name() for s in styles]
+        assert shown == [pg.mkColor(class_color(int(k))).name() for k in np.ravel(y)]
+        assert len({id(s) for s in styles}) == len(set(np.ravel(y).tolist())) == 3
+
+
+def test_class_surface_fades_towards_chance_of_all_the_data_classes(qtbot, small_dict):
+    from ui.plots.decision_boundary import SURFACE_STRENGTH
+    small_dict["data"] = {"source": "blobs", "samples": 120, "classes": 4,
+                          "validation_split": 0.2}
+    small_dict["network"]["layers"][-1]["units"] = 4
+    plot = make(qtbot, DecisionBoundaryPlot)
+    Feeder(Trainer(small_dict), plot).epochs(1)
+    view = plot.surface_view
+    # a surface where class 0 is predicted everywhere with confidence 0.5: for 4 classes
+    # that is a third of the way from chance (1/4) to certain, whatever was predicted
+    rgba = view._class_image(np.zeros((2, 2)), np.full((2, 2), 0.5))
+    strength = (0.25 + 0.75 * (0.5 - 0.25) / 0.75) * SURFACE_STRENGTH
+    expected = 255.0 - strength * (255.0 - view._class_rgb[0])
+    assert np.allclose(rgba[0, 0, :3], expected, atol=1)
+
+
+def test_regression_points_are_shaded_by_their_target(qtbot, small_dict):
+    from ui.plots.decision_boundary import VALUE_MAP, VALUE_SHADES
+    small_dict["data"] = {"source": "plane", "samples": 100, "noise": 0.1,
+                          "validation_split": 0.2}
+    small_dict["network"] = {"layers": [{"units": 4, "activation": "tanh"},
+                                        {"units": 1, "activation": "linear"}], "loss": "mse"}
+    plot = make(qtbot, DecisionBoundaryPlot)
+    trainer = Trainer(small_dict)
+    Feeder(trainer, plot).epochs(1)
+    assert plot.mode == "surface"
+    ds = trainer.dataset
+    y = np.ravel(ds.y_train)
+    lo, hi = min(y.min(), ds.y_val.min()), max(y.max(), ds.y_val.max())
+    brushes = plot.surface_view.train_scatter.data["brush"]
+    shades = [VALUE_MAP.map(np.rint((v - lo) / (hi - lo) * (VALUE_SHADES - 1))
+                            / (VALUE_SHADES - 1), mode="qcolor").name() for v in y]
+    assert [b.color().name() for b in brushes] == shades
+    assert 2 < len({id(b) for b in brushes}) <= VALUE_SHADES
 
 
 def test_confusion_matrix_for_digits(qtbot, tmp_path):
