@@ -111,15 +111,16 @@ def train_curve(window, canvas="lossPlot"):
 
 
 def holds_data(window, canvas) -> bool:
-    plot = window.findChild(pg.PlotWidget, canvas)
-    return any(b is not None for b in plot.getPlotItem().getViewBox().childrenBounds())
+    plot = window.findChild(pg.PlotWidget, canvas)      # None until a tabbed plot is seen
+    return plot is not None and any(
+        b is not None for b in plot.getPlotItem().getViewBox().childrenBounds())
 
 
 def on_worker(window, fn, timeout=5.0):
     return window.worker.submit(fn).result(timeout)
 
 
-def test_opens_on_the_default_experiment_with_docks(make_window):
+def test_opens_on_the_default_experiment_with_docks(qtbot, make_window):
     window = make_window()
     assert window.current_experiment() == default_experiment()
     assert window.size().width() == 1400 and window.size().height() == 900
@@ -129,9 +130,15 @@ def test_opens_on_the_default_experiment_with_docks(make_window):
             "errorSignalDock", "weightsDock"} <= docks
     for name in ("dataPanel", "layerEditor", "controlsPanel", "phasePanel", "networkDiagram"):
         assert window.findChild(object, name) is not None, name
-    for canvas in ("lossPlot", "errorSignalPlot", "weightHistogramPlot",
-                   "decisionBoundaryPlot", "dataScatterPlot"):
+    for canvas in ("lossPlot", "decisionBoundaryPlot", "dataScatterPlot"):
         assert window.findChild(pg.PlotWidget, canvas) is not None, canvas
+    # the plots in background tabs are made when their tab is first raised
+    for dock, canvas in ((window.error_dock, "errorSignalPlot"),
+                         (window.weights_dock, "weightHistogramPlot")):
+        assert window.findChild(pg.PlotWidget, canvas) is None, canvas
+        dock.raise_()
+        qtbot.waitUntil(lambda: window.findChild(pg.PlotWidget, canvas) is not None,
+                        timeout=TIMEOUT)
 
 
 def test_scripted_session_step_play_pause_reset(qtbot, window):

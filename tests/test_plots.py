@@ -286,6 +286,29 @@ def test_error_signal_adds_batch_steps(qtbot, small_dict):
     np.testing.assert_allclose(x, [1 / bpe, 2 / bpe, 3 / bpe])
 
 
+@pytest.mark.parametrize("cls", [ErrorSignalPlot, WeightHistogramPlot])
+def test_a_deferred_plot_stores_until_shown_then_draws_everything(qtbot, small_dict, tmp_path,
+                                                                 cls):
+    host = QWidget()                     # a visible window the panel is not shown in yet
+    qtbot.addWidget(host)
+    host.show()
+    plot = cls(host, deferred=True)
+    plot.hide()                          # in the window, but not shown: not drawn
+    plot.resize(600, 400)
+    Feeder(Trainer(small_dict), plot).epochs(3)        # (refreshes too)
+    assert plot.findChild(pg.PlotWidget) is None and not plot.canvas_built
+    plot.export_csv(tmp_path / "early.csv")              # the data is there without a canvas
+    assert len(read_csv(tmp_path / "early.csv")) > 1
+    plot.show()
+    qtbot.waitUntil(lambda: plot.canvas_built and not plot._dirty, timeout=5000)
+    if cls is ErrorSignalPlot:
+        assert [list(c.getData()[0]) for c in plot.delta_curves] == [[1.0, 2.0, 3.0]] * 3
+    else:
+        x, y = plot.curves[0].getData()
+        assert len(x) == len(y) + 1 and y.sum() == pytest.approx(100.0)
+        assert "epoch 3" in plot.plot_widget.getPlotItem().titleLabel.text
+
+
 def test_vanishing_gradients_raise_the_warning(qtbot):
     plot = make(qtbot, ErrorSignalPlot)
     plot.show()

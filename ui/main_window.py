@@ -121,8 +121,10 @@ class MainWindow(QMainWindow):
         self.layer_editor = LayerEditor(self.model, self)
         self.controls = ControlsPanel(self.model, self)
         self.loss_plot = LossPlot(self)
-        self.error_plot = ErrorSignalPlot(self)
-        self.histogram_plot = WeightHistogramPlot(self)
+        # tabbed behind "Step through backprop" by default: their canvases are made when
+        # first seen (about 0.1 s less to wait for the window)
+        self.error_plot = ErrorSignalPlot(self, deferred=True)
+        self.histogram_plot = WeightHistogramPlot(self, deferred=True)
         self.phase_panel = PhasePanel(self)
         #: every plot panel, in the order of the export files
         self.plots = [self.loss_plot, self.decision_plot, self.error_plot, self.histogram_plot]

@@ -199,7 +199,12 @@ class PlotPanel(QWidget):
     """Skeleton of a live plot: control row, canvas area, dirty flag, exports.
 
     Subclasses fill ``self.controls`` (a QHBoxLayout) and ``self.canvas_layout``, and implement
-    ``add_snapshot``, ``_redraw``, ``_reset`` and ``csv_table``."""
+    ``add_snapshot``, ``_redraw``, ``_reset`` and ``csv_table``.
+
+    A panel that supports ``deferred=True`` builds its canvases in ``_build_canvas`` (setting
+    ``self._plot``) only when it is first drawn on screen, exported or asked for its
+    ``plot_widget``: the window's background tabs then cost nothing at start-up (each
+    pyqtgraph canvas takes 20-40 ms to make). Until then it stores snapshots as usual."""
 
     #: default file name stem for the export dialogs
     export_name = "plot"
@@ -208,6 +213,7 @@ class PlotPanel(QWidget):
         super().__init__(parent)
         self.theme = current_theme()
         self._dirty = False
+        self._plot: pg.PlotWidget | None = None     # the main canvas, once built
         outer = QVBoxLayout(self)
         outer.setContentsMargins(2, 2, 2, 2)
         outer.setSpacing(2)
@@ -225,7 +231,22 @@ class PlotPanel(QWidget):
     # -- the common API ----------------------------------------------------------------------
     @property
     def plot_widget(self) -> pg.PlotWidget:
+        self.ensure_canvas()
         return self._plot
+
+    @property
+    def canvas_built(self) -> bool:
+        return self._plot is not None
+
+    def ensure_canvas(self) -> None:
+        """Build the canvases of a deferred panel now (they will draw what is stored)."""
+        if self._plot is None:
+            self._dirty = True                  # nothing is drawn on new canvases
+            self._build_canvas()
+            self.layout().activate()            # sized now, even behind another tab
+
+    def _build_canvas(self) -> None:  # pragma: no cover - only deferred panels
+        raise NotImplementedError
 
     def add_snapshot(self, snapshot) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -236,22 +257,25 @@ class PlotPanel(QWidget):
         Skipped (the change is kept) while the panel is hidden inside a visible window, e.g.
         in a background tab; showing the panel redraws (the window calls ``refresh`` when a
         dock's tab comes to the front)."""
-        if not self._dirty:
+        if not self.pending:
             return False
-        window = self.window()
-        if window is not self and window.isVisible() and not on_screen(self):
-            return False
+        self.ensure_canvas()
         self._dirty = False
         self._redraw()
         return True
 
     @property
     def pending(self) -> bool:
-        """Something new to draw, and the panel is where it can be seen."""
+        """Something new to draw, and the panel is where it can be seen (a deferred panel
+        not built yet: only once it is on screen)."""
         if not self._dirty:
             return False
         window = self.window()
-        return window is self or not window.isVisible() or on_screen(self)
+        if window is self:
+            return True
+        if not window.isVisible() and self.canvas_built:
+            return True
+        return on_screen(self)
 
     def clear(self) -> None:
         """Forget everything: the plot becomes empty."""
@@ -265,10 +289,13 @@ class PlotPanel(QWidget):
     def export_png(self, path: str | os.PathLike) -> None:
         """Save the canvases (without the control row) as a PNG, atomically; raises OSError or
         PlaygroundError (with the reason) on failure."""
+        self.ensure_canvas()
         if self._dirty:
             self._dirty = False
             self._redraw()
-        if not self.isVisible() and (self.canvas.width() < 200 or self.canvas.height() < 150):
+        # a panel never laid out at its size (not shown, or in a tab never raised) is drawn
+        # at a size that shows something; one on screen is drawn as it is seen
+        if not on_screen(self) and (self.canvas.width() < 200 or self.canvas.height() < 150):
             self.resize(max(self.width(), 600), max(self.height(), 400))
             self.layout().activate()
         image = self.canvas.grab()
@@ -301,6 +328,8 @@ class PlotPanel(QWidget):
     def _add_canvas(self, widget: pg.PlotWidget, stretch: int = 1) -> pg.PlotWidget:
         """Put a canvas in the canvas area and give its context menu our exports (not SVG)."""
         self.canvas_layout.addWidget(widget, stretch)
+        if self.canvas.isVisible():             # a deferred canvas: shown now, not queued
+            widget.show()
         widget.scene().contextMenu = list(self._export_actions)
         return widget
 

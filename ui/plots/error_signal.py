@@ -79,7 +79,7 @@ def _positive(values: np.ndarray) -> np.ndarray:
 class ErrorSignalPlot(PlotPanel):
     export_name = "error_signal"
 
-    def __init__(self, parent=None, cap: int = HISTORY_CAP):
+    def __init__(self, parent=None, cap: int = HISTORY_CAP, *, deferred: bool = False):
         super().__init__(parent)
         self._cap = cap
         self._tracker = RunTracker()
@@ -92,6 +92,8 @@ class ErrorSignalPlot(PlotPanel):
         self._brushes: list = []
         self._drawn_version = -1
         self._build()
+        if not deferred:
+            self.ensure_canvas()
 
     def _build(self) -> None:
         self.mode_combo = QComboBox(self)
@@ -112,6 +114,7 @@ class ErrorSignalPlot(PlotPanel):
         self.controls.addStretch(0)
         self._add_export_button()
 
+    def _build_canvas(self) -> None:
         self._plot = make_plot_widget("errorSignalPlot", self.theme, x_label="epoch",
                                       y_label="norm (log scale)")
         item = self._plot.getPlotItem()
@@ -130,6 +133,8 @@ class ErrorSignalPlot(PlotPanel):
                                                       style=Qt.PenStyle.DashLine),
                                          symbol="t", symbolSize=8)
         self._add_canvas(self.profile_widget, 1)
+        if self._names:                      # snapshots came before the canvas
+            self._make_layer_items()
 
     # -- feeding ---------------------------------------------------------------------------
     def add_snapshot(self, snapshot) -> None:
@@ -160,6 +165,14 @@ class ErrorSignalPlot(PlotPanel):
         columns = ["x"] + [f"delta_{i + 1}" for i in range(n)] + [f"grad_{i + 1}"
                                                                  for i in range(n)]
         self.store = SeriesStore(columns, self._cap)
+        self._drawn_version = -1
+        if self.canvas_built:
+            self._make_layer_items()
+
+    def _make_layer_items(self) -> None:
+        """A curve for ‖δ‖ and one for ‖∂L/∂W‖ and an end label per layer, and the profile's
+        layer axis."""
+        n = len(self._names)
         item = self._plot.getPlotItem()
         for obj in self.delta_curves + self.grad_curves + self.end_labels:
             item.removeItem(obj)
@@ -196,6 +209,9 @@ class ErrorSignalPlot(PlotPanel):
         return self.mode_combo.currentIndex()
 
     def _mode_changed(self, *_) -> None:
+        if not self.canvas_built:
+            self._dirty = True
+            return
         show_delta, show_grad = self.mode in (0, 2), self.mode in (1, 2)
         for curve in self.delta_curves:
             curve.setVisible(show_delta)

@@ -30,18 +30,23 @@ ALL_LAYERS = "all layers"
 class WeightHistogramPlot(PlotPanel):
     export_name = "weight_histogram"
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, *, deferred: bool = False):
         super().__init__(parent)
         self._tracker = RunTracker()
         self._frames: deque = deque(maxlen=KEEP)     # (epoch, layers) oldest first
         self._names: list[str] = []
+        self.curves: list[pg.PlotDataItem] = []      # made once per layer count; reused
         self._build()
+        if not deferred:
+            self.ensure_canvas()
 
     def _build(self) -> None:
         self.controls.addWidget(QLabel("layer", self))
         self.layer_selector = QComboBox(self)
         self.layer_selector.setObjectName("layerSelector")
         self.layer_selector.setToolTip("Which layer's weights to show")
+        # its items come with the first snapshot, after it was first shown
+        self.layer_selector.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.layer_selector.currentIndexChanged.connect(self._selection_changed)
         self.controls.addWidget(self.layer_selector)
         self.kind_combo = QComboBox(self)
@@ -53,13 +58,15 @@ class WeightHistogramPlot(PlotPanel):
         self.controls.addWidget(self.kind_combo)
         self.controls.addStretch(1)
         self._add_export_button()
+
+    def _build_canvas(self) -> None:
         self._plot = make_plot_widget("weightHistogramPlot", self.theme, x_label="weight value",
                                       y_label="share of weights (%)")
         item = self._plot.getPlotItem()
         self._legend = make_legend(item, self.theme)
         self._follow = FollowRange(item.getViewBox(), x="fit", y="fit", fill=0.3)
         self._add_canvas(self._plot)
-        self.curves: list[pg.PlotDataItem] = []      # made once per layer count; reused
+        self._make_curves()
 
     # -- feeding ---------------------------------------------------------------------------
     def add_snapshot(self, snapshot) -> None:
@@ -85,8 +92,14 @@ class WeightHistogramPlot(PlotPanel):
         self.layer_selector.addItems(names + [ALL_LAYERS])
         self.layer_selector.setCurrentIndex(previous if 0 <= previous < len(names) else 0)
         self.layer_selector.blockSignals(False)
+        self._make_curves()
+
+    def _make_curves(self) -> None:
+        """Enough curves for the newest frames or for every layer (none before the canvas)."""
+        if not self.canvas_built or not self._names:
+            return
         item = self._plot.getPlotItem()
-        needed = max(KEEP, len(layers))
+        needed = max(KEEP, len(self._names))
         while len(self.curves) < needed:
             curve = pg.PlotDataItem(stepMode="center")
             item.addItem(curve)
@@ -117,6 +130,8 @@ class WeightHistogramPlot(PlotPanel):
 
     def _style_curves(self) -> None:
         """Colours, fills and legend entries for the current selection (not per refresh)."""
+        if not self.canvas_built:
+            return
         self._legend.clear()
         n = len(self._names)
         if not n:
