@@ -301,3 +301,26 @@ def test_plain_sgd_keeps_the_textbook_sentence(qtbot, stepper):
         _step(qtbot, panel, i)
     assert panel.explanationLabel.text().startswith(
         "Every weight takes a step against its gradient, w ← w − η·∂L/∂w with η = 1")
+
+
+def test_table_rows_name_the_dropout_mask_and_only_the_penalties_in_use(small_dict):
+    """Dropout on layer 1, L1 only: the backward rows go ∂L/∂out₁ → m₁ → δ₁ with the numbers
+    the engine used, and the loss row names l1 alone."""
+    from ui.phase_format import rows_for
+    small_dict["network"]["layers"][0]["dropout"] = 0.5
+    small_dict["training"]["l1"] = 0.001
+    phases = list(Trainer(Experiment.from_dict(small_dict)).phases())
+    loss = next(p for p in phases if p.kind == "loss")
+    labels = [row.quantity for row in rows_for(loss)]
+    assert "penalty  (l1·Σ|W|)" in labels and not any("l2" in text for text in labels)
+    back1 = next(p for p in phases if p.kind == "backward" and p.layer == 0)
+    rows = rows_for(back1, sample=1)
+    labels = [row.quantity for row in rows]
+    assert labels[:3] == ["∂L/∂out₁ = δ₂ W₂ᵀ", "m₁  (dropout mask)", "f′(z₁)"]
+    assert labels[3] == "δ₁ = (∂L/∂out₁ ⊙ m₁) ⊙ f′(z₁)"
+    v = back1.values
+    np.testing.assert_allclose(v["delta"][1], v["grad_out"][1] * v["mask"][1] * v["f_prime"][1],
+                               rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(_numbers(rows[1].value), v["mask"][1], rtol=1e-3)
+    back2 = next(p for p in phases if p.kind == "backward" and p.layer == 1)   # no dropout
+    assert rows_for(back2)[0].quantity == "∂L/∂a₂ = δ₃ W₃ᵀ"

@@ -180,8 +180,10 @@ def _loss_rows(phase, s: int) -> list[Row]:
         lines.append(f"   … {n - shown} more samples")
     rows = [Row("ŷ │ y  for each sample  (▸ shown)", "\n".join(lines))]
     if v.get("penalty"):
+        # the penalty terms in use, as the engine's loss formula names them
+        terms = [t for t in ("l1·Σ|W|", "l2·ΣW²") if t in phase.formula] or ["penalty"]
         rows.append(Row("data loss (batch mean)", fmt(v["data_loss"])))
-        rows.append(Row("penalty  (l1·Σ|W| + l2·ΣW²)", fmt(v["penalty"])))
+        rows.append(Row(f"penalty  ({' + '.join(terms)})", fmt(v["penalty"])))
         rows.append(Row("L = data loss + penalty", fmt(v["loss"])))
     else:
         rows.append(Row(f"{phase.formula}  (batch mean)", fmt(v["loss"])))
@@ -192,7 +194,12 @@ def _backward_rows(phase, s: int) -> list[Row]:
     v, k, n = phase.values, phase.layer + 1, phase.n_layers
     prev = "x" if k == 1 else f"a{sub(k - 1)}"
     rows = []
-    if "grad_out" in v:
+    # ∂L/∂a reaches the layer through its dropout mask, if it has one: what comes back from
+    # layer k+1 is ∂L/∂out_k, and ∂L/∂a_k = ∂L/∂out_k ⊙ m_k
+    if "grad_out" in v and "mask" in v:
+        rows.append(_row(f"∂L/∂out{sub(k)} = δ{sub(k + 1)} W{sub(k + 1)}ᵀ", v["grad_out"][s]))
+        rows.append(_row(f"m{sub(k)}  (dropout mask)", v["mask"][s]))
+    elif "grad_out" in v:
         rows.append(_row(f"∂L/∂a{sub(k)} = δ{sub(k + 1)} W{sub(k + 1)}ᵀ", v["grad_out"][s]))
     if k == n:
         rows.append(_row(f"ŷ = a{sub(k)}  (the output)", v["a"][s]))
@@ -200,6 +207,9 @@ def _backward_rows(phase, s: int) -> list[Row]:
         rows.append(_row(f"f′(z{sub(k)})", v["f_prime"][s]))
     if k == n:
         rows.append(_row(f"δ{sub(k)} = ∂L/∂z{sub(k)}  (output error)", v["delta"][s]))
+    elif "mask" in v:
+        rows.append(_row(f"δ{sub(k)} = (∂L/∂out{sub(k)} ⊙ m{sub(k)}) ⊙ f′(z{sub(k)})",
+                         v["delta"][s]))
     else:
         rows.append(_row(f"δ{sub(k)} = ∂L/∂a{sub(k)} ⊙ f′(z{sub(k)})", v["delta"][s]))
     rows.append(_row(f"∂L/∂W{sub(k)} = {prev}ᵀ δ{sub(k)}  (Σ batch)", v["grad_W"]))
