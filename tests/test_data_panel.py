@@ -115,6 +115,12 @@ def test_refused_value_is_shown_and_model_unchanged(panel, model):
     assert panel.error_label.isVisibleTo(panel)
     assert "data.samples" in panel.error_text and "5 classes" in panel.error_text
     assert panel.samples_spin.property("invalid") is True
+    tip = panel.samples_spin.toolTip()
+    assert "5 classes" in tip and tip.endswith(panel.samples_spin.property("baseToolTip"))
+    panel.samples_spin.setValue(300)             # accepted: the field's own tooltip is back
+    assert not panel.samples_spin.property("invalid")
+    assert panel.samples_spin.toolTip() == panel.samples_spin.property("baseToolTip") != ""
+    assert "class" not in panel.samples_spin.toolTip()
 
 
 # ------------------------------------------------------------------------------- features

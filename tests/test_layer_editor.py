@@ -124,6 +124,7 @@ def test_invalid_units_refused_with_reason(editor, value):
     assert _units(editor) == [7, 6, 2]
     assert not card.error.isVisible()
     assert not card.units.property("invalid")
+    assert card.units.toolTip() == "Number of neurons in this layer"
 
 
 def test_softmax_on_a_hidden_layer_refused(editor):

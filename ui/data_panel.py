@@ -30,7 +30,7 @@ from playground.data_config import CLASSES_DEFAULTS, GENERATED, MAX_CLASSES, MAX
 from ui.data_pictures import source_icon
 from ui.data_scatter import DataScatter
 from ui.import_dialog import ImportDialog
-from ui.layer_card import set_invalid
+from ui.fields import set_invalid
 from ui.model import ExperimentModel
 from ui.output_fit import commit, data_target, fitted_network, target_from_preview
 
@@ -236,7 +236,7 @@ class DataPanel(QWidget):
                    self.seed_spin, self.standardize_check, *self.feature_checks.values()]
         for w in widgets:
             w.blockSignals(True)
-            set_invalid(w, False)
+            set_invalid(w)
         try:
             self.noise_spin.setValue(float(cfg["noise"]))
             self.samples_spin.setValue(int(cfg["samples"]))
@@ -336,8 +336,7 @@ class DataPanel(QWidget):
             self.model.set(dotted, value, text=text)
         except ExperimentError as exc:
             if field is not None:
-                set_invalid(field, True)
-                field.setToolTip(f"Not accepted: {exc.reason}")
+                set_invalid(field, None, exc.reason)
             self.show_error(str(exc))
             return False
         return True
@@ -365,7 +364,7 @@ class DataPanel(QWidget):
         except ExperimentError as exc:
             self.refresh()
             if field is not None:
-                set_invalid(field, True)
+                set_invalid(field, None, exc.reason)
             self.show_error(str(exc))
             return False
         return True

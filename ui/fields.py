@@ -86,14 +86,21 @@ class FieldError(QLabel):
         self.setVisible(bool(reason))
 
 
-def set_invalid(widget: QWidget, error: FieldError | None, reason: str | None,
-                tooltip: str = "") -> None:
-    """Mark ``widget`` invalid with ``reason`` (red border, tooltip, error label), or clear it."""
+def set_invalid(widget: QWidget, error: FieldError | None = None, reason: str | None = None,
+                tooltip: str | None = None) -> None:
+    """Mark ``widget`` invalid with ``reason`` (red border, the reason above its tooltip, the
+    error label if given), or clear it (``reason`` None). ``tooltip`` is the field's own
+    tooltip; without it, the one the widget had when first marked is kept and restored."""
     invalid = bool(reason)
-    if widget.property("invalid") != invalid:
+    if bool(widget.property("invalid")) != invalid:
         widget.setProperty("invalid", invalid)
         widget.style().unpolish(widget)
         widget.style().polish(widget)
+    if tooltip is None:
+        tooltip = widget.property("baseToolTip")
+        if tooltip is None:
+            tooltip = widget.toolTip()
+            widget.setProperty("baseToolTip", tooltip)
     widget.setToolTip(f"<b>Refused:</b> {reason}<br>{tooltip}" if invalid else tooltip)
     if error is not None:
         error.show_reason(reason or "")

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFrame, QGridLayout, Q
 from playground.activations import ACTIVATIONS
 from playground.initializers import INITIALIZERS
 
+from .fields import set_invalid
+
 #: badge colour of each activation (display only)
 ACTIVATION_COLORS = {
     "linear": "#8a8f98", "relu": "#e4572e", "leaky_relu": "#f29e4c", "elu": "#c9a227",
@@ -42,16 +44,6 @@ QAbstractSpinBox[invalid="true"], QComboBox[invalid="true"] {{
 
 def badge_style(edge: str, background: str = "#f8fafc") -> str:
     return CARD_STYLE.format(edge=edge, background=background)
-
-
-def set_invalid(widget: QWidget, invalid: bool) -> None:
-    """Mark a field the engine refused (light red, see ``CARD_STYLE``), or unmark it."""
-    if bool(widget.property("invalid")) == invalid:
-        return
-    widget.setProperty("invalid", invalid)
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
-    widget.update()
 
 
 def arrow() -> QLabel:
@@ -189,19 +181,13 @@ class LayerCard(QFrame):
     def show_error(self, field: str, reason: str) -> None:
         """Mark ``field`` as refused and say why (red border, tooltip, text under it)."""
         self.clear_error()
-        widget = self.field(field)
-        set_invalid(widget, True)
-        widget.setToolTip(f"Not accepted: {reason}")
+        set_invalid(self.field(field), None, reason)
         self.error.setText(f"⚠ {field}: {reason}")
         self.error.show()
 
     def clear_error(self) -> None:
         for name in ("units", "activation", "init", "dropout"):
-            set_invalid(self.field(name), False)
-        self.units.setToolTip("Number of neurons in this layer")
-        self.activation.setToolTip("Activation function f in a = f(z)")
-        self.init.setToolTip("How the weights start (biases start at 0)")
-        self.dropout.setToolTip("Probability of dropping each output during training")
+            set_invalid(self.field(name))
         self.error.clear()
         self.error.hide()
 
