@@ -88,15 +88,14 @@ def _train(args) -> int:
     bar = tqdm(total=max(target - start, 0), unit="epoch", file=sys.stderr,
                disable=args.quiet, dynamic_ncols=True, leave=False, desc="training")
     try:
-        with np.errstate(all="ignore"):     # a divergence is reported, not warned about
-            while not trainer.finished and trainer.epoch < target:
-                trainer.train_epoch()
-                bar.update(1)
-                last = trainer.history.last()
-                post = {"loss": f"{last.get('train_loss', float('nan')):.4g}"}
-                if not math.isnan(last.get("val_loss", math.nan)):
-                    post["val_loss"] = f"{last['val_loss']:.4g}"
-                bar.set_postfix(post, refresh=False)
+        while not trainer.finished and trainer.epoch < target:
+            trainer.train_epoch()            # a divergence is reported, not warned about
+            bar.update(1)
+            last = trainer.history.last()
+            post = {"loss": f"{last.get('train_loss', float('nan')):.4g}"}
+            if not math.isnan(last.get("val_loss", math.nan)):
+                post["val_loss"] = f"{last['val_loss']:.4g}"
+            bar.set_postfix(post, refresh=False)
     except KeyboardInterrupt:
         interrupted = True
     finally:

@@ -223,16 +223,27 @@ class Trainer:
         if self.batch_in_epoch >= self.batches_per_epoch:
             self._end_epoch()
 
+    # Overflow and invalid values of a diverging network raise no RuntimeWarnings: the
+    # divergence is detected from the loss and reported in ``stop_reason``.
     def train_batch(self) -> bool:
         """Train on one batch; True when this completed an epoch (or ended training)."""
         epoch = self.epoch
-        for _ in self._iteration(observe=False):
-            pass
+        with np.errstate(all="ignore"):
+            for _ in self._iteration(observe=False):
+                pass
         return self.epoch != epoch or self.finished
 
     def phases(self) -> Iterator[Phase]:
-        """Step through one iteration: each ``next()`` performs one phase and returns it."""
-        return self._iteration(observe=True)
+        """Step through one iteration: each ``next()`` performs one phase and returns it.
+        NumPy's warnings are off while a phase is computed, not while the caller holds one."""
+        steps = self._iteration(observe=True)
+        while True:
+            with np.errstate(all="ignore"):
+                try:
+                    phase = next(steps)
+                except StopIteration:
+                    return
+            yield phase
 
     def step_batch(self):
         self.train_batch()
@@ -241,9 +252,10 @@ class Trainer:
     def train_epoch(self) -> None:
         """Finish the current epoch (or start and finish a new one), without a report."""
         epoch = self.epoch
-        while self.epoch == epoch and not self.finished:
-            for _ in self._iteration(observe=False):
-                pass
+        with np.errstate(all="ignore"):
+            while self.epoch == epoch and not self.finished:
+                for _ in self._iteration(observe=False):
+                    pass
 
     def step_epoch(self):
         self.train_epoch()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import warnings
 
 import numpy as np
 import pytest
@@ -34,7 +35,8 @@ def relu_net(d: dict) -> dict:
 def test_a_huge_learning_rate_diverges_with_a_clear_reason():
     t = Trainer(relu_net(experiment(optimizer={"name": "sgd", "learning_rate": 1e6},
                                     epochs=50)))
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # reported in stop_reason, never warned about
         snaps = list(t.run())
     assert t.finished and t.diverged and not t.stopped_early
     assert t.epoch < 50
@@ -48,6 +50,18 @@ def test_a_huge_learning_rate_diverges_with_a_clear_reason():
     assert list(t.run()) == []
 
 
+def test_stepping_a_diverging_network_warns_nothing_and_leaves_numpy_settings_alone():
+    t = Trainer(relu_net(experiment(optimizer={"name": "sgd", "learning_rate": 1e30},
+                                    epochs=50)))
+    before = np.geterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        while not t.finished:
+            for phase in t.phases():
+                assert np.geterr() == before        # the caller's settings while it looks
+    assert t.diverged
+
+
 @pytest.mark.parametrize("validation_split", [0.0, 0.25])
 @pytest.mark.parametrize("batch_size", [10, 1000])
 def test_divergence_keeps_finite_weights(validation_split, batch_size):
@@ -59,7 +73,8 @@ def test_divergence_keeps_finite_weights(validation_split, batch_size):
     d["data"]["validation_split"] = validation_split
     t = Trainer(d)
     initial = t.network.params.copy()
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         finish(t)
     assert t.diverged and "learning rate (1e+39)" in t.stop_reason
     assert np.all(np.isfinite(t.network.params)), t.stop_reason
