@@ -108,6 +108,25 @@ def test_nodes_show_the_chosen_sample(diagram):
         pass
 
 
+def test_the_view_is_built_once_per_change_not_per_paint(diagram):
+    trainer = Trainer(preset("xor_classic"))
+    diagram.show_snapshot(trainer.snapshot())
+    phases = trainer.phases()
+    diagram.show_phase(next(phases))
+    view = diagram.current_view()
+    diagram.grab()
+    diagram.resize(diagram.width() + 50, diagram.height())
+    diagram.grab()
+    assert diagram.current_view() is view                   # repaints reuse it
+    for change in (lambda: diagram.set_sample(2), lambda: diagram.show_phase(next(phases)),
+                   lambda: diagram.show_snapshot(trainer.snapshot()), diagram.clear_phase):
+        change()
+        assert diagram.current_view() is not view
+        view = diagram.current_view()
+    for phase in phases:
+        pass
+
+
 def test_without_a_snapshot_the_phase_alone_is_enough(diagram):
     trainer = Trainer(preset("xor_classic"))
     for phase in trainer.phases():

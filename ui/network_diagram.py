@@ -57,7 +57,12 @@ class NetworkDiagram(QWidget):
         self._weights: list[tuple[np.ndarray, np.ndarray]] | None = None
         self._weight_rms: list[float | None] = []
         self._sample = 0
+        self._view: DiagramView | None = None       # built on the first paint after a change
         self._reset_iteration()
+
+    def _changed(self) -> None:
+        self._view = None
+        self.update()
 
     def _reset_iteration(self) -> None:
         self._phase = None
@@ -83,7 +88,7 @@ class NetworkDiagram(QWidget):
             self._weights = None
             self._weight_rms = [s.weight_norm / np.sqrt(max(s.units * s.fan_in, 1))
                                 for s in snapshot.layers]
-        self.update()
+        self._changed()
 
     def show_phase(self, phase) -> None:
         """Show what one phase of the current iteration computed (it accumulates: the forward
@@ -107,17 +112,17 @@ class NetworkDiagram(QWidget):
         elif phase.kind == "update":
             self._update = phase.per_layer
         self._phase = phase
-        self.update()
+        self._changed()
 
     def clear_phase(self) -> None:
         """Back to the idle picture (weights and biases, nothing highlighted)."""
         self._reset_iteration()
-        self.update()
+        self._changed()
 
     def set_sample(self, index: int) -> None:
         """Which sample of the batch the nodes show (0-based)."""
         self._sample = max(int(index), 0)
-        self.update()
+        self._changed()
 
     def _ensure_sizes(self, phase) -> None:
         """Without a snapshot yet, learn the layer widths from the phase's arrays."""
@@ -185,6 +190,13 @@ class NetworkDiagram(QWidget):
 
     # -- what to draw --------------------------------------------------------------------
     def current_view(self) -> DiagramView:
+        """What the diagram shows; built once per change, not on every paint (a resize or
+        an expose repaints the same view)."""
+        if self._view is None:
+            self._view = self._build_view()
+        return self._view
+
+    def _build_view(self) -> DiagramView:
         sizes, p = self._sizes, self._phase
         n = len(sizes) - 1
         kind = None if p is None else p.kind
