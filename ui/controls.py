@@ -268,20 +268,5 @@ class ControlsPanel(QScrollArea):
         check.setObjectName(object_name)
         check.setToolTip(tooltip)
         check.error = FieldError(self)
-
-        def write(on: bool) -> None:
-            try:
-                self.model.set(path, bool(on))
-            except ExperimentError as exc:
-                set_invalid(check, check.error, exc.reason, tooltip)
-                with QSignalBlocker(check):
-                    check.setChecked(bool(self.model.get(path)))
-
-        def refresh() -> None:
-            with QSignalBlocker(check):
-                check.setChecked(bool(self.model.get(path)))
-            set_invalid(check, check.error, None, tooltip)
-
-        check.toggled.connect(write)
-        self.binding.add_refresher(refresh)
+        self.binding.bind_check(check, path, check.error, tooltip)
         return check

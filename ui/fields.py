@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QWheelEvent
-from PySide6.QtWidgets import QLabel, QLineEdit, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QMenu, QVBoxLayout, QWidget
 
 from playground import ExperimentError
 
@@ -260,10 +260,12 @@ class ModelBinding:
     ``read(experiment)`` gives what to show, ``write(value)`` applies an edit (may raise
     ExperimentError, which is shown at the widget via ``error`` and reverted)."""
 
-    def __init__(self, model):
+    def __init__(self, model, follow: bool = True):
+        """``follow``: refresh on every ``model.changed`` (else the owner calls refresh)."""
         self.model = model
         self._refreshers: list[Callable[[], None]] = []
-        model.changed.connect(lambda _paths: self.refresh())
+        if follow:
+            model.changed.connect(lambda _paths: self.refresh())
 
     def refresh(self) -> None:
         for refresh in self._refreshers:
@@ -285,6 +287,26 @@ class ModelBinding:
 
         field.committed.connect(commit)
         self._refreshers.append(lambda: field.show_value(from_model(self.model.get(path))))
+
+    def bind_check(self, check: QCheckBox, path: str, error: FieldError | None,
+                   tooltip: str) -> None:
+        """A check box for a true/false key; a refused change is shown and undone."""
+
+        def write(on: bool) -> None:
+            try:
+                self.model.set(path, bool(on))
+            except ExperimentError as exc:
+                set_invalid(check, error, exc.reason, tooltip)
+                with QSignalBlocker(check):
+                    check.setChecked(bool(self.model.get(path)))
+
+        def refresh() -> None:
+            with QSignalBlocker(check):
+                check.setChecked(bool(self.model.get(path)))
+            set_invalid(check, error, None, tooltip)
+
+        check.toggled.connect(write)
+        self._refreshers.append(refresh)
 
     def add_refresher(self, refresh: Callable[[], None]) -> None:
         self._refreshers.append(refresh)

@@ -10,13 +10,11 @@ named ``<camelCase key>Input`` (``momentumInput``, ``beta1Input`` …). All of t
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QWidget
 
-from playground import ExperimentError
 from playground.optimizers import OPTIMIZER_DEFAULTS
 
-from .fields import FieldError, NumberInput, set_invalid, with_error
+from .fields import FieldError, ModelBinding, NumberInput, with_error
 
 PATH = "training.optimizer"
 
@@ -65,19 +63,20 @@ class OptimizerForm(QWidget):
         self.form.setVerticalSpacing(5)
         self.name: str | None = None
         self.fields: dict[str, QWidget] = {}
-        self._refreshers: list = []
+        # the fields of the current optimizer; the controls panel calls refresh
+        self.binding = ModelBinding(model, follow=False)
 
     def refresh(self) -> None:
         name = self.model.get(f"{PATH}.name")
         if name != self.name:
             self._build(name)
-        for refresh in self._refreshers:
-            refresh()
+        self.binding.refresh()
 
     def _build(self, name: str) -> None:
         while self.form.rowCount():
             self.form.removeRow(0)
-        self.name, self.fields, self._refreshers = name, {}, []
+        self.name, self.fields = name, {}
+        self.binding = ModelBinding(self.model, follow=False)
         for key, default in OPTIMIZER_DEFAULTS[name].items():
             if key == "learning_rate":
                 continue
@@ -93,18 +92,7 @@ class OptimizerForm(QWidget):
 
     def _add_number(self, key: str, object_name: str, label: str, tip: str, stepping) -> None:
         field = NumberInput(object_name, tooltip=tip + " Applies live.", **stepping)
-        path = f"{PATH}.{key}"
-
-        def commit(value) -> None:
-            try:
-                self.model.set(path, value)
-            except ExperimentError as exc:
-                field.show_error(exc.reason)
-                return
-            field.show_value(self.model.get(path))
-
-        field.committed.connect(commit)
-        self._refreshers.append(lambda: field.show_value(self.model.get(path)))
+        self.binding.bind_number(field, f"{PATH}.{key}")
         self.fields[key] = field
         self.form.addRow(label, with_error(field, field.error))
 
@@ -113,23 +101,6 @@ class OptimizerForm(QWidget):
         check.setObjectName(f"{camel(key)}Check")
         check.setToolTip(tip + " Applies live.")
         error = FieldError(self)
-        path = f"{PATH}.{key}"
-
-        def write(on: bool) -> None:
-            try:
-                self.model.set(path, bool(on))
-            except ExperimentError as exc:
-                set_invalid(check, error, exc.reason, tip + " Applies live.")
-                with QSignalBlocker(check):
-                    check.setChecked(bool(self.model.get(path)))
-
-        def refresh() -> None:
-            with QSignalBlocker(check):
-                check.setChecked(bool(self.model.get(path)))
-            set_invalid(check, error, None, tip + " Applies live.")
-
-        check.toggled.connect(write)
-        self._refreshers.append(refresh)
+        self.binding.bind_check(check, f"{PATH}.{key}", error, tip + " Applies live.")
         self.fields[key] = check
         self.form.addRow(with_error(check, error))
-
