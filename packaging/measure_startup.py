@@ -44,6 +44,8 @@ def one_run(command: list[str], timeout: float) -> tuple[float, float]:
         env = dict(os.environ, BACKPROP_PLAYGROUND_STARTUP_PROBE="1", HOME=home,
                    XDG_CONFIG_HOME=os.path.join(home, ".config"),
                    XDG_CACHE_HOME=os.path.join(home, ".cache"))
+        for name in ("BACKPROP_PLAYGROUND_SETTINGS", "BACKPROP_PLAYGROUND_CONFIG_DIR"):
+            env.pop(name, None)          # settings elsewhere would not be a first start
         if not (env.get("QT_QPA_PLATFORM") or env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
             env["QT_QPA_PLATFORM"] = "offscreen"
         cpu_before = _children_cpu()

@@ -316,27 +316,14 @@ app.exec()
 
 
 def entry_point_times(runs: int = 5) -> list[float]:
-    """Wall seconds from spawning ``python -m ui`` (the real entry point, run_app, in an
-    empty home folder) to its ``startup-probe: painted`` line
-    (``BACKPROP_PLAYGROUND_STARTUP_PROBE``, see packaging/measure_startup.py)."""
-    out = []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory() as home:
-            env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=home,
-                       XDG_CONFIG_HOME=str(Path(home) / ".config"),
-                       BACKPROP_PLAYGROUND_STARTUP_PROBE="1")
-            env.pop("BACKPROP_PLAYGROUND_SETTINGS", None)
-            env.pop("BACKPROP_PLAYGROUND_CONFIG_DIR", None)
-            start = time.perf_counter()
-            proc = subprocess.Popen([sys.executable, "-m", "ui"], cwd=ROOT, env=env,
-                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                    text=True)
-            for line in proc.stdout:
-                if line.startswith("startup-probe: painted"):
-                    out.append(time.perf_counter() - start)
-                    break
-            proc.wait(timeout=60)
-    return out
+    """Wall seconds from spawning ``python -m ui`` (the real entry point, in an empty home
+    folder) to its first painted window, measured as packaging/measure_startup.py does."""
+    sys.path.insert(0, str(ROOT / "packaging"))
+    try:
+        from measure_startup import one_run
+    finally:
+        sys.path.pop(0)
+    return [one_run([sys.executable, "-m", "ui"], timeout=60.0)[0] for _ in range(runs)]
 
 
 def startup_times(runs: int = 5) -> list[tuple[float, ...]]:
