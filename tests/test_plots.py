@@ -385,12 +385,19 @@ def test_decision_points_are_drawn_once_per_data(qtbot, small_dict):
     assert not scatter.isVisible()
 
 
-def test_multiclass_surface_is_coloured_by_class(qtbot, small_dict):
-    small_dict["data"] = {"source": "blobs", "samples": 90, "classes": 3,
-                          "validation_split": 0.2}
-    small_dict["network"]["layers"][-1]["units"] = 3
+def blobs_surface(qtbot, d: dict, classes: int, samples: int):
+    """A decision plot after one epoch on ``classes`` blobs, and its trainer."""
+    d["data"] = {"source": "blobs", "samples": samples, "classes": classes,
+                 "validation_split": 0.2}
+    d["network"]["layers"][-1]["units"] = classes
     plot = make(qtbot, DecisionBoundaryPlot)
-    Feeder(Trainer(small_dict), plot).epochs(1)
+    trainer = Trainer(d)
+    Feeder(trainer, plot).epochs(1)
+    return plot, trainer
+
+
+def test_multiclass_surface_is_coloured_by_class(qtbot, small_dict):
+    plot, _ = blobs_surface(qtbot, small_dict, classes=3, samples=90)
     image = plot.surface_view.image.image
     assert image.shape == (64, 64, 4) and image.dtype == np.uint8
     assert not plot.surface_view.color_bar.isVisible()
@@ -407,11 +414,7 @@ def test_multiclass_surface_is_coloured_by_class(qtbot, small_dict):
 
 def test_class_surface_fades_towards_chance_of_all_the_data_classes(qtbot, small_dict):
     from ui.plots.decision_boundary import SURFACE_STRENGTH
-    small_dict["data"] = {"source": "blobs", "samples": 120, "classes": 4,
-                          "validation_split": 0.2}
-    small_dict["network"]["layers"][-1]["units"] = 4
-    plot = make(qtbot, DecisionBoundaryPlot)
-    Feeder(Trainer(small_dict), plot).epochs(1)
+    plot, _ = blobs_surface(qtbot, small_dict, classes=4, samples=120)
     view = plot.surface_view
     # a surface where class 0 is predicted everywhere with confidence 0.5: for 4 classes
     # that is a third of the way from chance (1/4) to certain, whatever was predicted
