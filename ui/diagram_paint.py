@@ -64,6 +64,17 @@ def _text(painter, rect, text, font, colour, flags) -> None:
     painter.drawText(rect, int(flags), text)
 
 
+def _chip(painter, centre: QPointF, text: str, font: QFont, colour) -> None:
+    """``text`` centred on ``centre`` over a light rounded patch, readable on links too."""
+    metrics = QFontMetricsF(font)
+    w, h = metrics.horizontalAdvance(text) + 8, metrics.height() + 2
+    box = QRectF(centre.x() - w / 2, centre.y() - h / 2, w, h)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(255, 255, 255, 225))
+    painter.drawRoundedRect(box, 4, 4)
+    _text(painter, box, text, font, colour, Qt.AlignmentFlag.AlignCenter)
+
+
 def _paint_band(painter, view, layout, base_font) -> None:
     """The violet band behind the active column (and the loss box in the loss phase)."""
     k, r = view.highlighted_layer, layout.radius
@@ -151,9 +162,11 @@ def _paint_bundles(painter, view, layout, base_font) -> None:
         painter.setBrush(colour)
         painter.drawPath(path)
         if value is not None:
-            label = f"rms {_short(value)}"
-            box = QRectF(mid - 50, (a[0] + a[-1] + b[0] + b[-1]) / 4 - 9, 100, 18)
-            _text(painter, box, label, _font(base_font, 8), TEXT, Qt.AlignmentFlag.AlignCenter)
+            # a quarter down the band: its middle is where the columns' "⋮ +N" markers sit
+            top, bottom = (a[0] + b[0]) / 2, (a[-1] + b[-1]) / 2
+            box = QRectF(mid - 50, top + 0.25 * (bottom - top) - 9, 100, 18)
+            _text(painter, box, f"rms {_short(value)}", _font(base_font, 8), TEXT,
+                  Qt.AlignmentFlag.AlignCenter)
 
 
 def _short(value: float) -> str:
@@ -205,9 +218,7 @@ def _paint_nodes(painter, view, layout, base_font) -> None:
             y = layout.ys[k][slot]
             if unit is None:
                 hidden = view.sizes[k] - (len(column) - 1)
-                box = QRectF(x - 30, y - 10, 60, 20)
-                _text(painter, box, f"⋮ +{hidden}", _font(base_font, 8.5), MUTED,
-                      Qt.AlignmentFlag.AlignCenter)
+                _chip(painter, QPointF(x, y), f"⋮ +{hidden}", _font(base_font, 8.5), MUTED)
                 continue
             centre = QPointF(x, y)
             if pending:
