@@ -24,6 +24,11 @@ if str(ROOT) not in sys.path:
 
 import pytest  # noqa: E402
 
+from ui.qt_workarounds import guard_none_refcount  # noqa: E402
+
+# tests of single widgets may import neither ui.main_window nor ui.plots, which install it
+guard_none_refcount()
+
 
 def small_experiment(**overrides) -> dict:
     """A tiny, fast spiral experiment as a dict (tests adjust it)."""

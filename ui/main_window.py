@@ -39,6 +39,10 @@ from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, Q
 from playground import Experiment, PlaygroundError, Trainer
 from playground.presets import default_experiment
 
+from .qt_workarounds import guard_none_refcount
+
+guard_none_refcount()     # first of all: PySide6 6.12 on CPython 3.11 (see ui.qt_workarounds)
+
 from . import settings
 from .controls import ControlsPanel
 from .data_panel import DataPanel
