@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTabWidget, QWidget
+from PySide6.QtWidgets import QCheckBox, QTabWidget, QWidget
 
 from playground import Trainer
 from playground.presets import preset
@@ -527,3 +527,36 @@ def test_loss_plot_with_the_training_worker(qtbot, small_dict, worker_factory):
     qtbot.waitUntil(lambda: plot.store.total >= 40, timeout=20_000)
     plot.refresh()
     assert list(plot.train_curve.getData()[0]) == list(range(1, 41))
+
+
+# -- log axis ---------------------------------------------------------------------------------
+def test_a_narrow_log_range_gets_round_ticks_with_enough_digits():
+    from ui.plots.log_axis import LogAxis, distinct_labels, round_ticks
+    np.testing.assert_allclose(round_ticks(0.64, 0.72, 6), [0.64, 0.66, 0.68, 0.70, 0.72])
+    np.testing.assert_allclose(round_ticks(0.64, 0.72, 2), [0.65, 0.70])
+    np.testing.assert_allclose(round_ticks(0.0123, 0.0131, 5), [0.0124, 0.0126, 0.0128, 0.013])
+    assert distinct_labels([0.64, 0.66, 0.7]) == ["0.64", "0.66", "0.7"]
+    assert distinct_labels([0.0124, 0.0126]) == ["0.0124", "0.0126"]
+    axis = LogAxis("left")
+    axis.setLogMode(False, True)
+    lo, hi = np.log10(0.64), np.log10(0.72)
+    (level,) = axis.tickValues(lo, hi, 200)              # 200 px: room for 5 labels
+    shown = axis.tickStrings(level[1], 1.0, level[0])
+    assert shown == ["0.64", "0.66", "0.68", "0.7", "0.72"]
+    # a range of decades keeps pyqtgraph's ticks: the powers of ten are among them
+    levels = axis.tickValues(-4.0, 0.0, 200)
+    assert {-3.0, -2.0, -1.0} <= {round(v, 9) for _, values in levels for v in values}
+
+
+def test_the_loss_plot_labels_a_narrow_log_range(qtbot, small_dict):
+    plot = make(qtbot, LossPlot)
+    plot.show()
+    Feeder(Trainer(small_dict), plot).epochs(3)
+    plot.findChild(QCheckBox, "logYCheck").setChecked(True)
+    axis = plot.plot_widget.getPlotItem().getAxis("left")
+    lo, hi = axis.range
+    assert hi - lo < 1.0                                  # 3 epochs: within a decade
+    levels = axis.tickValues(lo, hi, axis.height())
+    labels = [text for spacing, values in levels for text in axis.tickStrings(values, 1.0,
+                                                                               spacing)]
+    assert len(labels) >= 2 and len(set(labels)) == len(labels)

@@ -32,6 +32,8 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QGraphicsItem, QHBoxLa
 from playground.atomic import atomic_write_bytes, atomic_write_text
 from playground.errors import PlaygroundError
 
+from .log_axis import LogAxis
+
 #: TensorFlow-Playground colours for two classes (0 orange, 1 blue), then a categorical set
 CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                 "#17becf", "#bcbd22", "#7f7f7f")
@@ -123,7 +125,8 @@ def with_alpha(color, alpha: float) -> QColor:
 def make_plot_widget(object_name: str, theme: Theme, *, x_label: str = "",
                      y_label: str = "", title: str | None = None) -> pg.PlotWidget:
     """A PlotWidget with an explicit background, themed axes, a light grid."""
-    widget = pg.PlotWidget(background=theme.background)
+    # the value axis labels a log scale narrower than a decade with round numbers
+    widget = pg.PlotWidget(background=theme.background, axisItems={"left": LogAxis("left")})
     widget.setObjectName(object_name)
     item = widget.getPlotItem()
     for name in ("left", "bottom", "right", "top"):
