@@ -531,7 +531,7 @@ def test_loss_plot_with_the_training_worker(qtbot, small_dict, worker_factory):
 
 # -- log axis ---------------------------------------------------------------------------------
 def test_a_narrow_log_range_gets_round_ticks_with_enough_digits():
-    from ui.plots.log_axis import LogAxis, distinct_labels, round_ticks
+    from ui.plots.axes import LogAxis, distinct_labels, round_ticks
     np.testing.assert_allclose(round_ticks(0.64, 0.72, 6), [0.64, 0.66, 0.68, 0.70, 0.72])
     np.testing.assert_allclose(round_ticks(0.64, 0.72, 2), [0.65, 0.70])
     np.testing.assert_allclose(round_ticks(0.0123, 0.0131, 5), [0.0124, 0.0126, 0.0128, 0.013])
@@ -560,3 +560,13 @@ def test_the_loss_plot_labels_a_narrow_log_range(qtbot, small_dict):
     labels = [text for spacing, values in levels for text in axis.tickStrings(values, 1.0,
                                                                                spacing)]
     assert len(labels) >= 2 and len(set(labels)) == len(labels)
+
+
+def test_the_epoch_axis_ticks_whole_epochs_only():
+    from ui.plots.axes import EpochAxis
+    axis = EpochAxis("bottom")
+    ticks = [v for _, values in axis.tickValues(0.0, 4.0, 300) for v in values]
+    assert ticks == [0.0, 1.0, 2.0, 3.0, 4.0]                 # not 0.5, 1.5, …
+    ticks = [v for _, values in axis.tickValues(0.0, 400.0, 300) for v in values]
+    assert 100.0 in ticks and all(v == int(v) for v in ticks)
+    assert axis.tickValues(2.2, 2.8, 300) == []               # no whole epoch in view

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QGraphicsItem, QHBoxLa
 from playground.atomic import atomic_write_bytes, atomic_write_text
 from playground.errors import PlaygroundError
 
-from .log_axis import LogAxis
+from .axes import EpochAxis, LogAxis
 
 #: TensorFlow-Playground colours for two classes (0 orange, 1 blue), then a categorical set
 CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -123,10 +123,15 @@ def with_alpha(color, alpha: float) -> QColor:
 
 
 def make_plot_widget(object_name: str, theme: Theme, *, x_label: str = "",
-                     y_label: str = "", title: str | None = None) -> pg.PlotWidget:
-    """A PlotWidget with an explicit background, themed axes, a light grid."""
+                     y_label: str = "", title: str | None = None,
+                     epochs: bool = False) -> pg.PlotWidget:
+    """A PlotWidget with an explicit background, themed axes, a light grid; ``epochs``: the
+    x axis counts epochs (whole-number ticks)."""
     # the value axis labels a log scale narrower than a decade with round numbers
-    widget = pg.PlotWidget(background=theme.background, axisItems={"left": LogAxis("left")})
+    axes = {"left": LogAxis("left")}
+    if epochs:
+        axes["bottom"] = EpochAxis("bottom")
+    widget = pg.PlotWidget(background=theme.background, axisItems=axes)
     widget.setObjectName(object_name)
     item = widget.getPlotItem()
     for name in ("left", "bottom", "right", "top"):

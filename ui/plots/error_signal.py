@@ -116,7 +116,7 @@ class ErrorSignalPlot(PlotPanel):
 
     def _build_canvas(self) -> None:
         self._plot = make_plot_widget("errorSignalPlot", self.theme, x_label="epoch",
-                                      y_label="norm (log scale)")
+                                      y_label="norm (log scale)", epochs=True)
         item = self._plot.getPlotItem()
         item.setLogMode(x=False, y=True)
         self._follow = FollowRange(item.getViewBox(), x="grow", y="fit", fill=0.4)

@@ -76,9 +76,9 @@ class LossPlot(PlotPanel):
         layout = QVBoxLayout(column)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        self._plot = make_plot_widget("lossPlot", theme, y_label="loss")
+        self._plot = make_plot_widget("lossPlot", theme, y_label="loss", epochs=True)
         self.accuracy_widget = make_plot_widget("accuracyPlot", theme, x_label="epoch",
-                                                y_label="accuracy")
+                                                y_label="accuracy", epochs=True)
         layout.addWidget(self._plot, 3)
         layout.addWidget(self.accuracy_widget, 2)
         self.canvas_layout.addWidget(column)

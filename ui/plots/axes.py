@@ -1,4 +1,9 @@
-"""A value axis that labels a log scale readably when the range is narrower than a decade.
+"""Axes that label what the plots show: log-scale values, and epochs.
+
+:class:`EpochAxis` ticks whole epochs only: with a few epochs on show pyqtgraph would put
+ticks at 0.5, 1.5, 2.5, which no run ever has.
+
+:class:`LogAxis` labels a log scale readably when the range is narrower than a decade.
 
 pyqtgraph's log axis puts its ticks at 1…9 × 10ᵏ and labels them with one significant digit.
 Over several decades that is right (0.01, 0.1, 1). A loss that moves between 0.64 and 0.72,
@@ -67,3 +72,14 @@ class LogAxis(pg.AxisItem):
         if len(values) < 2 or max(values) - min(values) >= 1.0:
             return super().logTickStrings(values, scale, spacing)
         return distinct_labels(10.0 ** np.asarray(values, dtype=np.float64) * scale)
+
+
+class EpochAxis(pg.AxisItem):
+    def tickValues(self, minVal, maxVal, size):
+        levels = [(spacing, values) for spacing, values in super().tickValues(minVal, maxVal, size)
+                  if spacing is not None and spacing >= 1.0]
+        if levels:
+            return levels
+        lo, hi = sorted((minVal, maxVal))
+        whole = np.arange(math.ceil(lo), math.floor(hi) + 1, dtype=np.float64)
+        return [(1.0, list(whole))] if len(whole) else []
