@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ui.data_pictures import CLASS_COLORS, value_rgb
+from ui.plots.base import current_theme
 
 _TRAIN_SIZE, _VAL_SIZE = 6, 7
 
@@ -23,7 +24,8 @@ class DataScatter(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.plot = pg.PlotWidget(background="w")
+        theme = current_theme()
+        self.plot = pg.PlotWidget(background=theme.background)
         self.plot.setObjectName("dataScatterPlot")
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -31,12 +33,12 @@ class DataScatter(QWidget):
         self.plot.setMinimumHeight(200)
         for axis in ("left", "bottom"):
             self.plot.getAxis(axis).setPen(pg.mkPen("#9aa3b2"))
-            self.plot.getAxis(axis).setTextPen(pg.mkPen("#4b5563"))
+            self.plot.getAxis(axis).setTextPen(pg.mkPen(theme.foreground))
         self.train_item = pg.ScatterPlotItem(size=_TRAIN_SIZE, pxMode=True)
         self.val_item = pg.ScatterPlotItem(size=_VAL_SIZE, pxMode=True)
         self.plot.addItem(self.train_item)
         self.plot.addItem(self.val_item)
-        self.note = pg.TextItem(color="#4b5563", anchor=(0.5, 0.5))
+        self.note = pg.TextItem(color=theme.foreground, anchor=(0.5, 0.5))
         self.plot.addItem(self.note)
         self.note.hide()
         self.legend = QLabel(objectName="dataLegendLabel")

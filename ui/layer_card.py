@@ -19,6 +19,7 @@ from playground.activations import ACTIVATIONS
 from playground.initializers import INITIALIZERS
 
 from .fields import set_invalid
+from .theme import shade
 
 #: badge colour of each activation (display only)
 ACTIVATION_COLORS = {
@@ -30,20 +31,28 @@ INPUT_COLOR = "#5f6b7a"
 #: the card's look; ``[invalid="true"]`` marks a field the engine refused
 CARD_STYLE = """
 QFrame#layerCard, QFrame#inputCard {{
-    background: {background}; border: 1px solid #cfd6e0; border-left: 5px solid {edge};
+    background: {background}; border: 1px solid {border}; border-left: 5px solid {edge};
     border-radius: 6px; }}
 QFrame#layerCard[selected="true"] {{ border: 2px solid #3b82f6; border-left: 5px solid {edge}; }}
 QLabel#layerBadge {{ background: {edge}; color: white; border-radius: 8px; padding: 1px 7px;
     font-weight: bold; }}
 QLabel#dragHandle {{ color: #9aa3b2; font-size: 16px; }}
-QLabel#layerErrorLabel {{ color: #c62828; }}
+QLabel#layerErrorLabel {{ color: {error}; }}
 QAbstractSpinBox[invalid="true"], QComboBox[invalid="true"] {{
     background-color: #ffe4e4; color: #b71c1c; }}
 """
 
 
-def badge_style(edge: str, background: str = "#f8fafc") -> str:
-    return CARD_STYLE.format(edge=edge, background=background)
+def card_background(kind: str = "layer") -> str:
+    """The card's background: ``layer``, ``selected`` or ``input``, for the palette."""
+    return {"layer": shade("#f8fafc", "#2c3035"), "selected": shade("#eef4ff", "#233247"),
+            "input": shade("#f1f3f6", "#34383e")}[kind]
+
+
+def badge_style(edge: str, background: str | None = None) -> str:
+    return CARD_STYLE.format(edge=edge, background=background or card_background(),
+                             border=shade("#cfd6e0", "#4b525b"),
+                             error=shade("#c62828", "#ff8a80"))
 
 
 def arrow() -> QLabel:
@@ -61,7 +70,7 @@ class InputCard(QFrame):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("inputCard")
-        self.setStyleSheet(badge_style(INPUT_COLOR, "#f1f3f6"))
+        self.setStyleSheet(badge_style(INPUT_COLOR, card_background("input")))
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 5, 6, 5)
         self.label = QLabel(objectName="inputLabel")
@@ -170,8 +179,8 @@ class LayerCard(QFrame):
 
     def _restyle(self) -> None:
         edge = ACTIVATION_COLORS.get(self._activation, INPUT_COLOR)
-        background = "#eef4ff" if self.property("selected") else "#f8fafc"
-        self.setStyleSheet(badge_style(edge, background))
+        selected = self.property("selected")
+        self.setStyleSheet(badge_style(edge, card_background("selected" if selected else "layer")))
 
     # -- errors ----------------------------------------------------------------------------
     def field(self, name: str) -> QWidget:

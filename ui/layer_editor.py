@@ -29,6 +29,7 @@ from playground import ExperimentError, PlaygroundError
 from playground.losses import LOSSES
 from ui.layer_card import InputCard, LayerCard, arrow
 from ui.model import ExperimentModel
+from ui.theme import shade
 from ui.output_fit import (DataTarget, commit, data_target, fit_problem, fitted_network,
                            input_text, network_for_loss, output_need, parameter_count,
                            target_from_view)
@@ -149,7 +150,7 @@ class LayerEditor(QWidget):
 
         self.error_label = QLabel(objectName="layerEditorErrorLabel")
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.setStyleSheet(f"color: {shade('#c62828', '#ff8a80')};")
         self.error_label.hide()
         root.addWidget(self.error_label)
         root.addStretch(0)
@@ -400,11 +401,13 @@ class LayerEditor(QWidget):
             need = output_need(target, network["loss"])
             problem = fit_problem(network, target)
             if problem is None:
-                self.hint_label.setText(f"<span style='color:#2e7d32'>✓ {need}</span>")
+                self.hint_label.setText(f"<span style='color:{shade('#2e7d32', '#81c784')}'>"
+                                        f"✓ {need}</span>")
                 self.fix_button.hide()
             else:
                 fixed = fitted_network(network, target)["layers"][-1]
-                self.hint_label.setText(f"<span style='color:#c62828'>⚠ {problem.reason}"
+                self.hint_label.setText(f"<span style='color:{shade('#c62828', '#ff8a80')}'>"
+                                        f"⚠ {problem.reason}"
                                         f"</span><br><small>needs: {need}</small>")
                 self.fix_button.setText(f"Fix: {fixed['units']} {fixed['activation']}")
                 self.fix_button.show()

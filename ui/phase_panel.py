@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QVBoxLayout, QWidget)
 
 from ui.network_diagram import NetworkDiagram
+from ui.theme import shade
 from ui.phase_format import (UpdateRule, batch_size, explanation, phase_count, phase_index,
                              roadmap_rows, rows_for, table_caption)
 
@@ -79,19 +80,19 @@ class PhasePanel(QWidget):
         font.setBold(True)
         self.phaseLabel.setFont(font)
         self.phaseLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.phaseLabel.setStyleSheet("color: #3d2a73;")
+        self.phaseLabel.setStyleSheet(f"color: {shade('#3d2a73', '#c9b8ff')};")
         self.progressLabel = QLabel(objectName="phaseProgressLabel")
         self.progressLabel.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         self.progressLabel.setStyleSheet(
             "QLabel { color: #5e35b1; background: #efe9f9; border-radius: 9px; "
             "padding: 2px 10px; font-weight: bold; }")
         self.explanationLabel = QLabel(objectName="phaseExplanationLabel", wordWrap=True)
-        self.explanationLabel.setStyleSheet("color: #3c4043;")
+        self.explanationLabel.setStyleSheet(f"color: {shade('#3c4043', '#d0d4d8')};")
 
         self.diagram = NetworkDiagram(self)
 
         self.tableCaption = QLabel(objectName="phaseTableCaption", wordWrap=True)
-        self.tableCaption.setStyleSheet("color: #5f6368;")
+        self.tableCaption.setStyleSheet(f"color: {shade('#5f6368', '#a8adb3')};")
         # one column: each quantity is a name row (with its formula) over its value row(s)
         self.phaseTable = QTableWidget(0, 1, self, objectName="phaseTable")
         self.phaseTable.horizontalHeader().setVisible(False)
@@ -108,9 +109,13 @@ class PhasePanel(QWidget):
         self.phaseTable.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.phaseTable.setWordWrap(False)
         self.phaseTable.setShowGrid(False)
-        self.phaseTable.setStyleSheet("QTableWidget { background: white; border: 1px solid "
-                                      "#d5d8dc; border-radius: 6px; }"
-                                      "QTableWidget::item { padding: 2px 6px; }")
+        self.phaseTable.setStyleSheet(
+            f"QTableWidget {{ background: {shade('white', '#1f2226')}; color: "
+            f"{shade('#202124', '#e3e6e8')}; border: 1px solid {shade('#d5d8dc', '#4b525b')}; "
+            "border-radius: 6px; } QTableWidget::item { padding: 2px 6px; }")
+        # the name row of each quantity: violet text on a pale violet strip (dark: inverted)
+        self._name_colors = (QColor(shade("#3d2a73", "#d9ccff")),
+                             QColor(shade("#f3effa", "#322a45")))
         self._mono = QFont("DejaVu Sans Mono")
         self._mono.setStyleHint(QFont.StyleHint.Monospace)
         self._mono.setPointSizeF(self.font().pointSizeF() * 0.9)
@@ -316,8 +321,8 @@ class PhasePanel(QWidget):
         for r, row in enumerate(rows):
             name = QTableWidgetItem(row.quantity)
             name.setFont(name_font)
-            name.setForeground(QColor("#3d2a73"))
-            name.setBackground(QColor("#f3effa"))
+            name.setForeground(self._name_colors[0])
+            name.setBackground(self._name_colors[1])
             value = QTableWidgetItem(row.value)
             value.setFont(self._mono)
             value.setToolTip(f"{row.quantity}\n{row.detail}".strip())

@@ -8,9 +8,8 @@ Widgets opt in through a dynamic property (``role``) or their objectName.
 
 from __future__ import annotations
 
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
-
-from .icons import icon
 
 ERROR_COLOR = "#d62728"
 
@@ -40,11 +39,25 @@ QFrame#noticeBar[kind="info"] QLabel {{ color: #14365f; }}
 """
 
 
+def is_dark() -> bool:
+    """True when the application palette is dark (a dark desktop theme)."""
+    app = QApplication.instance()
+    return (app is not None
+            and app.palette().color(QPalette.ColorRole.Window).lightness() < 128)
+
+
+def shade(light: str, dark: str) -> str:
+    """A colour of our own for the current palette: ``dark`` when the palette is dark.
+    Panels pick their colours when they are built (the palette is not followed live)."""
+    return dark if is_dark() else light
+
+
 def apply_theme(app: QApplication) -> None:
     """Style ``app`` once (Fusion, icon, style sheet); safe to call again."""
     if app.property("backpropThemed"):
         return
     app.setProperty("backpropThemed", True)
     app.setStyle("Fusion")
+    from .icons import icon              # (icons follow the palette: set it before this)
     app.setWindowIcon(icon("app"))
     app.setStyleSheet(app.styleSheet() + STYLE_SHEET)

@@ -23,15 +23,15 @@ from dataclasses import dataclass
 
 import pyqtgraph as pg
 from PySide6.QtCore import QBuffer, QIODevice, Qt
-from PySide6.QtGui import QAction, QColor, QPalette
+from PySide6.QtGui import QAction, QColor
 from PySide6.QtGui import Qt as QtGuiQt
-from PySide6.QtWidgets import (QApplication, QFileDialog, QGraphicsItem, QHBoxLayout, QLabel,
-                               QMenu, QMessageBox, QSizePolicy, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QFileDialog, QGraphicsItem, QHBoxLayout, QLabel, QMenu,
+                               QMessageBox, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
 from playground.atomic import atomic_write_bytes, atomic_write_text
 from playground.errors import PlaygroundError
 
+from ..theme import is_dark
 from .axes import EpochAxis, LogAxis
 
 #: TensorFlow-Playground colours for two classes (0 orange, 1 blue), then a categorical set
@@ -58,10 +58,7 @@ DARK = Theme(True, "#1e1f22", "#d8d8d8", 0.3, "#1e1f22d0")
 
 def current_theme() -> Theme:
     """Dark when the application's window colour is dark, else light."""
-    app = QApplication.instance()
-    if app is None:
-        return LIGHT
-    return DARK if app.palette().color(QPalette.ColorRole.Window).lightness() < 128 else LIGHT
+    return DARK if is_dark() else LIGHT
 
 
 class ElidedLabel(QLabel):
