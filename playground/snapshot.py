@@ -183,8 +183,8 @@ def _histogram(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         values = values[np.isfinite(values)]
         lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
     top = max(-lo, hi)
-    top = top if top > 0 else 1e-8
-    top = max(top, 1e-30)       # BINS/(2·top) must stay finite in float32 (vanishing gradients)
+    # all zeros: ±1e-8; else at least 1e-30, so BINS/(2·top) stays finite in float32
+    top = max(top, 1e-30) if top > 0 else 1e-8
     edges = np.linspace(-top, top, HISTOGRAM_BINS + 1)
     scaled = np.multiply(values, HISTOGRAM_BINS / (2 * top), dtype=values.dtype)
     scaled += HISTOGRAM_BINS / 2
