@@ -33,19 +33,21 @@ from ui.import_dialog import ImportDialog
 from ui.fields import set_invalid
 from ui.model import ExperimentModel
 from ui.output_fit import commit, data_target, fitted_network, target_from_preview
+from ui.theme import error_text, shade
 
 PICKABLE = tuple(s for s in ALL_SOURCES if s not in FILE_SOURCES)
 FILE_FILTER = "Data files (*.csv *.tsv *.txt *.npz);;All files (*)"
+#: (colours for the palette are filled in when the panel is built)
 _STYLE = """
-QAbstractSpinBox[invalid="true"], QCheckBox[invalid="true"] {
-    background-color: #ffe4e4; color: #b71c1c; }
-QLabel#dataErrorLabel { color: #c62828; }
+QAbstractSpinBox[invalid="true"], QCheckBox[invalid="true"] {{
+    background-color: #ffe4e4; color: #b71c1c; }}
+QLabel#dataErrorLabel {{ color: {error}; }}
 """
 _THUMB_STYLE = """
-QToolButton { border: 1px solid transparent; border-radius: 5px; padding: 1px;
-              font-size: 8pt; }
-QToolButton:hover { border: 1px solid #a9b4c4; }
-QToolButton:checked { border: 2px solid #3b82f6; background: #eef4ff; }
+QToolButton {{ border: 1px solid transparent; border-radius: 5px; padding: 1px;
+              font-size: 8pt; }}
+QToolButton:hover {{ border: 1px solid #a9b4c4; }}
+QToolButton:checked {{ border: 2px solid #3b82f6; background: {checked}; }}
 """
 
 
@@ -58,7 +60,7 @@ class DataPanel(QWidget):
     def __init__(self, model: ExperimentModel, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("dataPanel")
-        self.setStyleSheet(_STYLE)
+        self.setStyleSheet(_STYLE.format(error=error_text()))
         self.model = model
         self.import_dialog: ImportDialog | None = None
         self._build()
@@ -79,7 +81,7 @@ class DataPanel(QWidget):
         root.addLayout(head)
 
         thumbs = QWidget(objectName="sourceThumbnails")
-        thumbs.setStyleSheet(_THUMB_STYLE)
+        thumbs.setStyleSheet(_THUMB_STYLE.format(checked=shade("#eef4ff", "#233247")))
         grid = QGridLayout(thumbs)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(2)

@@ -21,6 +21,8 @@ from playground import PlaygroundError
 from playground.data import preview_file
 from playground.data_config import resolve_path
 
+from .theme import error_text
+
 _TASKS = (("auto (infer from the target)", None), ("classification", "classification"),
           ("regression", "regression"))
 _TARGET_BACKGROUND = QColor("#fff3e0")
@@ -80,7 +82,7 @@ class ImportDialog(QDialog):
         self.summary_label.setWordWrap(True)
         self.error_label = QLabel(objectName="importErrorLabel")
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.setStyleSheet(f"color: {error_text()};")
         self.error_label.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
                                         QDialogButtonBox.StandardButton.Cancel)

@@ -19,7 +19,7 @@ from playground.activations import ACTIVATIONS
 from playground.initializers import INITIALIZERS
 
 from .fields import set_invalid
-from .theme import shade
+from .theme import error_text, shade
 
 #: badge colour of each activation (display only)
 ACTIVATION_COLORS = {
@@ -52,7 +52,7 @@ def card_background(kind: str = "layer") -> str:
 def badge_style(edge: str, background: str | None = None) -> str:
     return CARD_STYLE.format(edge=edge, background=background or card_background(),
                              border=shade("#cfd6e0", "#4b525b"),
-                             error=shade("#c62828", "#ff8a80"))
+                             error=error_text())
 
 
 def arrow() -> QLabel:

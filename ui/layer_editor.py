@@ -29,7 +29,7 @@ from playground import ExperimentError, PlaygroundError
 from playground.losses import LOSSES
 from ui.layer_card import InputCard, LayerCard, arrow
 from ui.model import ExperimentModel
-from ui.theme import shade
+from ui.theme import error_text, shade
 from ui.output_fit import (DataTarget, commit, data_target, fit_problem, fitted_network,
                            input_text, network_for_loss, output_need, parameter_count,
                            target_from_view)
@@ -150,7 +150,7 @@ class LayerEditor(QWidget):
 
         self.error_label = QLabel(objectName="layerEditorErrorLabel")
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(f"color: {shade('#c62828', '#ff8a80')};")
+        self.error_label.setStyleSheet(f"color: {error_text()};")
         self.error_label.hide()
         root.addWidget(self.error_label)
         root.addStretch(0)
@@ -406,8 +406,7 @@ class LayerEditor(QWidget):
                 self.fix_button.hide()
             else:
                 fixed = fitted_network(network, target)["layers"][-1]
-                self.hint_label.setText(f"<span style='color:{shade('#c62828', '#ff8a80')}'>"
-                                        f"⚠ {problem.reason}"
+                self.hint_label.setText(f"<span style='color:{error_text()}'>⚠ {problem.reason}"
                                         f"</span><br><small>needs: {need}</small>")
                 self.fix_button.setText(f"Fix: {fixed['units']} {fixed['activation']}")
                 self.fix_button.show()

@@ -52,12 +52,17 @@ def shade(light: str, dark: str) -> str:
     return dark if is_dark() else light
 
 
+def error_text() -> str:
+    """The colour of an error message's text on the palette's background."""
+    return shade("#c62828", "#ff8a80")
+
+
 def apply_theme(app: QApplication) -> None:
     """Style ``app`` once (Fusion, icon, style sheet); safe to call again."""
     if app.property("backpropThemed"):
         return
     app.setProperty("backpropThemed", True)
     app.setStyle("Fusion")
-    from .icons import icon              # (icons follow the palette: set it before this)
+    from .icons import icon              # here: ui.icons imports is_dark from this module
     app.setWindowIcon(icon("app"))
     app.setStyleSheet(app.styleSheet() + STYLE_SHEET)
