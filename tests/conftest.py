@@ -10,6 +10,7 @@ queued when the blocker disconnects is still delivered, to a blocker Python has 
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -96,3 +97,19 @@ def show_panel(qtbot):
         return widget
 
     return show
+
+
+@pytest.fixture(autouse=True)
+def view_errors(request):
+    """Every error a guarded view caught (ui.view_errors) fails the test, unless the test asks
+    for this fixture by name and checks the list itself."""
+    from ui.view_errors import add_reporter, remove_reporter
+
+    caught: list[tuple[str, BaseException]] = []
+    reporter = lambda where, exc: caught.append((where, exc))  # noqa: E731
+    add_reporter(reporter)
+    yield caught
+    remove_reporter(reporter)
+    asked = "view_errors" in inspect.signature(request.function).parameters
+    if caught and not asked:
+        raise AssertionError(f"a view raised: {caught[0][0]}: {caught[0][1]!r}")

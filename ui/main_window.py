@@ -60,6 +60,7 @@ from .session import describe_change, input_info, live_changes
 from .theme import apply_theme
 from .training_worker import TrainingWorker
 from .transport import TransportBar
+from .view_errors import add_reporter, describe, guarded, remove_reporter
 
 APP_NAME = "Backprop Playground"
 #: the desktop entry's id (packaging/linux): names the app to the desktop, e.g. Wayland's app id
@@ -89,7 +90,9 @@ class MainWindow(QMainWindow):
         self._rebuild_failed = False
         self.stopped_promptly: bool | None = None   # set by shutdown()
         self.worker = TrainingWorker(trainer, paced=True)
+        self._view_errors_shown: set[str] = set()
         self._build_widgets()
+        add_reporter(self._on_view_error)
         self._build_actions()
         build_docks(self)
         self._default_state = self.saveState()
@@ -308,7 +311,7 @@ class MainWindow(QMainWindow):
         self.latest_snapshot = snapshot
         self.redrawer.fresh = True
         for plot in self.plots:
-            plot.add_snapshot(snapshot)
+            guarded(f"{plot.export_name.replace('_', ' ')} plot")(plot.add_snapshot)(snapshot)
         if snapshot.data is not None and snapshot.data is not self._data_view:
             self._data_view = snapshot.data
             self.data_panel.set_data_view(snapshot.data)
@@ -320,6 +323,13 @@ class MainWindow(QMainWindow):
                 self.notice.show_message(text + ". Lower the learning rate and press Reset.",
                                          "error")
         self._was_finished = snapshot.finished
+
+    def _on_view_error(self, where: str, exc: BaseException) -> None:
+        """A view failed to draw: say so once per view and message (see ui.view_errors)."""
+        text = describe(where, exc)
+        if text not in self._view_errors_shown:
+            self._view_errors_shown.add(text)
+            self.notice.show_message(text, "error")
 
     def _on_failed(self, reason: str) -> None:
         text = f"Training paused: {reason}"
@@ -390,6 +400,7 @@ class MainWindow(QMainWindow):
         """Stop the worker and wait for it (never terminate()). True when it stopped within
         the second it is given (``stopped_promptly``); else this waits for the batch."""
         self.refresh_timer.stop()
+        remove_reporter(self._on_view_error)
         self.stopped_promptly = not self.worker.isRunning() or self.worker.stop(1.0)
         if not self.stopped_promptly:
             self.statusBar().showMessage("Waiting for the current batch to finish…")

@@ -38,6 +38,7 @@ from playground.backprop import sub
 from ui.diagram_layout import DiagramView
 from ui.diagram_paint import paint
 from ui.phase_format import fmt
+from ui.view_errors import guarded
 
 #: layers up to this many units are drawn in full; wider ones make the diagram summarised
 FULL_LIMIT = 32
@@ -328,6 +329,7 @@ class NetworkDiagram(QWidget):
     def minimumSizeHint(self) -> QSize:
         return QSize(320, 240)
 
+    @guarded("network diagram")
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         try:

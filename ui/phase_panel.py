@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from ui.network_diagram import NetworkDiagram
 from ui.theme import shade
+from ui.view_errors import guarded
 from ui.phase_format import (UpdateRule, batch_size, explanation, phase_count, phase_index,
                              roadmap_rows, rows_for, table_caption)
 
@@ -241,6 +242,7 @@ class PhasePanel(QWidget):
             self.explanationLabel.setText(explanation(self._phase, None, rule))
 
     # -- input from the worker -----------------------------------------------------------
+    @guarded("backprop stepper")
     def show_snapshot(self, snapshot) -> None:
         """Architecture and weights for the diagram. If the iteration being stepped through
         was finished elsewhere (play, step batch), leave the stepping mode."""
@@ -259,6 +261,7 @@ class PhasePanel(QWidget):
         else:
             self._show_progress()
 
+    @guarded("backprop stepper")
     def show_phase(self, phase) -> None:
         """Show one phase (from ``worker.phaseReady``)."""
         if not self._active:

@@ -31,6 +31,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 
 from .plots.base import on_screen
 from .refresh_pacer import RefreshPacer
+from .view_errors import guarded
 
 REFRESH_HZ = 25
 #: the worker is released after this long even if no paint followed a redraw (ms)
@@ -80,6 +81,7 @@ class Redrawer(QObject):
         window.worker.playingChanged.connect(lambda _playing: self.pacer.reset())
 
     # -- the timer -----------------------------------------------------------------------
+    @guarded("window's redraw")
     def tick(self) -> None:
         """Redraw if something new arrived (or a secondary view is behind) and it is time."""
         window = self.window
@@ -114,6 +116,7 @@ class Redrawer(QObject):
             self._draw_primary(self._next_primary())
             window.worker.snapshot_drawn()
 
+    @guarded("window's redraw")
     def redraw_pending(self) -> None:
         """Draw what views that were hidden (a background tab) missed."""
         for _, draw, _ in self.secondary:

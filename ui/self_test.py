@@ -108,6 +108,7 @@ def check_window(window) -> list[str]:
 
 def run_self_test(file: str | None = None, screenshot: str | None = None) -> int:
     from .main_window import MainWindow, initial_window
+    from .view_errors import add_reporter, describe, remove_reporter
 
     if file:
         window, error = initial_window(file, remember=False)
@@ -117,9 +118,13 @@ def run_self_test(file: str | None = None, screenshot: str | None = None) -> int
             return 1
     else:
         window = MainWindow(remember=False)
+    view_errors: list[str] = []
+    reporter = lambda where, exc: view_errors.append(describe(where, exc))  # noqa: E731
+    add_reporter(reporter)
     window.show()
     try:
         failures = check_window(window)
+        failures += view_errors
         if screenshot:
             path = Path(screenshot)
             if not window.grab().save(str(path)):
@@ -129,6 +134,7 @@ def run_self_test(file: str | None = None, screenshot: str | None = None) -> int
     finally:
         window.model.undo_stack.setClean()   # nothing to save: close without asking
         window.close()
+        remove_reporter(reporter)
     if failures:
         print("self-test failed:\n  " + "\n  ".join(failures), file=sys.stderr)
         return 1

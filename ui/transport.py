@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QS
                                QToolBar, QVBoxLayout, QWidget)
 
 from .icons import icon
+from .view_errors import guarded
 
 
 def _fmt_loss(value: float | None) -> str:
@@ -193,6 +194,7 @@ class TransportBar(QToolBar):
         self.speed_label.setText(f"{rate:.0f} epochs/s" if rate >= 10 else
                                  f"{rate:.2g} epochs/s")
 
+    @guarded("toolbar's readout")
     def show_snapshot(self, snapshot) -> None:
         self.epoch_label.setText(f"Epoch {snapshot.epoch}")
         self.progress_label.setText(

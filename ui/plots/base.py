@@ -32,6 +32,7 @@ from playground.atomic import atomic_write_bytes, atomic_write_text
 from playground.errors import PlaygroundError
 
 from ..theme import is_dark
+from ..view_errors import report
 from .axes import EpochAxis, LogAxis
 
 #: TensorFlow-Playground colours for two classes (0 orange, 1 blue), then a categorical set
@@ -264,9 +265,13 @@ class PlotPanel(QWidget):
         dock's tab comes to the front)."""
         if not self.pending:
             return False
-        self.ensure_canvas()
-        self._dirty = False
-        self._redraw()
+        try:
+            self.ensure_canvas()
+            self._dirty = False
+            self._redraw()
+        except Exception as exc:        # noqa: BLE001 - a view's error never reaches Qt
+            self._dirty = False             # not retried 25 times a second; the next change is
+            report(f"{self.export_name.replace('_', ' ')} plot", exc)
         return True
 
     @property

@@ -25,19 +25,21 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel
 
+from playground.gradient_flow import gradient_health
+
 from .base import PlotPanel, RunTracker, layer_colors, make_plot_widget
 from .ranges import FollowRange, log_bounds
 from .series import SeriesStore
 
-#: ratio first/last layer ‖δ‖ beyond which the badge warns
-VANISHING_RATIO = 1e-3
-EXPLODING_RATIO = 1e3
 HISTORY_CAP = 20_000
 MODES = ("‖δ‖ error signal", "‖∂L/∂W‖ weight gradient", "both")
 
 
-def _sci(value: float) -> str:
-    """1.3e-05 → '1e-5' (one significant digit: this is about orders of magnitude)."""
+def order_of_magnitude(value: float) -> str:
+    """1.3e-05 → '1e-5' (one significant digit: this is about orders of magnitude); 0 → '0',
+    and a value that is not finite and positive is written as it is."""
+    if not (math.isfinite(value) and value > 0):
+        return "0" if value == 0 else f"{value:g}"
     exponent = math.floor(math.log10(value))
     mantissa = round(value / 10 ** exponent)
     if mantissa == 10:
@@ -46,19 +48,16 @@ def _sci(value: float) -> str:
 
 
 def gradient_warning(norms) -> str:
-    """The badge text for a list of per-layer ‖δ‖ (first layer first), or '' when healthy."""
-    if len(norms) < 2:
+    """The badge text for a list of per-layer ‖δ‖ (first layer first), or '' when healthy
+    (the rule is the engine's :func:`playground.gradient_flow.gradient_health`)."""
+    health = gradient_health(norms)
+    if not health.kind:
         return ""
-    first, last = float(norms[0]), float(norms[-1])
-    if not (math.isfinite(first) and math.isfinite(last)) or last <= 0:
-        return ""
-    ratio = first / last
-    n = len(norms)
-    if ratio < VANISHING_RATIO:
-        return f"⚠ vanishing gradients: ‖δ‖ in layer 1 is {_sci(ratio)} × ‖δ‖ in layer {n}"
-    if ratio > EXPLODING_RATIO:
-        return f"⚠ exploding gradients: ‖δ‖ in layer 1 is {_sci(ratio)} × ‖δ‖ in layer {n}"
-    return ""
+    if health.ratio == 0:
+        return (f"⚠ {health.kind} gradients: no error signal reaches layer 1 "
+                f"(‖δ‖ = 0; layer {health.layers} has {order_of_magnitude(float(norms[-1]))})")
+    return (f"⚠ {health.kind} gradients: ‖δ‖ in layer 1 is {order_of_magnitude(health.ratio)} × "
+            f"‖δ‖ in layer {health.layers}")
 
 
 WARNING_HELP = {
@@ -74,6 +73,15 @@ def _positive(values: np.ndarray) -> np.ndarray:
     out = np.array(values, dtype=np.float64)
     out[~(out > 0)] = np.nan
     return out
+
+
+def _profile_data(values) -> tuple[np.ndarray, np.ndarray]:
+    """The profile's (layer, value) points, layers from 1; a value a log axis cannot show is a
+    gap, and none at all is an empty profile."""
+    ys = _positive(values)
+    if not np.isfinite(ys).any():
+        return np.array([]), np.array([])
+    return np.arange(1, len(ys) + 1, dtype=np.float64), ys
 
 
 class ErrorSignalPlot(PlotPanel):
@@ -258,13 +266,11 @@ class ErrorSignalPlot(PlotPanel):
                     label.setPos(x[-1], math.log10(last))
             self._follow.fit((0.0, float(x[-1])) if len(x) else None, log_bounds(*shown))
         layers = self._latest
-        xs = np.arange(1, len(layers) + 1, dtype=np.float64)
         deltas = [layer.error_signal_norm for layer in layers]
-        self.profile_delta.setData(xs, _positive(deltas), connect="finite",
-                                   symbolBrush=self._brushes)
         grads = [layer.grad_norm for layer in layers]
-        self.profile_grad.setData(xs, _positive(grads), connect="finite",
-                                  symbolBrush=self._brushes)
+        for item, values in ((self.profile_delta, deltas), (self.profile_grad, grads)):
+            xs, ys = _profile_data(values)
+            item.setData(xs, ys, connect="finite", symbolBrush=self._brushes[:len(xs)])
         self._follow_profile.fit(None, log_bounds(*(
             ([deltas] if self.mode in (0, 2) else []) + ([grads] if self.mode in (1, 2) else []))))
         text = gradient_warning(deltas)
