@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 from .errors import DataError, ExperimentError, PlaygroundError, RunFileError  # noqa: E402
 from .experiment import Experiment  # noqa: E402
-from .training import Trainer  # noqa: E402
+from playground.training.trainer import Trainer  # noqa: E402
 
 __all__ = ["Experiment", "Trainer", "PlaygroundError", "ExperimentError", "DataError",
            "RunFileError", "__version__"]

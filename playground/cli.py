@@ -56,7 +56,7 @@ def build_parser(prog: str = "backprop-playground") -> argparse.ArgumentParser:
 
 def load_trainer(file: str):
     from .experiment import Experiment
-    from .training import Trainer
+    from playground.training.trainer import Trainer
 
     path = Path(file)
     if path.suffix.lower() == ".bpp":
@@ -160,7 +160,7 @@ def summary(trainer, start_epoch: int = 0) -> dict:
 
 
 def _gradcheck(args) -> int:
-    from .gradcheck import check_gradients
+    from playground.training.gradcheck import check_gradients
 
     if args.samples < 1:
         raise PlaygroundError("--samples must be at least 1")
@@ -187,7 +187,7 @@ def _gradcheck(args) -> int:
 
 
 def _trace(args) -> int:
-    from .trace import trace_iteration
+    from playground.training.trace import trace_iteration
 
     if args.batch < 1:
         raise PlaygroundError("--batch counts from 1")

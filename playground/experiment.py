@@ -13,7 +13,7 @@ changed, re-validated copy. Format (``"format": "backprop-playground/1"``)::
 
 Bad files are rejected with :class:`~playground.errors.ExperimentError`, whose message starts
 with the key path (``network.layers[2].units: …``). Checks that need the data (does the output
-layer have one unit per class?) happen when the :class:`~playground.training.Trainer` loads it.
+layer have one unit per class?) happen when the :class:`~playground.training.trainer.Trainer` loads it.
 """
 
 from __future__ import annotations
@@ -25,15 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from . import validation as v
-from .activations import ACTIVATIONS
-from .atomic import atomic_write_text
+from playground.nn.activations import ACTIVATIONS
+from playground.files.atomic import atomic_write_text
 from .data import DATA_DEFAULTS, FILE_SOURCES, resolve_data_config
-from .early_stopping import EARLY_STOPPING_DEFAULTS, MONITORS
+from playground.training.early_stopping import EARLY_STOPPING_DEFAULTS, MONITORS
 from .errors import ExperimentError
-from .initializers import INITIALIZERS
-from .losses import LOSSES
-from .optimizers import OPTIMIZER_DEFAULTS, make_optimizer
-from .schedules import make_schedule
+from playground.nn.initializers import INITIALIZERS
+from playground.nn.losses import LOSSES
+from playground.optim.rules import OPTIMIZER_DEFAULTS, make_optimizer
+from playground.optim.schedules import make_schedule
 
 FORMAT = "backprop-playground/1"
 MAX_LAYERS = 64

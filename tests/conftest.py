@@ -25,9 +25,9 @@ if str(ROOT) not in sys.path:
 
 import pytest  # noqa: E402
 
-from ui.qt_workarounds import guard_none_refcount  # noqa: E402
+from ui.widgets.qt_workarounds import guard_none_refcount  # noqa: E402
 
-# tests of single widgets may import neither ui.main_window nor ui.plots, which install it
+# tests of single widgets may import neither ui.window.main_window nor ui.plots, which install it
 guard_none_refcount()
 
 
@@ -56,7 +56,7 @@ def small_dict():
 @pytest.fixture
 def worker_factory(qtbot):
     """Start TrainingWorkers; all of them are stopped and joined at teardown."""
-    from ui.training_worker import TrainingWorker
+    from ui.live.training_worker import TrainingWorker
 
     workers = []
 
@@ -101,9 +101,9 @@ def show_panel(qtbot):
 
 @pytest.fixture(autouse=True)
 def view_errors(request):
-    """Every error a guarded view caught (ui.view_errors) fails the test, unless the test asks
+    """Every error a guarded view caught (ui.widgets.view_errors) fails the test, unless the test asks
     for this fixture by name and checks the list itself."""
-    from ui.view_errors import add_reporter, remove_reporter
+    from ui.widgets.view_errors import add_reporter, remove_reporter
 
     caught: list[tuple[str, BaseException]] = []
     reporter = lambda where, exc: caught.append((where, exc))  # noqa: E731

@@ -107,8 +107,8 @@ def check_window(window) -> list[str]:
 
 
 def run_self_test(file: str | None = None, screenshot: str | None = None) -> int:
-    from .main_window import MainWindow, initial_window
-    from .view_errors import add_reporter, describe, remove_reporter
+    from ui.window.main_window import MainWindow, initial_window
+    from ui.widgets.view_errors import add_reporter, describe, remove_reporter
 
     if file:
         window, error = initial_window(file, remember=False)

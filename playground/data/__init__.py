@@ -4,10 +4,10 @@
 and targets split into a *training* part (the network learns from it) and a *validation* part
 (held back to measure how well it generalizes). Sources:
 
-* generated 2-D sets (:mod:`playground.datasets_generated`): ``xor circle gaussian spiral moons
+* generated 2-D sets (:mod:`playground.data.generated`): ``xor circle gaussian spiral moons
   blobs`` (classification) and ``plane sine`` (regression);
 * the shipped ``digits`` set (8×8 images of handwritten digits, 10 classes);
-* your own ``csv`` (:mod:`playground.csv_import`) or ``npz`` (:mod:`playground.npz_import`).
+* your own ``csv`` (:mod:`playground.data.csv_reader`) or ``npz`` (:mod:`playground.data.npz_reader`).
 
 Preparation, always in this order:
 
@@ -36,15 +36,15 @@ from typing import Callable
 
 import numpy as np
 
-from .csv_import import read_csv
-from .data_config import (ALL_SOURCES, CLASSES_DEFAULTS, DATA_DEFAULTS, FILE_SOURCES,
+from .csv_reader import read_csv
+from .config import (ALL_SOURCES, CLASSES_DEFAULTS, DATA_DEFAULTS, FILE_SOURCES,
                           GENERATED, GENERATED_CLASSIFICATION, GENERATED_REGRESSION, SHIPPED,
                           DataConfigError, resolve_data_config, resolve_path)
-from .data_files import TASKS, FileTable
-from .datasets_generated import CLASSIFICATION_GENERATORS, FEATURES, feature_matrix, generate
-from .errors import DataError, PlaygroundError
-from .npz_import import read_npz
-from .resources import asset_path
+from .table import TASKS, FileTable
+from .generated import CLASSIFICATION_GENERATORS, FEATURES, feature_matrix, generate
+from playground.errors import DataError, PlaygroundError
+from .npz_reader import read_npz
+from playground.files.resources import asset_path
 
 __all__ = [
     "GENERATED_CLASSIFICATION", "GENERATED_REGRESSION", "SHIPPED", "FILE_SOURCES",

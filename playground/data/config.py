@@ -23,9 +23,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .data_files import TASKS
-from .datasets_generated import FEATURES, FIXED_CLASSES
-from .errors import DataError, ExperimentError
+from .table import TASKS
+from .generated import FEATURES, FIXED_CLASSES
+from playground.errors import DataError, ExperimentError
 
 __all__ = [
     "GENERATED_CLASSIFICATION", "GENERATED_REGRESSION", "GENERATED", "SHIPPED",

@@ -1,4 +1,4 @@
-"""Reading a CSV file into a :class:`~playground.data_files.FileTable`, with errors that point
+"""Reading a CSV file into a :class:`~playground.data.table.FileTable`, with errors that point
 at the exact cell to fix.
 
 The rules, in the order they are applied:
@@ -37,9 +37,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .data_files import (MAX_INFERRED_CLASSES, TASKS, FileTable, column_label, encode_labels,
+from .table import (MAX_INFERRED_CLASSES, TASKS, FileTable, column_label, encode_labels,
                          read_file_bytes)
-from .errors import DataError
+from playground.errors import DataError
 
 __all__ = ["read_csv", "parse_number", "detect_delimiter", "DELIMITERS"]
 

@@ -1,4 +1,4 @@
-"""Reading a NumPy ``.npz`` archive into a :class:`~playground.data_files.FileTable`.
+"""Reading a NumPy ``.npz`` archive into a :class:`~playground.data.table.FileTable`.
 
 The archive must hold two arrays (``np.savez(path, X=X, y=y)``):
 
@@ -27,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .data_files import (TASKS, FileTable, check_file, column_label, encode_labels,
+from .table import (TASKS, FileTable, check_file, column_label, encode_labels,
                          format_number)
-from .errors import DataError
+from playground.errors import DataError
 
 __all__ = ["read_npz"]
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError
+from playground.errors import DataError
 
 __all__ = ["FileTable", "TASKS", "MAX_INFERRED_CLASSES", "read_file_bytes", "check_file",
            "encode_labels", "format_number", "column_label"]

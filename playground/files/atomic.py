@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, IO, Iterator
 
-from .errors import PlaygroundError
+from playground.errors import PlaygroundError
 
 
 def _read_umask() -> int:

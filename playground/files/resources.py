@@ -17,11 +17,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .errors import PlaygroundError
+from playground.errors import PlaygroundError
 
 __all__ = ["AssetNotFoundError", "asset_path", "asset_roots"]
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]     # playground/
 
 
 class AssetNotFoundError(PlaygroundError, FileNotFoundError):

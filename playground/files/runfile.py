@@ -30,12 +30,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from playground import __version__
 from .atomic import atomic_write_with
-from .data import FILE_SOURCES, Dataset
-from .errors import ExperimentError, PlaygroundError, RunFileError
-from .experiment import Experiment
-from .history import History
+from playground.data import FILE_SOURCES, Dataset
+from playground.errors import ExperimentError, PlaygroundError, RunFileError
+from playground.experiment import Experiment
+from playground.training.history import History
 
 RUN_FORMAT = "backprop-playground-run/1"
 REQUIRED = ("experiment.json", "weights.npz", "optimizer.npz", "state.json", "history.csv")
@@ -161,7 +161,7 @@ def _dataset_from_arrays(a: dict[str, np.ndarray], source: Path) -> Dataset:
 
 def load_run(path: str | os.PathLike):
     """Read a saved run; a :class:`RunFileError` naming the file says what is wrong."""
-    from .training import Trainer
+    from playground.training.trainer import Trainer
 
     path = Path(path)
     if path.is_dir():

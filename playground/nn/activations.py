@@ -10,7 +10,7 @@ the caller owns (``out=``), so a training step allocates nothing. Where ``f′``
 express through the output ``a`` (tanh: ``1 − a²``, sigmoid: ``a(1 − a)``) we use ``a``.
 
 Softmax is different: its Jacobian is not diagonal, and it only ever appears as the last layer
-together with cross-entropy, where ``δ = ŷ − y`` (see :mod:`playground.losses`). Its
+together with cross-entropy, where ``δ = ŷ − y`` (see :mod:`playground.nn.losses`). Its
 ``backward`` is therefore the full Jacobian-vector product, used only by gradient checks.
 """
 

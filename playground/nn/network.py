@@ -33,7 +33,7 @@ class Workspace:
 
 
 class Network:
-    """Layers, parameters and the forward pass. Backward lives in :mod:`playground.backprop`.
+    """Layers, parameters and the forward pass. Backward lives in :mod:`playground.nn.backprop`.
 
     ``layer_specs``: list of dicts with ``units``, ``activation``, ``init``, ``dropout``
     (the experiment file's ``network.layers``).

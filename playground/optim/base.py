@@ -20,7 +20,7 @@ once for the whole network instead of once per layer.
   ``.npz``, scalars for JSON); ``load_state`` puts it back bit for bit, so a resumed run
   continues exactly as if it had never stopped.
 
-The update rules themselves live in :mod:`playground.optimizers`.
+The update rules themselves live in :mod:`playground.optim.rules`.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ import math
 
 import numpy as np
 
-from . import validation as v
-from .errors import ExperimentError, PlaygroundError
+from playground import validation as v
+from playground.errors import ExperimentError, PlaygroundError
 
 OPTIMIZER_DEFAULTS: dict[str, dict] = {
     "sgd": {"learning_rate": 0.001, "momentum": 0.0, "dampening": 0.0,

@@ -19,16 +19,16 @@ in the order of torch's single-tensor code, so results agree with PyTorch to the
 
 Each class below only states its rule: ``_kernel`` applies it in place to the flat vector of
 all the network's parameters.  Buffers, live changes and saving are shared, in
-:mod:`playground.optimizer_base`.
+:mod:`playground.optim.base`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import blas
-from .errors import ExperimentError, PlaygroundError
-from .optimizer_base import OPTIMIZER_DEFAULTS, Optimizer, validate_hyper
+from playground import blas
+from playground.errors import ExperimentError, PlaygroundError
+from .base import OPTIMIZER_DEFAULTS, Optimizer, validate_hyper
 
 __all__ = ["OPTIMIZER_DEFAULTS", "Optimizer", "SGD", "Adam", "RMSprop", "Adagrad",
            "OPTIMIZERS", "make_optimizer", "validate_hyper"]

@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import math
 
-from . import validation as v
-from .errors import ExperimentError, PlaygroundError
+from playground import validation as v
+from playground.errors import ExperimentError, PlaygroundError
 
 SCHEDULE_DEFAULTS: dict[str, dict] = {
     "step": {"step_size": 30, "gamma": 0.1},

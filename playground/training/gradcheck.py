@@ -2,7 +2,7 @@
 
 For a parameter ``p`` the central difference ``(L(p + h) − L(p − h)) / 2h`` approximates
 ``∂L/∂p`` with an error of order ``h²``. We compare it with the analytic gradient from
-:func:`playground.backprop.gradients` — the same code path training uses — in float64 with
+:func:`playground.nn.backprop.gradients` — the same code path training uses — in float64 with
 ``h = 1e-6``, where the difference is typically 1e-9 or smaller relative to the gradient.
 
 Per weight matrix and bias vector the relative error is
@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backprop import gradients
-from .experiment import Experiment
-from .training import Trainer
+from playground.nn.backprop import gradients
+from playground.experiment import Experiment
+from .trainer import Trainer
 
 THRESHOLD = 1e-6
 STEP = 1e-6

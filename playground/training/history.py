@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .errors import RunFileError
+from playground.errors import RunFileError
 
 COLUMNS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy",
            "learning_rate", "train_r2", "val_r2")

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .data import Dataset
-from .errors import ExperimentError
+from playground.data import Dataset
+from playground.errors import ExperimentError
 
 
 def check_compatibility(ds: Dataset, network: dict) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .backprop import IterationResult, iteration
+from playground.nn.backprop import IterationResult, iteration
 from .metrics import confusion_matrix, predicted_labels
 
 PROBE_SIZE = 256

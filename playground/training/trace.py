@@ -1,7 +1,7 @@
 """The numbers of one backpropagation iteration, collected from the phase stepper.
 
 :func:`trace_iteration` steps a trainer through one iteration with
-:meth:`~playground.training.Trainer.phases` (the same code path as training) and gathers what
+:meth:`~playground.training.trainer.Trainer.phases` (the same code path as training) and gathers what
 each phase produced into a JSON-ready dict::
 
     {"epoch": 1, "batch": 1, "input": [[…]], "target": […], "prediction": [[…]], "loss": …,
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .training import Trainer
+from .trainer import Trainer
 
 
 def _plain(value: Any) -> Any:

@@ -4,10 +4,10 @@ The trainer is driven from outside, one small step at a time, so that a window, 
 or a test can decide when to look:
 
 ``train_batch()``  one iteration (no report); returns True when it completed an epoch
-``step_batch()``   one iteration, then a :class:`~playground.snapshot.Snapshot`
+``step_batch()``   one iteration, then a :class:`~playground.training.snapshot.Snapshot`
 ``step_epoch()``   the rest of the current epoch, then a Snapshot
 ``run()``          an iterator of Snapshots, one per epoch, until training ends
-``phases()``       one iteration, phase by phase (see :mod:`playground.backprop`)
+``phases()``       one iteration, phase by phase (see :mod:`playground.nn.backprop`)
 
 Training ends when the epoch budget is used up, early stopping triggers, or the loss stops
 being a finite number (divergence); ``stop_reason`` says which. Every random draw comes from
@@ -23,18 +23,18 @@ from typing import Iterator
 
 import numpy as np
 
-from . import blas
-from .backprop import IterationResult, Phase, iteration
-from .data import Dataset, load_dataset
+from playground import blas
+from playground.nn.backprop import IterationResult, Phase, iteration
+from playground.data import Dataset, load_dataset
 from .early_stopping import EarlyStopping
-from .errors import PlaygroundError
-from .experiment import Experiment
+from playground.errors import PlaygroundError
+from playground.experiment import Experiment
 from .history import History
-from .losses import get_loss
+from playground.nn.losses import get_loss
 from .metrics import EpochMetrics, check_compatibility, encode_targets, evaluate
-from .network import Network
-from .optimizers import make_optimizer
-from .schedules import make_schedule
+from playground.nn.network import Network
+from playground.optim.rules import make_optimizer
+from playground.optim.schedules import make_schedule
 
 #: experiment keys that can change while training runs (others rebuild the trainer)
 LIVE_KEYS = ("training.optimizer", "training.l1", "training.l2", "training.clip_norm",
@@ -342,10 +342,10 @@ class Trainer:
 
     # -- saving --------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
-        from .runfile import save_run
+        from playground.files.runfile import save_run
         save_run(self, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Trainer":
-        from .runfile import load_run
+        from playground.files.runfile import load_run
         return load_run(path)

@@ -17,7 +17,7 @@ For each run and round it measures
 
 1. **headless** epochs/s of a ``Trainer.step_epoch()`` loop (an epoch plus its Snapshot), and of
    a ``train_epoch()`` loop (no Snapshot at all) for reference;
-2. **window** epochs/s: the real :class:`~ui.main_window.MainWindow`, every plot dock visible
+2. **window** epochs/s: the real :class:`~ui.window.main_window.MainWindow`, every plot dock visible
    (the tabbed bottom docks are split side by side), playing at full speed;
 3. the **GUI stall probe** during (2): a 5 ms ``QTimer`` records the gaps between its ticks —
    max and 99th percentile (a gap of 5 ms is no stall; 50 ms is the limit);
@@ -114,7 +114,7 @@ def snapshot_cost(experiment: Experiment, count: int = 20) -> float:
 def app():
     from PySide6.QtWidgets import QApplication
 
-    from ui.theme import apply_theme
+    from ui.widgets.theme import apply_theme
     application = QApplication.instance()
     if application is None:
         application = QApplication([sys.argv[0]])
@@ -149,7 +149,7 @@ def all_plots_visible(window) -> None:
 
 
 def open_window(experiment: Experiment):
-    from ui.main_window import MainWindow
+    from ui.window.main_window import MainWindow
     app()
     window = MainWindow(experiment, remember=False)
     window.show()
@@ -291,8 +291,8 @@ os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen')
 t0 = time.perf_counter(); at_python = since_start()
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
-from ui.main_window import MainWindow
-from ui.theme import apply_theme
+from ui.window.main_window import MainWindow
+from ui.widgets.theme import apply_theme
 t_import = time.perf_counter()
 app = QApplication([sys.argv[0]]); apply_theme(app)
 window = MainWindow(remember=False)

@@ -63,7 +63,7 @@ def on_worker(window, fn):
 
 
 def open_window(experiment=None):
-    from ui.main_window import MainWindow
+    from ui.window.main_window import MainWindow
     window = MainWindow(experiment or default_experiment(), remember=False)
     window.resize(*SIZE)
     window.show()
@@ -174,7 +174,7 @@ def main(argv=None) -> int:
                         help="where shot_csv.png goes (default: a temporary folder)")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    from ui.theme import apply_theme
+    from ui.widgets.theme import apply_theme
     apply_theme(app)
     extra = args.extra or Path(tempfile.mkdtemp(prefix="screenshots_"))
     main_window_shot(args.assets / "screenshot.png")

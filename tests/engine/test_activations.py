@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from playground.activations import ACTIVATIONS, erf
+from playground.nn.activations import ACTIVATIONS, erf
 
 ELEMENTWISE = [name for name, act in ACTIVATIONS.items() if act.elementwise]
 

@@ -261,7 +261,7 @@ def test_gradcheck_passes(tmp_path, capsys):
 
 
 def test_gradcheck_fails_on_wrong_gradients(tmp_path, capsys, monkeypatch):
-    from playground.layers import Dense
+    from playground.nn.layers import Dense
     original = Dense.parameter_gradients
 
     def off_by_one_percent(self, a_prev, delta, l1, l2):

@@ -15,7 +15,7 @@ from playground.data import (ALL_SOURCES, DATA_DEFAULTS, DIGIT_PIXELS, FEATURES,
                              GENERATED_CLASSIFICATION, GENERATED_REGRESSION, DataConfigError,
                              load_dataset, resolve_data_config, split_indices)
 from playground.errors import DataError, ExperimentError, PlaygroundError
-from playground.resources import AssetNotFoundError, asset_path
+from playground.files.resources import AssetNotFoundError, asset_path
 
 GENERATED = GENERATED_CLASSIFICATION + GENERATED_REGRESSION
 
@@ -208,7 +208,7 @@ def test_split_partitions_the_generated_samples_keeping_their_order():
 
 def _rng_after_generation(seed, source, samples):
     rng = np.random.default_rng(seed)
-    from playground.datasets_generated import generate
+    from playground.data.generated import generate
     generate(source, samples, 0.1, 2, rng)
     return rng
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from playground import Trainer
-from playground.early_stopping import EARLY_STOPPING_DEFAULTS, EarlyStopping
+from playground.training.early_stopping import EARLY_STOPPING_DEFAULTS, EarlyStopping
 
 
 def make(**kw) -> EarlyStopping:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from playground import Experiment, Trainer, blas
-from playground.metrics import confusion_matrix, predicted_labels
+from playground.training.metrics import confusion_matrix, predicted_labels
 
 
 def blobs(validation_split):

@@ -338,7 +338,7 @@ def test_missing_file_and_folder(tmp_path):
 
 
 def test_shipped_examples_are_valid():
-    from playground.resources import asset_path
+    from playground.files.resources import asset_path
     folder = asset_path("examples")
     files = sorted(folder.glob("*.json"))
     assert len(files) >= 5
@@ -355,7 +355,7 @@ def test_save_is_atomic_and_round_trips(tmp_path, monkeypatch):
     before = target.read_bytes()
 
     import playground.experiment as experiment_module
-    from playground.atomic import atomic_open
+    from playground.files.atomic import atomic_open
 
     def write_half(path, text):          # the real temp-file machinery, failing mid-way
         with atomic_open(path, "w") as handle:

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from playground import Experiment
-from playground.backprop import gradients
-from playground.gradcheck import check_gradients
-from playground.losses import LOSSES
-from playground.network import Network
+from playground.nn.backprop import gradients
+from playground.training.gradcheck import check_gradients
+from playground.nn.losses import LOSSES
+from playground.nn.network import Network
 
 HIDDEN = ["linear", "relu", "leaky_relu", "tanh", "sigmoid", "elu", "gelu"]
 INITS = ["xavier_uniform", "xavier_normal", "he_uniform", "he_normal", "lecun_normal",
@@ -130,7 +130,7 @@ def test_gradcheck_passes_for_every_combination(hidden_act, head, penalty):
 
 
 def test_gradcheck_detects_a_wrong_gradient(monkeypatch):
-    from playground.layers import Dense
+    from playground.nn.layers import Dense
 
     original = Dense.parameter_gradients
 

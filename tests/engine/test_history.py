@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from playground import history as history_module
-from playground.history import History
+from playground.training import history as history_module
+from playground.training.history import History
 
 
 def filled(n):

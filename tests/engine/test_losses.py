@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from playground.activations import ACTIVATIONS
-from playground.losses import LOSSES
+from playground.nn.activations import ACTIVATIONS
+from playground.nn.losses import LOSSES
 
 
 def softmax(z):

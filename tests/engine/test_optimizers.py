@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from playground.errors import ExperimentError, PlaygroundError
-from playground.optimizers import OPTIMIZER_DEFAULTS, OPTIMIZERS, make_optimizer
+from playground.optim.rules import OPTIMIZER_DEFAULTS, OPTIMIZERS, make_optimizer
 
 EPS_ADAM = 1e-8
 

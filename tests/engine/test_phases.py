@@ -7,7 +7,7 @@ import pytest
 
 from playground import Experiment, Trainer
 from playground.presets import PRESETS
-from playground.trace import trace_iteration
+from playground.training.trace import trace_iteration
 
 
 def spiral(**training):
@@ -96,7 +96,7 @@ def test_trace_agrees_with_engine_gradients_and_central_differences():
     x = np.array(result["input"])
     y = np.array(result["target"])
     np.testing.assert_array_equal(x, reference.X_train)
-    from playground.backprop import gradients
+    from playground.nn.backprop import gradients
     _, grads = gradients(reference.network, reference.loss, x, y)
     net = reference.network
     for layer, (w_slice, b_slice), entry in zip(net.layers, net.slices, result["layers"]):

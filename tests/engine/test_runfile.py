@@ -12,7 +12,7 @@ import pytest
 
 from conftest import small_experiment
 from playground import RunFileError, Trainer
-from playground.history import History
+from playground.training.history import History
 
 OPTIMIZERS = {
     "sgd_momentum": {"name": "sgd", "learning_rate": 0.05, "momentum": 0.9},

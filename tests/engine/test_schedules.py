@@ -8,7 +8,7 @@ import warnings
 import pytest
 
 from playground.errors import ExperimentError, PlaygroundError
-from playground.schedules import SCHEDULE_DEFAULTS, make_schedule
+from playground.optim.schedules import SCHEDULE_DEFAULTS, make_schedule
 
 
 def rates(schedule, lr, epochs, logs=None):

@@ -418,7 +418,7 @@ def test_snapshot_fields():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_histogram_counts_every_finite_value_in_the_right_bin(dtype):
-    from playground.snapshot import HISTOGRAM_BINS, _histogram
+    from playground.training.snapshot import HISTOGRAM_BINS, _histogram
     rng = np.random.default_rng(3)
     values = rng.standard_normal(100_003).astype(dtype)
     values[17] = -values[np.argmax(np.abs(values))] * 1.0   # the extremes are ±top

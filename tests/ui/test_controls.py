@@ -8,9 +8,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit
 
 from playground import Experiment
-from ui.controls import ControlsPanel
-from ui.fields import format_number, parse_number
-from ui.model import ExperimentModel
+from ui.panels.controls import ControlsPanel
+from ui.widgets.fields import format_number, parse_number
+from ui.live.model import ExperimentModel
 
 
 @pytest.fixture

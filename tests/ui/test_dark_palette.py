@@ -15,7 +15,7 @@ DARK_ROLES = {QPalette.ColorRole.Window: "#2b2b2b", QPalette.ColorRole.WindowTex
 
 
 def _forget_icons():
-    from ui.icons import icon
+    from ui.widgets.icons import icon
     icon.cache_clear()
 
 
@@ -43,7 +43,7 @@ def mean_lightness(widget) -> float:
 
 
 def test_icons_show_on_the_palette(palette):
-    from ui.icons import icon
+    from ui.widgets.icons import icon
     image = icon("open").pixmap(24, 24).toImage()
     drawn = [image.pixelColor(x, y) for x in range(24) for y in range(24)
              if image.pixelColor(x, y).alpha() > 200]
@@ -53,9 +53,9 @@ def test_icons_show_on_the_palette(palette):
 
 
 def test_layer_cards_and_the_phase_table_follow_the_palette(qtbot, palette, small_dict):
-    from ui.layer_card import InputCard
-    from ui.phase_format import update_rule
-    from ui.phase_panel import PhasePanel
+    from ui.panels.layer_card import InputCard
+    from ui.diagram.phase_format import update_rule
+    from ui.diagram.phase_panel import PhasePanel
     card = InputCard()
     qtbot.addWidget(card)
     card.label.setText("Input: 2 features")

@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QFileDialog, QToolButton, QWidget
 
 from playground import Experiment, Trainer
-from playground.snapshot import data_view
-from ui.data_panel import DataPanel
-from ui.model import ExperimentModel
+from playground.training.snapshot import data_view
+from ui.panels.data_panel import DataPanel
+from ui.live.model import ExperimentModel
 
 
 @pytest.fixture

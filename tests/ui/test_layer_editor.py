@@ -8,8 +8,8 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton
 
 from playground import Experiment
-from ui.layer_editor import LayerEditor
-from ui.model import ExperimentModel
+from ui.panels.layer_editor import LayerEditor
+from ui.live.model import ExperimentModel
 
 
 @pytest.fixture

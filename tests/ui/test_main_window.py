@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QLineEdit, QMen
 
 from playground import Experiment, Trainer
 from playground.presets import default_experiment
-from ui import settings
-from ui.file_actions import EXPERIMENT_FILTER, RUN_FILTER
-from ui.main_window import MainWindow, initial_window
-from ui.session import live_changes
+from ui.window import settings
+from ui.window.file_actions import EXPERIMENT_FILTER, RUN_FILTER
+from ui.window.main_window import MainWindow, initial_window
+from ui.live.session import live_changes
 
 TIMEOUT = 5000
 

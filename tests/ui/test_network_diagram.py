@@ -12,8 +12,8 @@ from PySide6.QtGui import QColor
 
 from playground import Experiment, Trainer
 from playground.presets import preset
-from ui.diagram_layout import HIGHLIGHT, NEGATIVE, POSITIVE
-from ui.network_diagram import NetworkDiagram
+from ui.diagram.layout import HIGHLIGHT, NEGATIVE, POSITIVE
+from ui.diagram.network_diagram import NetworkDiagram
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ from PySide6.QtWidgets import QWidget
 
 from playground import Experiment, Trainer
 from playground.presets import preset
-from playground.optimizers import make_optimizer
-from ui.phase_format import fmt, update_rule
-from ui.phase_panel import INTRO_TITLE, PhasePanel
+from playground.optim.rules import make_optimizer
+from ui.diagram.phase_format import fmt, update_rule
+from ui.diagram.phase_panel import INTRO_TITLE, PhasePanel
 
 THREE_LAYER_TITLES = ["forward · layer 1 of 3", "forward · layer 2 of 3", "forward · layer 3 of 3",
                       "loss", "backward · layer 3 of 3", "backward · layer 2 of 3",
@@ -306,7 +306,7 @@ def test_plain_sgd_keeps_the_textbook_sentence(qtbot, stepper):
 def test_table_rows_name_the_dropout_mask_and_only_the_penalties_in_use(small_dict):
     """Dropout on layer 1, L1 only: the backward rows go ∂L/∂out₁ → m₁ → δ₁ with the numbers
     the engine used, and the loss row names l1 alone."""
-    from ui.phase_format import rows_for
+    from ui.diagram.phase_format import rows_for
     small_dict["network"]["layers"][0]["dropout"] = 0.5
     small_dict["training"]["l1"] = 0.001
     phases = list(Trainer(Experiment.from_dict(small_dict)).phases())

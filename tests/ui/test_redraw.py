@@ -11,10 +11,10 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from playground import Experiment, Trainer
-from ui import training_worker
+from ui.live import training_worker
 from ui.plots.ranges import FollowRange, fitted_range, grown_range, nice_ceiling
-from ui.redraw import SECONDARY_PERIOD, Redrawer
-from ui.refresh_pacer import RefreshPacer
+from ui.live.redraw import SECONDARY_PERIOD, Redrawer
+from ui.live.refresh_pacer import RefreshPacer
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
@@ -134,7 +134,7 @@ class FakeWindow(QWidget):
 def test_playing_redraws_take_turns_and_paused_redraws_draw_everything(qtbot, monkeypatch):
     window = FakeWindow()
     qtbot.addWidget(window)
-    monkeypatch.setattr("ui.redraw.on_screen", lambda widget: True)
+    monkeypatch.setattr("ui.live.redraw.on_screen", lambda widget: True)
     clock = Clock()
     redrawer = Redrawer(window, clock=clock)
     redrawer.pacer = RefreshPacer(min_interval=0.04, clock=clock, cpu=lambda: 0.0)
@@ -241,7 +241,7 @@ class LayoutRequests(QObject):
 
 
 def test_changing_numbers_do_not_lay_the_toolbar_out_again(qtbot):
-    from ui.transport import TransportBar
+    from ui.window.transport import TransportBar
     host = QWidget()
     qtbot.addWidget(host)
     bar = TransportBar(host)
@@ -271,7 +271,7 @@ def test_changing_numbers_do_not_lay_the_toolbar_out_again(qtbot):
 
 # -- hidden tabs ----------------------------------------------------------------------------
 def test_a_background_tab_waits_and_catches_up_when_raised(qtbot, small_dict):
-    from ui.main_window import MainWindow
+    from ui.window.main_window import MainWindow
     window = MainWindow(small_trainer(small_dict).experiment, remember=False)
     qtbot.addWidget(window)
     window.show()

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from playground import Experiment, Trainer
-from ui.main_window import MainWindow
+from ui.window.main_window import MainWindow
 from ui.plots.error_signal import gradient_warning, order_of_magnitude
 
 from conftest import ROOT

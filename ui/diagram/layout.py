@@ -1,7 +1,7 @@
 """What the network diagram shows and where: its view model, colours and geometry.
 
-:class:`DiagramView` is everything :mod:`ui.diagram_paint` needs to draw one picture; the
-widget (:class:`ui.network_diagram.NetworkDiagram`) fills it from the Snapshot and the Phases.
+:class:`DiagramView` is everything :mod:`ui.diagram.paint` needs to draw one picture; the
+widget (:class:`ui.diagram.network_diagram.NetworkDiagram`) fills it from the Snapshot and the Phases.
 :func:`compute_layout` places one column of nodes per layer (input first), evenly spaced, the
 loss box right of the output layer; long layers show their first and last units around a
 ``⋮`` gap (:func:`slots`). :func:`diverging` is the colour scale of TensorFlow Playground:

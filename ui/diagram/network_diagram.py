@@ -34,11 +34,11 @@ from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from playground.backprop import sub
-from ui.diagram_layout import DiagramView
-from ui.diagram_paint import paint
-from ui.phase_format import fmt
-from ui.view_errors import guarded
+from playground.nn.backprop import sub
+from ui.diagram.layout import DiagramView
+from ui.diagram.paint import paint
+from ui.diagram.phase_format import fmt
+from ui.widgets.view_errors import guarded
 
 #: layers up to this many units are drawn in full; wider ones make the diagram summarised
 FULL_LIMIT = 32

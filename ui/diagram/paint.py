@@ -1,4 +1,4 @@
-"""Painting the network diagram with QPainter (used by :mod:`ui.network_diagram`).
+"""Painting the network diagram with QPainter (used by :mod:`ui.diagram.network_diagram`).
 
 The widget decides *what* to show and hands over a :class:`DiagramView`; this module only
 decides *where* and *how*:
@@ -20,10 +20,10 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QLinearGradient, QPainter,
                            QPainterPath, QPen)
 
-from ui.diagram_layout import (CARD, CARD_BORDER, FLOW_Y, HEADER_H, HIGHLIGHT, LEGEND_H,
+from ui.diagram.layout import (CARD, CARD_BORDER, FLOW_Y, HEADER_H, HIGHLIGHT, LEGEND_H,
                                MUTED, NEGATIVE, NODE_BORDER, POSITIVE, TEXT, ZERO, DiagramView,
                                Layout, compute_layout, diverging)
-from ui.phase_format import fmt
+from ui.diagram.phase_format import fmt
 
 
 def paint(painter: QPainter, rect: QRectF, view: DiagramView, base_font: QFont) -> Layout:

@@ -1,6 +1,6 @@
 """Words and numbers for the backprop stepper: what the phase table and captions show.
 
-The engine hands the window a :class:`~playground.backprop.Phase` with copies of the arrays one
+The engine hands the window a :class:`~playground.nn.backprop.Phase` with copies of the arrays one
 phase read and wrote. This module turns a phase into rows of ``(quantity, value)`` text for the
 phase table and into one plain-language sentence, without Qt, so it is easy to test:
 
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from playground.backprop import clip_formula, sub
-from playground.optimizers import make_optimizer
+from playground.nn.backprop import clip_formula, sub
+from playground.optim.rules import make_optimizer
 
 MINUS = "\u2212"
 #: arrays with at most this many numbers (matrices: at most MAX_COLUMNS columns, so that a

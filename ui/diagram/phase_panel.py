@@ -7,10 +7,10 @@ what that phase did:
 
 - ``phaseLabel``: where we are and the formula applied, e.g.
   ``backward · layer 2 of 3: δ₂ = (δ₃ W₃ᵀ) ⊙ f′(z₂); …`` and, under it, one plain sentence;
-- the :class:`~ui.network_diagram.NetworkDiagram` with the active layer highlighted:
+- the :class:`~ui.diagram.network_diagram.NetworkDiagram` with the active layer highlighted:
   activations on the forward pass, the error signal δ on the backward pass, ΔW on the update;
 - ``phaseTable``: the numbers of the active layer (one sample of the batch, picked with the
-  sample box; large arrays summarised), see :mod:`ui.phase_format`;
+  sample box; large arrays summarised), see :mod:`ui.diagram.phase_format`;
 - ``phaseProgressLabel``: "phase 5 of 8".
 
 **Finish iteration** leaves the mode: the worker runs the rest of the iteration, so normal
@@ -34,10 +34,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QSizePolicy, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from ui.network_diagram import NetworkDiagram
-from ui.theme import shade
-from ui.view_errors import guarded
-from ui.phase_format import (UpdateRule, batch_size, explanation, phase_count, phase_index,
+from ui.diagram.network_diagram import NetworkDiagram
+from ui.widgets.theme import shade
+from ui.widgets.view_errors import guarded
+from ui.diagram.phase_format import (UpdateRule, batch_size, explanation, phase_count, phase_index,
                              roadmap_rows, rows_for, table_caption)
 
 INTRO_TITLE = "Step through one backpropagation iteration"
@@ -229,7 +229,7 @@ class PhasePanel(QWidget):
         return self._rule
 
     def set_update_rule(self, rule: UpdateRule | None) -> None:
-        """The optimizer's update rule (:func:`ui.phase_format.update_rule`) for the
+        """The optimizer's update rule (:func:`ui.diagram.phase_format.update_rule`) for the
         roadmap and the update phase's explanation; the window sets it for every new
         trainer and every live change of the training settings."""
         if rule == self._rule:

@@ -3,7 +3,7 @@
 The worker sends snapshots; the window stores them (cheap) and a timer (``REFRESH_HZ``) redraws.
 While training is paused, or after a step, every view is redrawn at once. While it plays:
 
-- a redraw happens only as often as the GUI's CPU budget allows (:mod:`ui.refresh_pacer`): an
+- a redraw happens only as often as the GUI's CPU budget allows (:mod:`ui.live.refresh_pacer`): an
   expensive window (every plot visible, a big network) redraws less often instead of slowing
   training;
 - the *primary* views — the toolbar's numbers, the loss curves, the decision surface — are
@@ -29,9 +29,9 @@ import time
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 
-from .plots.base import on_screen
+from ui.plots.base import on_screen
 from .refresh_pacer import RefreshPacer
-from .view_errors import guarded
+from ui.widgets.view_errors import guarded
 
 REFRESH_HZ = 25
 #: the worker is released after this long even if no paint followed a redraw (ms)

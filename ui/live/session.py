@@ -3,7 +3,7 @@
 :func:`live_changes` compares the experiment the trainer was built from with the edited one.
 It returns the list of ``(key, value)`` pairs to send to ``Trainer.update`` (through
 ``worker.apply``) when every difference is a *live* setting (a key under
-``playground.training.LIVE_KEYS``: the optimizer's settings, L1/L2, clipping, early stopping,
+``playground.training.trainer.LIVE_KEYS``: the optimizer's settings, L1/L2, clipping, early stopping,
 the epoch budget, batch size, shuffling, and — within ``network.layers`` — only the dropout
 rates). It returns ``None`` when the trainer must be rebuilt: other data, seed, precision,
 architecture, loss, or another kind of optimizer.
@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from playground import Experiment
-from playground.training import LIVE_KEYS
+from playground.training.trainer import LIVE_KEYS
 
 #: keys that describe the experiment but do not affect training
 COSMETIC = ("format", "name", "description")

@@ -6,7 +6,7 @@ function such as *save*) through a thread-safe queue; the loop looks at the queu
 batches* — a queued Qt slot would only run after the loop ends — so pause and stop act
 within one batch.
 
-While playing it trains at full speed and emits a :class:`~playground.snapshot.Snapshot` at
+While playing it trains at full speed and emits a :class:`~playground.training.snapshot.Snapshot` at
 most ``max_rate`` times a second (throttled on time, not on count), plus one whenever it stops.
 Each snapshot carries the history rows added since the previous one, so the loss plot misses
 no epoch however fast training runs. Signals cross to the GUI thread queued; only the GUI thread
@@ -30,7 +30,7 @@ would take many times its own CPU time while training runs flat out. The window 
 brackets each redraw with :meth:`gui_busy`; meanwhile the worker, between two batches, waits
 (on an Event, lock released; at most ``MAX_YIELD`` per batch) instead of competing: the
 redraw finishes at its own speed, and training loses only the redraw's time — which the window
-keeps small (:mod:`ui.refresh_pacer`). Outside redraws the GUI thread still needs the lock for
+keeps small (:mod:`ui.live.refresh_pacer`). Outside redraws the GUI thread still needs the lock for
 every event (a key press, a timer); while the worker runs, the interpreter's switch interval is
 lowered to ``SWITCH_INTERVAL`` so it gets it within a millisecond rather than five.
 """

@@ -1,6 +1,6 @@
 """The training controls: optimizer and learning rate, batches, regularization, early stopping.
 
-Every field edits one key of the experiment through the :class:`~ui.model.ExperimentModel`
+Every field edits one key of the experiment through the :class:`~ui.live.model.ExperimentModel`
 (``model.set("training.optimizer.learning_rate", 0.01)``); the window decides what that means
 for the running trainer. Most of these settings apply *live* — the learning rate, dropout,
 L1/L2, early stopping, the epoch budget — and training simply continues with the new value.
@@ -8,7 +8,7 @@ A few need a new network (the optimizer's kind, the seed, the number precision);
 marked ⟳ and restart training from epoch 0. (The seed lives with the data, in the data panel.)
 
 A refused value stays in its field with a red border and the engine's reason underneath
-(see :mod:`ui.fields`); nothing is changed until the value is valid.
+(see :mod:`ui.widgets.fields`); nothing is changed until the value is valid.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox,
                                QLabel, QScrollArea, QVBoxLayout, QWidget)
 
 from playground import ExperimentError
-from playground.early_stopping import MONITORS
-from playground.optimizers import OPTIMIZER_DEFAULTS
+from playground.training.early_stopping import MONITORS
+from playground.optim.rules import OPTIMIZER_DEFAULTS
 
-from .fields import (BATCH_LADDER, LOG_LADDER, FieldError, ModelBinding, NumberInput,
+from ui.widgets.fields import (BATCH_LADDER, LOG_LADDER, FieldError, ModelBinding, NumberInput,
                      set_invalid, with_error)
 from .optimizer_form import OptimizerForm
 

@@ -2,15 +2,15 @@
 
 * **Source** — a picture per generated set (``xor circle gaussian spiral moons blobs``,
   regression ``plane sine``), the shipped ``digits``, and "file…" to import a CSV or NPZ file
-  through :class:`~ui.import_dialog.ImportDialog`.
+  through :class:`~ui.panels.import_dialog.ImportDialog`.
 * **Settings** of that source: noise, samples, classes (spiral / blobs), validation share,
   seed, standardize, and for 2-D sets the input features (x1, x2, x1², …; one must stay on).
-* **Scatter** of the current trainer's data (:class:`~ui.data_scatter.DataScatter`).
+* **Scatter** of the current trainer's data (:class:`~ui.panels.data_scatter.DataScatter`).
 
-Every change goes through :class:`~ui.model.ExperimentModel`. A change that alters the task or
+Every change goes through :class:`~ui.live.model.ExperimentModel`. A change that alters the task or
 the number of classes also fixes the output layer and loss (e.g. spiral → blobs with
 cross_entropy: 3 softmax units; a regression set: mse with 1 linear unit) in the *same*
-undoable step (:func:`ui.output_fit.commit`). Refused values and unreadable files are shown in
+undoable step (:func:`ui.panels.output_fit.commit`). Refused values and unreadable files are shown in
 the red ``dataErrorLabel``; the previous data stays.
 """
 
@@ -26,14 +26,14 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFileDialog,
 
 from playground import ExperimentError, PlaygroundError
 from playground.data import (ALL_SOURCES, FEATURES, FILE_SOURCES, resolve_data_config)
-from playground.data_config import CLASSES_DEFAULTS, GENERATED, MAX_CLASSES, MAX_SAMPLES
-from ui.data_pictures import source_icon
-from ui.data_scatter import DataScatter
-from ui.import_dialog import ImportDialog
-from ui.fields import set_invalid
-from ui.model import ExperimentModel
-from ui.output_fit import commit, data_target, fitted_network, target_from_preview
-from ui.theme import error_text, shade
+from playground.data.config import CLASSES_DEFAULTS, GENERATED, MAX_CLASSES, MAX_SAMPLES
+from ui.panels.data_pictures import source_icon
+from ui.panels.data_scatter import DataScatter
+from ui.panels.import_dialog import ImportDialog
+from ui.widgets.fields import set_invalid
+from ui.live.model import ExperimentModel
+from ui.panels.output_fit import commit, data_target, fitted_network, target_from_preview
+from ui.widgets.theme import error_text, shade
 
 PICKABLE = tuple(s for s in ALL_SOURCES if s not in FILE_SOURCES)
 FILE_FILTER = "Data files (*.csv *.tsv *.txt *.npz);;All files (*)"

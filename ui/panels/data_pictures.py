@@ -13,8 +13,8 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPen, QPixmap
 
-from playground.data_config import CLASSES_DEFAULTS, GENERATED
-from playground.datasets_generated import RAW_SCALE, generate
+from playground.data.config import CLASSES_DEFAULTS, GENERATED
+from playground.data.generated import RAW_SCALE, generate
 
 #: class colours: TF Playground's orange and blue first, then Tableau-10 order
 CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
@@ -68,7 +68,7 @@ def _draw_table(painter: QPainter, size: int) -> None:
 
 def _draw_digit(painter: QPainter, size: int) -> None:
     try:
-        from playground.resources import asset_path     # the set ships with the engine
+        from playground.files.resources import asset_path     # the set ships with the engine
         with np.load(asset_path("data", "digits.npz"), allow_pickle=False) as archive:
             image = archive["X"][archive["y"] == 2][0].reshape(8, 8) / 16.0
     except Exception:                    # a damaged install: draw a plain frame instead

@@ -1,6 +1,6 @@
 """A scatter picture of the data set: training points filled, validation points hollow.
 
-Drawn from a :class:`playground.snapshot.DataView` (the raw 2-D points and labels the trainer
+Drawn from a :class:`playground.training.snapshot.DataView` (the raw 2-D points and labels the trainer
 reports; nothing is recomputed). Classes are coloured (orange / blue for two classes, a
 qualitative palette for more); regression points are coloured by their target value. Data with
 more than two inputs and no 2-D picture (digits, most files) gets a short note instead.
@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ui.data_pictures import CLASS_COLORS, value_rgb
+from ui.panels.data_pictures import CLASS_COLORS, value_rgb
 from ui.plots.base import current_theme
 
 _TRAIN_SIZE, _VAL_SIZE = 6, 7
@@ -64,7 +64,7 @@ class DataScatter(QWidget):
         self.legend.setText("")
 
     def set_data_view(self, view) -> None:
-        """Draw ``view`` (a DataView from a Snapshot or ``playground.snapshot.data_view``)."""
+        """Draw ``view`` (a DataView from a Snapshot or ``playground.training.snapshot.data_view``)."""
         self.view = view
         if view is None:
             self.clear()

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
 
 from playground import PlaygroundError
 from playground.data import preview_file
-from playground.data_config import resolve_path
+from playground.data.config import resolve_path
 
-from .theme import error_text
+from ui.widgets.theme import error_text
 
 _TASKS = (("auto (infer from the target)", None), ("classification", "classification"),
           ("regression", "regression"))

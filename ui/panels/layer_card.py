@@ -4,7 +4,7 @@ A card shows a Dense layer's settings as fields — units (spin box), activation
 initializer (combo) and, for hidden layers, dropout (spin box) — with a coloured badge and a
 coloured left edge for the activation, so the stack reads like the network. The card never
 writes the experiment itself: it emits :attr:`LayerCard.edited` ``(field, value)`` and the
-:class:`~ui.layer_editor.LayerEditor` asks the model. When the engine refuses a value, the
+:class:`~ui.panels.layer_editor.LayerEditor` asks the model. When the engine refuses a value, the
 editor calls :meth:`LayerCard.show_error`: the field gets a red border and a tooltip, and the
 reason appears under the fields.
 """
@@ -15,11 +15,11 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout,
                                QLabel, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
-from playground.activations import ACTIVATIONS
-from playground.initializers import INITIALIZERS
+from playground.nn.activations import ACTIVATIONS
+from playground.nn.initializers import INITIALIZERS
 
-from .fields import set_invalid
-from .theme import error_text, shade
+from ui.widgets.fields import set_invalid
+from ui.widgets.theme import error_text, shade
 
 #: badge colour of each activation (display only)
 ACTIVATION_COLORS = {

@@ -1,7 +1,7 @@
 """The layer editor: the network as a vertical stack, input → hidden layers → output.
 
 * The **input** card (read-only) says what the data feeds in ("Input: 2 features (x1, x2)").
-* Each **hidden** layer is a :class:`~ui.layer_card.LayerCard` in a list: units, activation,
+* Each **hidden** layer is a :class:`~ui.panels.layer_card.LayerCard` in a list: units, activation,
   initializer, dropout. Reorder by drag and drop or with ▲/▼; add (a copy of the last hidden
   layer, inserted before the output) and remove the selected one.
 * The **output** card is always last and cannot be removed or moved. Under it a hint says what
@@ -10,7 +10,7 @@
   activation along (cross_entropy ↔ softmax, binary_cross_entropy ↔ 1 sigmoid unit, mse ↔
   linear / sigmoid) in one undoable step.
 
-Every edit goes through :class:`~ui.model.ExperimentModel` (validated by the engine, undoable);
+Every edit goes through :class:`~ui.live.model.ExperimentModel` (validated by the engine, undoable);
 a refused value stays in its field with a red border, a tooltip and the engine's reason, and the
 model is left unchanged. The parameter count (Σ fan_in·units + units) is display only.
 """
@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout
                                QVBoxLayout, QWidget)
 
 from playground import ExperimentError, PlaygroundError
-from playground.losses import LOSSES
-from ui.layer_card import InputCard, LayerCard, arrow
-from ui.model import ExperimentModel
-from ui.theme import error_text, shade
-from ui.output_fit import (DataTarget, commit, data_target, fit_problem, fitted_network,
+from playground.nn.losses import LOSSES
+from ui.panels.layer_card import InputCard, LayerCard, arrow
+from ui.live.model import ExperimentModel
+from ui.widgets.theme import error_text, shade
+from ui.panels.output_fit import (DataTarget, commit, data_target, fit_problem, fitted_network,
                            input_text, network_for_loss, output_need, parameter_count,
                            target_from_view)
 

@@ -2,9 +2,9 @@
 
 Each optimizer has its own hyper-parameters with torch's names — SGD: momentum, dampening,
 Nesterov; Adam: betas and eps; RMSprop: alpha, momentum, centered; Adagrad: lr_decay … The
-form shows exactly the keys of ``playground.optimizers.OPTIMIZER_DEFAULTS[name]`` (except the
+form shows exactly the keys of ``playground.optim.rules.OPTIMIZER_DEFAULTS[name]`` (except the
 learning rate, which has its own field), so a new optimizer in the engine appears here without
-UI changes. Switches become check boxes, numbers become :class:`~ui.fields.NumberInput` fields
+UI changes. Switches become check boxes, numbers become :class:`~ui.widgets.fields.NumberInput` fields
 named ``<camelCase key>Input`` (``momentumInput``, ``beta1Input`` …). All of them apply live.
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QWidget
 
-from playground.optimizers import OPTIMIZER_DEFAULTS
+from playground.optim.rules import OPTIMIZER_DEFAULTS
 
-from .fields import FieldError, ModelBinding, NumberInput, with_error
+from ui.widgets.fields import FieldError, ModelBinding, NumberInput, with_error
 
 PATH = "training.optimizer"
 

@@ -4,11 +4,11 @@ The input layer's size comes from the data (one unit per input feature). The out
 to match the data *and* the loss: ``cross_entropy`` wants one softmax unit per class,
 ``binary_cross_entropy`` one sigmoid unit for two classes, ``mse`` one unit per regression
 target (or one-hot / 0-1 outputs for classes). The engine decides whether they fit
-(:func:`playground.metrics.check_compatibility`, which the Trainer runs); this module only asks
+(:func:`playground.training.metrics.check_compatibility`, which the Trainer runs); this module only asks
 it early, with a description of the data, so the editors can show a hint and offer a one-click
 fix *before* training fails. Nothing here learns or computes gradients.
 
-Used by :mod:`ui.layer_editor` and :mod:`ui.data_panel`. No widgets here; :func:`commit`
+Used by :mod:`ui.panels.layer_editor` and :mod:`ui.panels.data_panel`. No widgets here; :func:`commit`
 writes several coupled sections of the experiment as one undoable step.
 """
 
@@ -23,8 +23,8 @@ from types import SimpleNamespace
 from playground import ExperimentError
 from playground.data import (DIGIT_PIXELS, FILE_SOURCES, GENERATED_CLASSIFICATION,
                              GENERATED_REGRESSION, preview_file, resolve_data_config)
-from playground.data_config import resolve_path
-from playground.metrics import check_compatibility
+from playground.data.config import resolve_path
+from playground.training.metrics import check_compatibility
 
 @dataclass(frozen=True)
 class DataTarget:

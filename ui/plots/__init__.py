@@ -15,9 +15,9 @@ class                             canvas objectName      shows
 ================================  =====================  ====================================
 """
 
-from ..qt_workarounds import guard_none_refcount
+from ui.widgets.qt_workarounds import guard_none_refcount
 
-guard_none_refcount()     # PySide6 6.12 on CPython 3.11 (see ui.qt_workarounds); no-op elsewhere
+guard_none_refcount()     # PySide6 6.12 on CPython 3.11 (see ui.widgets.qt_workarounds); no-op elsewhere
 
 from .decision_boundary import DecisionBoundaryPlot  # noqa: E402
 from .error_signal import ErrorSignalPlot  # noqa: E402

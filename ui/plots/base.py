@@ -28,11 +28,11 @@ from PySide6.QtGui import Qt as QtGuiQt
 from PySide6.QtWidgets import (QFileDialog, QGraphicsItem, QHBoxLayout, QLabel, QMenu,
                                QMessageBox, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
-from playground.atomic import atomic_write_bytes, atomic_write_text
+from playground.files.atomic import atomic_write_bytes, atomic_write_text
 from playground.errors import PlaygroundError
 
-from ..theme import is_dark
-from ..view_errors import report
+from ui.widgets.theme import is_dark
+from ui.widgets.view_errors import report
 from .axes import EpochAxis, LogAxis
 
 #: TensorFlow-Playground colours for two classes (0 orange, 1 blue), then a categorical set

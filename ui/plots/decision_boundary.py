@@ -1,7 +1,7 @@
 """The decision plot: what the network answers, everywhere on the plane.
 
 For 2-D data the trainer evaluates the network on a 64×64 grid over the data's range (the
-snapshot's :class:`~playground.snapshot.Surface`); this plot paints that grid as a heat map
+snapshot's :class:`~playground.training.snapshot.Surface`); this plot paints that grid as a heat map
 under the data points, as TensorFlow Playground does:
 
 * two classes — the probability of class 1 on a diverging map, orange (class 0) ↔ white

@@ -25,7 +25,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel
 
-from playground.gradient_flow import gradient_health
+from playground.training.gradient_flow import gradient_health
 
 from .base import PlotPanel, RunTracker, layer_colors, make_plot_widget
 from .ranges import FollowRange, log_bounds
@@ -49,7 +49,7 @@ def order_of_magnitude(value: float) -> str:
 
 def gradient_warning(norms) -> str:
     """The badge text for a list of per-layer ‖δ‖ (first layer first), or '' when healthy
-    (the rule is the engine's :func:`playground.gradient_flow.gradient_health`)."""
+    (the rule is the engine's :func:`playground.training.gradient_flow.gradient_health`)."""
     health = gradient_health(norms)
     if not health.kind:
         return ""

@@ -8,7 +8,7 @@ stays unchanged. ↑/↓ (or the mouse wheel over a focused field) step the valu
 such as 0.0001, 0.0003, 0.001, 0.003 … for a learning rate (one step = ×3 or ÷3), or by a
 fixed amount. Fields with a ladder also offer its values in a small drop-down menu.
 
-:class:`ModelBinding` ties widgets to key paths of the :class:`~ui.model.ExperimentModel`: a
+:class:`ModelBinding` ties widgets to key paths of the :class:`~ui.live.model.ExperimentModel`: a
 commit calls ``model.set(path, value)``; every ``model.changed`` refreshes the widgets from the
 model, with signals blocked so the refresh does not echo back as an edit.
 """

@@ -1,7 +1,7 @@
 """The app's icons: small SVG drawings shipped in ``assets/icons/``.
 
 ``icon("play")`` loads ``assets/icons/play.svg`` (found through
-:func:`playground.resources.asset_path`, so it works from a checkout and from an installed
+:func:`playground.files.resources.asset_path`, so it works from a checkout and from an installed
 wheel). A missing file gives an empty icon rather than an error: buttons keep their text.
 
 The drawings use a dark grey and a mid blue. Under a dark palette (a dark desktop theme)
@@ -16,7 +16,7 @@ from functools import lru_cache
 from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 
-from playground.resources import AssetNotFoundError, asset_path
+from playground.files.resources import AssetNotFoundError, asset_path
 
 from .theme import is_dark
 

@@ -14,7 +14,7 @@ bring them to zero. It does
 nothing on 3.12+, on other interpreters, on debug builds with a different object layout, or
 when the installed PySide6 does not have the bug.
 
-Called where Qt comes in: when :mod:`ui.main_window` (the app) or :mod:`ui.plots` is imported,
+Called where Qt comes in: when :mod:`ui.window.main_window` (the app) or :mod:`ui.plots` is imported,
 and by the test suite's conftest for tests that use single widgets.
 """
 

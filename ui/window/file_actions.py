@@ -26,7 +26,7 @@ from playground import Experiment, PlaygroundError, Trainer
 from playground.presets import PRESETS, default_experiment, preset
 
 from . import settings
-from .icons import icon
+from ui.widgets.icons import icon
 
 RUN_SUFFIX = ".bpp"
 EXPERIMENT_FILTER = "Experiment (*.json)"
@@ -53,7 +53,7 @@ def read_session(path: str | Path) -> tuple[Experiment, Trainer]:
 
 
 class FileActions(QObject):
-    """The File menu's actions and what they do, for one :class:`~ui.main_window.MainWindow`."""
+    """The File menu's actions and what they do, for one :class:`~ui.window.main_window.MainWindow`."""
 
     def __init__(self, window):
         super().__init__(window)

@@ -1,9 +1,9 @@
 """The main window: panels in docks, one training worker, and the rules that connect them.
 
 How an edit reaches training
-    Every panel edits the :class:`~ui.model.ExperimentModel`. On ``model.changed`` the window
+    Every panel edits the :class:`~ui.live.model.ExperimentModel`. On ``model.changed`` the window
     compares the model's experiment with the one the running trainer was built from
-    (:func:`ui.session.live_changes`). If only live settings differ — learning rate and other
+    (:func:`ui.live.session.live_changes`). If only live settings differ — learning rate and other
     optimizer settings of the *same* optimizer, dropout, L1/L2, clipping, early stopping, the
     epoch budget, batch size, shuffling — each changed key goes to ``worker.apply`` and
     training goes on. Anything else (architecture, data, seed, precision, the optimizer's kind)
@@ -13,7 +13,7 @@ How an edit reaches training
 
 How training reaches the screen
     The worker thread emits Snapshots (≤ 30/s). Each one is handed to the plots'
-    ``add_snapshot`` (cheap: they only store). A 25 Hz timer redraws (:mod:`ui.redraw`) only
+    ``add_snapshot`` (cheap: they only store). A 25 Hz timer redraws (:mod:`ui.live.redraw`) only
     when a new snapshot arrived, and while training plays only as often as the GUI's CPU
     budget allows, the secondary views less often than the primary ones; after each redraw
     the worker (a *paced* one) computes the next snapshot. The GUI thread leaves the
@@ -22,7 +22,7 @@ How training reaches the screen
 Layout and settings
     Docks (Data, Network, Training on the left; Loss, Backprop on the right; Error signal and
     Weights at the bottom) can be moved, tabbed and floated; their arrangement, the window
-    geometry, the last file and the recent files are remembered (:mod:`ui.settings`).
+    geometry, the last file and the recent files are remembered (:mod:`ui.window.settings`).
 """
 
 from __future__ import annotations
@@ -39,28 +39,28 @@ from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, Q
 from playground import Experiment, PlaygroundError, Trainer
 from playground.presets import default_experiment
 
-from .qt_workarounds import guard_none_refcount
+from ui.widgets.qt_workarounds import guard_none_refcount
 
-guard_none_refcount()     # first of all: PySide6 6.12 on CPython 3.11 (see ui.qt_workarounds)
+guard_none_refcount()     # first of all: PySide6 6.12 on CPython 3.11 (see ui.widgets.qt_workarounds)
 
 from . import settings
-from .controls import ControlsPanel
-from .data_panel import DataPanel
+from ui.panels.controls import ControlsPanel
+from ui.panels.data_panel import DataPanel
 from .docks import build_docks, fit_network_dock
 from .file_actions import FileActions, describe_error, read_session
-from .icons import icon
-from .layer_editor import LayerEditor
-from .model import ExperimentModel
+from ui.widgets.icons import icon
+from ui.panels.layer_editor import LayerEditor
+from ui.live.model import ExperimentModel
 from .notice import NoticeBar
-from .phase_format import update_rule
-from .phase_panel import PhasePanel
-from .plots import DecisionBoundaryPlot, ErrorSignalPlot, LossPlot, WeightHistogramPlot
-from .redraw import Redrawer
-from .session import describe_change, input_info, live_changes
-from .theme import apply_theme
-from .training_worker import TrainingWorker
+from ui.diagram.phase_format import update_rule
+from ui.diagram.phase_panel import PhasePanel
+from ui.plots import DecisionBoundaryPlot, ErrorSignalPlot, LossPlot, WeightHistogramPlot
+from ui.live.redraw import Redrawer
+from ui.live.session import describe_change, input_info, live_changes
+from ui.widgets.theme import apply_theme
+from ui.live.training_worker import TrainingWorker
 from .transport import TransportBar
-from .view_errors import add_reporter, describe, guarded, remove_reporter
+from ui.widgets.view_errors import add_reporter, describe, guarded, remove_reporter
 
 APP_NAME = "Backprop Playground"
 #: the desktop entry's id (packaging/linux): names the app to the desktop, e.g. Wayland's app id
@@ -325,7 +325,7 @@ class MainWindow(QMainWindow):
         self._was_finished = snapshot.finished
 
     def _on_view_error(self, where: str, exc: BaseException) -> None:
-        """A view failed to draw: say so once per view and message (see ui.view_errors)."""
+        """A view failed to draw: say so once per view and message (see ui.widgets.view_errors)."""
         text = describe(where, exc)
         if text not in self._view_errors_shown:
             self._view_errors_shown.add(text)
@@ -337,7 +337,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 15000)
 
     def refresh_views(self) -> None:
-        """Redraw what changed (the refresh timer calls this; see :mod:`ui.redraw`)."""
+        """Redraw what changed (the refresh timer calls this; see :mod:`ui.live.redraw`)."""
         self.redrawer.tick()
 
     def redraw_pending(self) -> None:
@@ -464,7 +464,7 @@ def run_app(file: str | None = None, self_test: bool = False,
     app.setDesktopFileName(DESKTOP_FILE_ID)
     apply_theme(app)                     # also sets the window icon (assets/icons/app.svg)
     if self_test or screenshot:
-        from .self_test import run_self_test
+        from ui.self_test import run_self_test
         return run_self_test(file, screenshot)
     window, error = initial_window(file)
     if os.environ.get("BACKPROP_PLAYGROUND_STARTUP_PROBE"):  # packaging/measure_startup.py

@@ -21,8 +21,8 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
                                QToolBar, QVBoxLayout, QWidget)
 
-from .icons import icon
-from .view_errors import guarded
+from ui.widgets.icons import icon
+from ui.widgets.view_errors import guarded
 
 
 def _fmt_loss(value: float | None) -> str:

@@ -1,0 +1,1 @@
+"""The network diagram and the backprop phase stepper drawn on it."""

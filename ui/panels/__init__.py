@@ -1,0 +1,1 @@
+"""The panels a user edits the experiment in: data, layers, training controls."""
