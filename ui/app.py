@@ -13,7 +13,9 @@ import argparse
 import sys
 from typing import Sequence
 
-HEADLESS = ("train", "gradcheck", "trace", "--version", "-V")
+from playground.commands import NAMES as _COMMANDS
+
+HEADLESS = (*_COMMANDS, "--version", "-V")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,47 @@
+"""``gradcheck FILE``: backprop's gradients against central differences, in float64."""
+
+from __future__ import annotations
+
+import json
+
+from playground.errors import PlaygroundError
+
+from . import EXIT_FAILED, EXIT_OK, load_trainer
+
+NAME = "gradcheck"
+HELP = "compare backprop's gradients with finite differences"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("file")
+    p.add_argument("--samples", type=int, default=16, help="samples in the batch (default 16)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def run(args) -> int:
+    from playground.training.gradcheck import check_gradients
+
+    if args.samples < 1:
+        raise PlaygroundError("--samples must be at least 1")
+    trainer = load_trainer(args.file)
+    report = check_gradients(trainer.experiment, samples=args.samples,
+                             weights=trainer.network.weights(), dataset=trainer.dataset)
+    if args.json:
+        print(json.dumps({"passed": report.passed, "max_relative_error": report.max_error,
+                          "threshold": report.threshold, "samples": report.samples,
+                          "layers": [{"layer": c.index + 1, "name": c.name,
+                                      "relative_error": c.error, "error_W": c.error_W,
+                                      "error_b": c.error_b, "checked": c.checked,
+                                      "parameters": c.total} for c in report.layers]}))
+    else:
+        print(f"gradient check in float64 on {report.samples} samples (dropout off), "
+              f"threshold {report.threshold:g}")
+        for c in report.layers:
+            mark = "ok" if c.error <= report.threshold else "FAIL"
+            print(f"  {c.name:<40} max relative error {c.error:.2e}  "
+                  f"({c.checked}/{c.total} entries)  {mark}")
+        print(f"{'passed' if report.passed else 'FAILED'}: max relative error "
+              f"{report.max_error:.2e}")
+    return EXIT_OK if report.passed else EXIT_FAILED
+
+
