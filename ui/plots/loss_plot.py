@@ -98,9 +98,10 @@ class LossPlot(PlotPanel):
         self._legend = make_legend(loss_item, theme)
         self.train_raw_curve = loss_item.plot(pen=pg.mkPen(with_alpha(TRAIN_COLOR, 0.3)))
         self.val_raw_curve = loss_item.plot(pen=pg.mkPen(with_alpha(VAL_COLOR, 0.3)))
-        # (named in the legend once they hold data: _legend_entry)
-        self.train_curve = loss_item.plot(pen=pg.mkPen(TRAIN_COLOR, width=2))
-        self.val_curve = loss_item.plot(pen=pg.mkPen(VAL_COLOR, width=2))
+        self.train_curve = loss_item.plot(pen=pg.mkPen(TRAIN_COLOR, width=2), name="training")
+        self.val_curve = loss_item.plot(pen=pg.mkPen(VAL_COLOR, width=2), name="validation")
+        for curve in (self.train_curve, self.val_curve):   # listed once they hold data
+            self._legend.removeItem(curve)
         self.train_metric_curve = acc_item.plot(pen=pg.mkPen(TRAIN_COLOR, width=2))
         self.val_metric_curve = acc_item.plot(pen=pg.mkPen(VAL_COLOR, width=2))
         self._curves = (self.train_raw_curve, self.val_raw_curve, self.train_curve,
