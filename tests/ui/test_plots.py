@@ -616,3 +616,17 @@ def test_layer_labels_are_spread_so_none_overlap():
     crowd = [placed[i] for i in (0, 1, 2, 5)]
     assert abs(sum(crowd) / 4 - sum(ends[i] for i in (0, 1, 2, 5)) / 4) < 1e-12
     assert [placed[i] for i in (0, 1, 5, 2)] == sorted(crowd)  # order kept
+
+
+def test_the_histograms_layer_picker_follows_an_activation_edit(qtbot, small_dict):
+    plot = make(qtbot, WeightHistogramPlot)
+    plot.show()
+    Feeder(Trainer(small_dict), plot).send()
+    plot.layer_selector.setCurrentIndex(1)
+    assert "tanh" in plot.layer_selector.itemText(0)
+    edited = dict(small_dict, network=dict(small_dict["network"]))
+    edited["network"]["layers"] = [dict(layer) for layer in small_dict["network"]["layers"]]
+    edited["network"]["layers"][0]["activation"] = "relu"
+    Feeder(Trainer(edited), plot).send()         # same shape, before any epoch was drawn
+    assert "relu" in plot.layer_selector.itemText(0)
+    assert plot.layer_selector.currentIndex() == 1     # the user's pick stays
