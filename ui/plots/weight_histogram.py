@@ -78,6 +78,8 @@ class WeightHistogramPlot(PlotPanel):
         if self._tracker.is_new_run(snapshot) or len(layers) != len(self._names):
             self._reset()
             self._set_layers(layers)
+        elif [layer.name for layer in layers] != self._names:     # an edit, same shape
+            self._set_layers(layers)
         self._tracker.seen(snapshot)
         if self._frames and self._frames[-1][0] == snapshot.epoch:
             self._frames[-1] = (snapshot.epoch, layers)       # same epoch: newest wins
