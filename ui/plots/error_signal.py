@@ -122,6 +122,8 @@ def _profile_data(values) -> tuple[np.ndarray, np.ndarray]:
 
 class ErrorSignalPlot(PlotPanel):
     export_name = "error_signal"
+    view_name, dock_title, dock_name = "error", "Error signal per layer", "errorSignalDock"
+    tab_group, redraw, can_defer = "bottom", "secondary", True
 
     def __init__(self, parent=None, cap: int = HISTORY_CAP, *, deferred: bool = False):
         super().__init__(parent)

@@ -29,6 +29,8 @@ ALL_LAYERS = "all layers"
 
 class WeightHistogramPlot(PlotPanel):
     export_name = "weight_histogram"
+    view_name, dock_title, dock_name = "weights", "Weights and gradients", "weightsDock"
+    tab_group, redraw, can_defer = "bottom", "secondary", True
 
     def __init__(self, parent=None, *, deferred: bool = False):
         super().__init__(parent)
