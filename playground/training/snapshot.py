@@ -81,6 +81,15 @@ class DataView:
     bounds: tuple[float, float, float, float] | None
     description: str
 
+    @property
+    def n_inputs(self) -> int:
+        return len(self.feature_names)
+
+    @property
+    def n_targets(self) -> int:
+        y = self.y_train
+        return 1 if self.task == "classification" or y.ndim < 2 else int(y.shape[1])
+
 
 @dataclass(frozen=True)
 class Snapshot:

@@ -20,7 +20,6 @@ from playground.presets import default_experiment
 from ui.window import settings
 from ui.window.file_actions import EXPERIMENT_FILTER, RUN_FILTER
 from ui.window.main_window import MainWindow, initial_window
-from ui.live.session import live_changes
 
 TIMEOUT = 5000
 
@@ -412,23 +411,6 @@ def test_export_plots_as_png_and_csv(qtbot, window, tmp_path):
              for action in menu.actions()]
     assert not any("svg" in text.lower() for text in texts)
     assert any("PNG" in text for text in texts) and any("CSV" in text for text in texts)
-
-
-def test_live_changes_classification(small_dict):
-    exp = Experiment.from_dict(small_dict)
-    lr = exp.replace("training.optimizer.learning_rate", 0.5)
-    assert live_changes(exp, lr) == [("training.optimizer", lr.get("training.optimizer"))]
-    layers = exp.get("network.layers")
-    layers[0]["dropout"] = 0.5
-    assert live_changes(exp, exp.replace("network.layers", layers)) == [
-        ("network.layers", layers)]
-    assert live_changes(exp, exp.replace("training.epochs", 9)) == [("training.epochs", 9)]
-    assert live_changes(exp, exp.replace("network.layers[0].units", 3)) is None
-    assert live_changes(exp, exp.replace("seed", 5)) is None
-    assert live_changes(exp, exp.replace("training.dtype", "float64")) is None
-    assert live_changes(exp, exp.replace("training.optimizer", {"name": "sgd"})) is None
-    assert live_changes(exp, exp.replace("data.noise", 0.3)) is None
-    assert live_changes(exp, exp) == []
 
 
 def test_backprop_overview_follows_the_optimizer(qtbot, window):
