@@ -207,6 +207,8 @@ def load_run(path: str | os.PathLike):
     except PlaygroundError as exc:
         raise RunFileError(f"{path}: the saved experiment cannot be rebuilt: {exc}") from None
     _restore(trainer, path, state, history, weights, opt_arrays, state_arrays)
+    # the path in between is not saved: it resumes from the start and the saved weights
+    trainer.trajectory.record(trainer.epoch, trainer.network.params)
     return trainer
 
 

@@ -33,6 +33,7 @@ from .history import History
 from playground.nn.losses import get_loss
 from .metrics import EpochMetrics, encode_targets, evaluate
 from .output_layer import check_compatibility
+from .trajectory import Trajectory
 from playground.nn.network import Network
 from playground.optim.rules import make_optimizer
 from playground.optim.schedules import make_schedule
@@ -66,6 +67,8 @@ class Trainer:
         self.schedule = make_schedule(train_cfg["lr_schedule"], self.optimizer.learning_rate)
         self.early_stopping = EarlyStopping.from_config(train_cfg["early_stopping"])
         self.rng = np.random.default_rng(train_seq)
+        #: the weights at the start and after every epoch (bounded; see trajectory.py)
+        self.trajectory = Trajectory(self.network.params)
         self.history = History()
         self.epoch = 0                 # completed epochs
         self.iteration = 0             # completed iterations (batches) in total
@@ -224,6 +227,7 @@ class Trainer:
         self.batch_in_epoch += 1
         if self.batch_in_epoch >= self.batches_per_epoch:
             self._end_epoch()
+            self.trajectory.record(self.epoch, self.network.params)
 
     # Overflow and invalid values of a diverging network raise no RuntimeWarnings: the
     # divergence is detected from the loss and reported in ``stop_reason``.
