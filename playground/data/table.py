@@ -24,12 +24,20 @@ import numpy as np
 from playground.errors import DataError
 
 __all__ = ["FileTable", "TASKS", "MAX_INFERRED_CLASSES", "read_file_bytes", "check_file",
-           "encode_labels", "format_number", "column_label"]
+           "encode_labels", "format_number", "column_label", "infer_task"]
 
 TASKS = ("classification", "regression")
 
 MAX_INFERRED_CLASSES = 20
 """An all-integer target with at most this many distinct values is taken as class labels."""
+
+
+def infer_task(values: np.ndarray) -> str:
+    """The task of an all-numeric target: whole numbers with at most MAX_INFERRED_CLASSES
+    distinct values are class labels, anything else is a regression target."""
+    whole = bool(np.all(values == np.round(values)))
+    few = len(np.unique(values)) <= MAX_INFERRED_CLASSES
+    return "classification" if whole and few else "regression"
 
 
 @dataclass(frozen=True, eq=False)

@@ -3,7 +3,7 @@
 Members:
 
 ``experiment.json``    the experiment, as in an experiment file
-``weights.npz``        ``W0, b0, W1, b1, …`` (``W`` has shape ``(fan_in, fan_out)``)
+``weights.npz``        ``W0, b0, W1, b1, …`` (``W`` is ``(fan_in, fan_out)``; no ``b`` without a bias)
 ``optimizer.npz``      the optimizer's state arrays (momentum, Adam moments, …)
 ``state.json``         counters, the random generator's state, early-stopping and schedule
                        state, the optimizer's scalar state, the running epoch metrics
@@ -225,7 +225,7 @@ def _check_array(arrays: dict, key: str, like: np.ndarray, path: Path, member: s
 def _restore(trainer, path: Path, state: dict, history: History, weights: dict,
              opt_arrays: dict, state_arrays: dict) -> None:
     net = trainer.network
-    expected = {f"{kind}{i}" for i in range(len(net.layers)) for kind in "Wb"}
+    expected = set(net.parameter_names())
     if set(weights) != expected:
         raise RunFileError(f"{path}: weights.npz has arrays {sorted(weights)}; the "
                            f"experiment's network needs {sorted(expected)}")

@@ -28,7 +28,7 @@ from playground.nn.backprop import IterationResult, Phase, iteration
 from playground.data import Dataset, load_dataset
 from .early_stopping import EarlyStopping
 from playground.errors import PlaygroundError
-from playground.experiment import Experiment
+from playground.experiment import Experiment, check_weight_rows
 from .history import History
 from playground.nn.losses import get_loss
 from .metrics import EpochMetrics, encode_targets, evaluate
@@ -55,6 +55,9 @@ class Trainer:
         self.dtype = np.dtype(train_cfg["dtype"])
         self.loss = get_loss(net_cfg["loss"])
         check_compatibility(self.dataset, net_cfg)
+        if "weights" in net_cfg["layers"][0]:
+            check_weight_rows(len(net_cfg["layers"][0]["weights"]), self.dataset.n_inputs,
+                              "network.layers[0]")
         ds = self.dataset
         self.X_train = np.ascontiguousarray(ds.X_train, dtype=self.dtype)
         self.X_val = np.ascontiguousarray(ds.X_val, dtype=self.dtype)
