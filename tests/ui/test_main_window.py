@@ -329,21 +329,28 @@ def test_save_and_open_a_run(qtbot, window, dialogs, tmp_path):
     assert Trainer.load(tmp_path / "run.bpp").epoch == 4
 
 
-@pytest.mark.parametrize("name, content", [("bad.json", "{not json"),
-                                           ("bad.bpp", "not a zip"),
-                                           ("wrong.json", '{"seed": -1}')])
+@pytest.mark.parametrize("name, content, words", [
+    ("bad.json", "{not json", "not valid JSON"),
+    ("bad.bpp", "not a zip", "not a saved run"),
+    ("wrong.json", '{"seed": -1}', "seed"),
+    ("deep.json", "[" * 100_000, "nesting limit"),
+    ("long.json", '{"seed": ' + "9" * 5000 + "}", "number length limit"),
+    ("pipe.json", None, "named pipe")])
 def test_a_bad_file_shows_a_message_and_keeps_the_session(qtbot, window, dialogs, tmp_path,
-                                                          name, content):
+                                                          name, content, words):
     window.model.set("training.optimizer.learning_rate", 0.2)
     before, title = window.current_experiment(), window.windowTitle()
     trainer_id = on_worker(window, id)
     bad = tmp_path / name
-    bad.write_text(content)
+    if content is None:
+        os.mkfifo(bad)                          # opening it must not block the window
+    else:
+        bad.write_text(content)
     dialogs.answer = QMessageBox.StandardButton.Discard
     assert not window.files.open_path(bad)
     kind, heading, text = dialogs.messages[-1]
     assert kind == "warning" and name in heading
-    assert "Traceback" not in text and text
+    assert "Traceback" not in text and words in text
     assert window.current_experiment() == before
     assert window.windowTitle() == title
     assert on_worker(window, id) == trainer_id
