@@ -68,6 +68,33 @@ WARNING_HELP = {
 }
 
 
+def spread_apart(values: list[float], gap: float) -> list[float]:
+    """Positions near ``values`` (NaN stays NaN) with at least ``gap`` between any two: a run
+    of values that crowd each other is spread evenly around its middle (display layout)."""
+    order = sorted((i for i in range(len(values)) if math.isfinite(values[i])),
+                   key=lambda i: values[i])
+    out = list(values)
+    groups: list[list[int]] = []
+    for i in order:                          # greedy: merge into the group below if crowded
+        groups.append([i])
+        while len(groups) > 1:
+            low, high = groups[-2], groups[-1]
+            low_top = _centre(values, low) + gap * (len(low) - 1) / 2
+            high_bottom = _centre(values, high) - gap * (len(high) - 1) / 2
+            if high_bottom - low_top >= gap:
+                break
+            groups[-2:] = [low + high]
+    for group in groups:
+        centre = _centre(values, group)
+        for k, i in enumerate(group):
+            out[i] = centre + gap * (k - (len(group) - 1) / 2)
+    return out
+
+
+def _centre(values, group) -> float:
+    return sum(values[i] for i in group) / len(group)
+
+
 def _positive(values: np.ndarray) -> np.ndarray:
     """Log axes cannot show 0 or negative values: those become gaps."""
     out = np.array(values, dtype=np.float64)
@@ -247,7 +274,7 @@ class ErrorSignalPlot(PlotPanel):
         if store.version != self._drawn_version:
             self._drawn_version = store.version
             x = store.column("x")
-            shown = []
+            shown, ends = [], []
             for i in range(len(self.delta_curves)):
                 last = math.nan
                 if self.mode in (1, 2):
@@ -260,10 +287,8 @@ class ErrorSignalPlot(PlotPanel):
                     self.delta_curves[i].setData(x, delta, connect="finite")
                     last = delta[-1]
                     shown.append(delta)
-                label = self.end_labels[i]
-                label.setVisible(bool(last > 0))    # log axis: the label sits at log10(y)
-                if last > 0:
-                    label.setPos(x[-1], math.log10(last))
+                ends.append(math.log10(last) if last > 0 else math.nan)
+            self._place_end_labels(float(x[-1]) if len(x) else 0.0, ends)
             self._follow.fit((0.0, float(x[-1])) if len(x) else None, log_bounds(*shown))
         layers = self._latest
         deltas = [layer.error_signal_norm for layer in layers]
@@ -281,6 +306,17 @@ class ErrorSignalPlot(PlotPanel):
                 (WARNING_HELP[kind] + "\n" if text else "") + "‖δ‖ per layer, first to last: "
                 + ", ".join(f"{d:.2g}" for d in deltas))
         self.warning_label.setVisible(bool(text))
+
+    def _place_end_labels(self, x: float, ends: list[float]) -> None:
+        """Each curve's "L1" … at its last point (log10 of the value), moved apart vertically
+        so that no two labels overlap (a label is ~14 px high)."""
+        viewbox = self._plot.getPlotItem().getViewBox()
+        pixel = viewbox.viewPixelSize()[1]
+        gap = 14 * pixel if pixel > 0 and math.isfinite(pixel) else 0.0
+        for label, y in zip(self.end_labels, spread_apart(ends, gap)):
+            label.setVisible(math.isfinite(y))
+            if math.isfinite(y):
+                label.setPos(x, y)
 
     # -- export ------------------------------------------------------------------------------
     def csv_table(self):

@@ -59,6 +59,8 @@ from ui.live.redraw import Redrawer
 from ui.live.session import describe_change, input_info, live_changes
 from ui.widgets.theme import apply_theme
 from ui.live.training_worker import TrainingWorker
+from ui.platform_check import xcb_problem
+
 from .transport import TransportBar
 from ui.widgets.view_errors import add_reporter, describe, guarded, remove_reporter
 
@@ -458,6 +460,11 @@ def run_app(file: str | None = None, self_test: bool = False,
               "--self-test to check the installation, or the headless commands "
               "(backprop-playground train FILE).", file=sys.stderr)
         return 2
+    else:
+        problem = xcb_problem()
+        if problem:
+            print(f"backprop-playground: error: {problem}", file=sys.stderr)
+            return 1
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(settings.ORGANIZATION)
