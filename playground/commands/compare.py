@@ -4,7 +4,8 @@ the final metrics per run on stdout.
 
 ``--json`` prints, as the last line, a list with per run ``settings`` (the varied keys) and
 the keys of ``train``'s summary. ``--csv DIR`` writes each run's per-epoch history
-(``run-1.csv``, …) and ``runs.csv`` (which file holds which settings)."""
+(``run-1.csv``, …) and ``runs.csv`` (which file holds which settings); ``--save RUNS.bpp`` the
+whole comparison (:mod:`playground.files.runset_file`)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from .train import summary
 NAME = "compare"
 HELP = "train one run per combination of settings and compare their final metrics"
 COLUMNS = ("epochs_run", "train_loss", "val_loss", "train_accuracy", "val_accuracy",
-           "best_epoch", "stopped_early")
+           "best_epoch", "stopped_early", "diverged")
 
 
 def add_arguments(p) -> None:
@@ -34,6 +35,8 @@ def add_arguments(p) -> None:
     p.add_argument("--json", action="store_true",
                    help="print the results as one JSON list on the last line of stdout")
     p.add_argument("--csv", metavar="DIR", help="write each run's per-epoch history here")
+    p.add_argument("--save", metavar="RUNS.bpp",
+                   help="save the whole comparison (every run, resumable) in one file")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -86,6 +89,9 @@ def run(args) -> int:
     results = [{"settings": run.settings, **summary(run.trainer)} for run in runs]
     if args.csv:
         write_csv(runs, Path(args.csv))
+    if args.save:
+        from playground.files.runset_file import save_runset
+        save_runset(runs, args.save)
     print(table(runs, results))
     if args.json:
         print(json.dumps(results))
@@ -131,12 +137,8 @@ def write_csv(runs, folder: Path) -> None:
     index = io.StringIO()
     writer = csv.writer(index, lineterminator="\n")
     writer.writerow(["file", *keys])
-    try:
-        for i, run in enumerate(runs):
-            name = f"run-{i + 1}.csv"
-            atomic_write_text(folder / name, run.trainer.history.to_csv())
-            writer.writerow([name, *(json.dumps(run.settings[k]) for k in keys)])
-        atomic_write_text(folder / "runs.csv", index.getvalue())
-    except OSError as exc:
-        raise PlaygroundError(f"{folder}: cannot write the history files "
-                              f"({exc.strerror or exc})") from None
+    for i, run in enumerate(runs):
+        name = f"run-{i + 1}.csv"
+        atomic_write_text(folder / name, run.trainer.history.to_csv())
+        writer.writerow([name, *(json.dumps(run.settings[k]) for k in keys)])
+    atomic_write_text(folder / "runs.csv", index.getvalue())

@@ -77,6 +77,7 @@ class Run:
     settings: dict = field(default_factory=dict)      # key path → value given to this run
     origin: str | None = None                         # "fork of run 1 at epoch 20", …
     visible: bool = True
+    pinned: bool = False                              # kept on the plots as a reference
     timeline: Timeline = field(default_factory=Timeline)
 
     def __post_init__(self):
@@ -159,7 +160,7 @@ class RunSet:
         timeline = source.timeline.until(at)
         timeline.record(trainer, origin=True)
         run = Run(trainer, {**source.settings, **changes},
-                  f"fork of run {index + 1} at epoch {at}", source.visible, timeline)
+                  f"fork of run {index + 1} at epoch {at}", source.visible, timeline=timeline)
         self.runs.append(run)
         return run
 
