@@ -17,6 +17,7 @@ COMMANDS = {
     "gradcheck": "gradcheck",
     "trace": "trace",
     "lr-find": "lr_find",
+    "compare": "compare",
 }
 
 NAMES = tuple(COMMANDS)

@@ -69,6 +69,13 @@ class History:
         block = self._blocks[j // BLOCK_ROWS]
         return {name: float(block[i, j % BLOCK_ROWS]) for i, name in enumerate(COLUMNS)}
 
+    def copy(self, rows: int | None = None) -> "History":
+        """An independent copy of the first ``rows`` rows (all of them by default)."""
+        other = History()
+        other._n = self._n if rows is None else max(0, min(self._n, rows))
+        other._blocks = [block.copy() for block in self._blocks[:-(-other._n // BLOCK_ROWS)]]
+        return other
+
     def truncate(self, n: int) -> None:
         """Keep the first ``n`` rows; rows appended later overwrite the dropped ones."""
         self._n = max(0, min(self._n, n))
