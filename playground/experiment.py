@@ -241,7 +241,8 @@ def _normalize_network(d: Any) -> dict:
     out_layers = []
     for i, layer in enumerate(layers):
         p = f"network.layers[{i}]"
-        v.check_object(layer, p, ("units", "activation", "init", "dropout"))
+        v.check_object(layer, p, ("units", "activation", "init", "dropout", "use_bias",
+                                  "weights", "bias"))
         if "units" not in layer:
             raise ExperimentError(f"{p}.units", "is required")
         norm = {**LAYER_DEFAULTS, **layer}
@@ -255,7 +256,10 @@ def _normalize_network(d: Any) -> dict:
                                                      "(output) layer")
         if last and norm["dropout"] > 0:
             raise ExperimentError(f"{p}.dropout", "the output layer cannot have dropout")
-        out_layers.append({k: norm[k] for k in ("units", "activation", "init", "dropout")})
+        entry = {k: norm[k] for k in ("units", "activation", "init", "dropout")}
+        fan_in = out_layers[-1]["units"] if out_layers else None
+        entry.update(_hand_set(layer, p, norm["units"], fan_in))
+        out_layers.append(entry)
     last_p = f"network.layers[{len(layers) - 1}].activation"
     last_act = out_layers[-1]["activation"]
     fused = LOSSES[loss].fused_activation
@@ -265,6 +269,36 @@ def _normalize_network(d: Any) -> dict:
         raise ExperimentError(last_p, "a softmax output goes with the cross_entropy loss, "
                                       f"not {loss}")
     return {"layers": out_layers, "loss": loss}
+
+
+def _hand_set(layer: dict, p: str, units: int, fan_in: int | None) -> dict:
+    """The optional ``use_bias`` (kept only when false), ``weights`` and ``bias`` of a layer,
+    checked against its shape. The first layer's ``fan_in`` (the number of inputs) is only
+    known with the data: the Trainer checks its row count (:func:`check_weight_rows`)."""
+    out: dict = {}
+    if not v.boolean(layer.get("use_bias", True), f"{p}.use_bias"):
+        out["use_bias"] = False
+    if "weights" in layer:
+        rows = layer["weights"]
+        if not isinstance(rows, list) or not rows:
+            raise ExperimentError(f"{p}.weights", "must be a list of rows (one per input of "
+                                                  f"the layer) of {units} numbers each")
+        if fan_in is not None:
+            check_weight_rows(len(rows), fan_in, p)
+        out["weights"] = [v.numbers(row, f"{p}.weights[{r}]", units)
+                          for r, row in enumerate(rows)]
+    if "bias" in layer:
+        if "use_bias" in out:
+            raise ExperimentError(f"{p}.bias", "a layer with use_bias false has no bias to set")
+        out["bias"] = v.numbers(layer["bias"], f"{p}.bias", units)
+    return out
+
+
+def check_weight_rows(rows: int, fan_in: int, p: str) -> None:
+    """A layer's hand-set ``weights`` need one row per input of the layer."""
+    if rows != fan_in:
+        raise ExperimentError(f"{p}.weights", f"expected {fan_in} rows (one per input of "
+                                              f"the layer), got {rows}")
 
 
 def _normalize_training(d: Any) -> dict:

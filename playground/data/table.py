@@ -26,13 +26,21 @@ from playground.errors import DataError
 from playground.files.limits import (MAX_ARCHIVE_BYTES, MAX_CSV_BYTES, MAX_PATH_CHARS,
                                      check_regular_file, read_limited_bytes)
 
-__all__ = ["FileTable", "TASKS", "MAX_INFERRED_CLASSES", "read_file_bytes", "check_file", "data_file_error",
-           "encode_labels", "format_number", "column_label"]
+__all__ = ["FileTable", "TASKS", "MAX_INFERRED_CLASSES", "read_file_bytes", "check_file",
+           "data_file_error", "encode_labels", "format_number", "column_label", "infer_task"]
 
 TASKS = ("classification", "regression")
 
 MAX_INFERRED_CLASSES = 20
 """An all-integer target with at most this many distinct values is taken as class labels."""
+
+
+def infer_task(values: np.ndarray) -> str:
+    """The task of an all-numeric target: whole numbers with at most MAX_INFERRED_CLASSES
+    distinct values are class labels, anything else is a regression target."""
+    whole = bool(np.all(values == np.round(values)))
+    few = len(np.unique(values)) <= MAX_INFERRED_CLASSES
+    return "classification" if whole and few else "regression"
 
 
 @dataclass(frozen=True, eq=False)

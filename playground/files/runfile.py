@@ -3,7 +3,7 @@
 Members:
 
 ``experiment.json``    the experiment, as in an experiment file
-``weights.npz``        ``W0, b0, W1, b1, …`` (``W`` has shape ``(fan_in, fan_out)``)
+``weights.npz``        ``W0, b0, W1, b1, …`` (``W`` is ``(fan_in, fan_out)``; no ``b`` without a bias)
 ``optimizer.npz``      the optimizer's state arrays (momentum, Adam moments, …)
 ``state.json``         counters, the random generator's state, early-stopping and schedule
                        state, the optimizer's scalar state, the running epoch metrics
@@ -207,6 +207,8 @@ def load_run(path: str | os.PathLike):
     except PlaygroundError as exc:
         raise RunFileError(f"{path}: the saved experiment cannot be rebuilt: {exc}") from None
     _restore(trainer, path, state, history, weights, opt_arrays, state_arrays)
+    # the path in between is not saved: it resumes from the start and the saved weights
+    trainer.trajectory.record(trainer.epoch, trainer.network.params)
     return trainer
 
 
@@ -223,7 +225,7 @@ def _check_array(arrays: dict, key: str, like: np.ndarray, path: Path, member: s
 def _restore(trainer, path: Path, state: dict, history: History, weights: dict,
              opt_arrays: dict, state_arrays: dict) -> None:
     net = trainer.network
-    expected = {f"{kind}{i}" for i in range(len(net.layers)) for kind in "Wb"}
+    expected = set(net.parameter_names())
     if set(weights) != expected:
         raise RunFileError(f"{path}: weights.npz has arrays {sorted(weights)}; the "
                            f"experiment's network needs {sorted(expected)}")
