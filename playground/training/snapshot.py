@@ -128,6 +128,9 @@ class Snapshot:
     #: b is None for a layer without a bias
     weights: tuple[tuple[np.ndarray, np.ndarray | None], ...] | None = field(
         default=None, repr=False)
+    #: the epoch the losses and metrics above are from when it is not the last one: early
+    #: stopping restored that epoch's weights (None: the last epoch)
+    metrics_epoch: int | None = None
 
 
 def data_view(trainer) -> DataView:
@@ -146,7 +149,11 @@ def _value(row: dict, key: str) -> float | None:
 
 
 def take_snapshot(trainer, history_from: int = 0, detail: bool = True) -> Snapshot:
-    last = trainer.history.last()
+    restored = trainer.restored_epoch
+    if restored and 0 < restored <= len(trainer.history):     # the weights it ends with
+        last = trainer.history.row(restored - 1)
+    else:
+        last, restored = trainer.history.last(), None
     layers, probe_loss, surface, confusion, predictions = (), None, None, None, None
     confusion_source = None
     if detail:
@@ -172,7 +179,7 @@ def take_snapshot(trainer, history_from: int = 0, detail: bool = True) -> Snapsh
         confusion=confusion, confusion_source=confusion_source, predictions=predictions, probe_loss=probe_loss,
         data=trainer._data_view, sizes=tuple(trainer.network.sizes),
         activations=tuple(layer.activation.name for layer in trainer.network.layers),
-        weights=_weights(trainer) if detail else None)
+        weights=_weights(trainer) if detail else None, metrics_epoch=restored)
 
 
 def _weights(trainer):
@@ -251,6 +258,9 @@ def _layer_stats(trainer) -> tuple[tuple[LayerStats, ...], float | None]:
             gc, ge = np.zeros(HISTOGRAM_BINS, np.int64), np.linspace(-1, 1, HISTOGRAM_BINS + 1)
             grad_norm = delta_norm = float("nan")
             bias_grad_norm = float("nan") if layer.use_bias else None
+            finite = trainer.last_finite_error_signal     # diverged: where it was last finite
+            if finite and len(finite) == len(net.layers):
+                delta_norm = finite[i]
         stats.append(LayerStats(
             index=i, name=f"layer {i + 1}: {layer.describe()}", units=layer.units,
             fan_in=layer.fan_in, activation=act, dropout=layer.dropout,

@@ -279,8 +279,8 @@ class TrainingWorker(QThread):
         if not trainer.finished:
             return True
         if trainer.diverged:
-            self.message.emit(f"Training stopped: {trainer.stop_reason}. Lower the learning "
-                              f"rate and press Reset to start again.")
+            self.message.emit("Training diverged (the note above says why); press Reset to "
+                              "start again.")
             return False
         if trainer.epoch >= trainer.max_epochs:
             self.message.emit(f"All {trainer.max_epochs} epochs are done. Raise the epoch "
