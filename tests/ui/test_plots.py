@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QCheckBox, QTabWidget, QWidget
 from playground import Trainer
 from playground.presets import preset
 from ui.plots import DecisionBoundaryPlot, ErrorSignalPlot, LossPlot, WeightHistogramPlot
-from ui.plots.base import class_color
+from ui.widgets.theme import class_color
 from ui.plots.error_signal import gradient_warning
 
 # the offscreen platform warns on every top-level show(); not our concern here
@@ -630,3 +630,17 @@ def test_the_histograms_layer_picker_follows_an_activation_edit(qtbot, small_dic
     Feeder(Trainer(edited), plot).send()         # same shape, before any epoch was drawn
     assert "relu" in plot.layer_selector.itemText(0)
     assert plot.layer_selector.currentIndex() == 1     # the user's pick stays
+
+
+def test_the_data_panel_and_the_decision_plot_colour_every_class_alike(qtbot, small_dict):
+    from ui.panels.data_scatter import DataScatter
+    plot, trainer = blobs_surface(qtbot, small_dict, classes=10, samples=400)
+    scatter = DataScatter()
+    qtbot.addWidget(scatter)
+    scatter.set_data_view(trainer.dataset)
+    in_plot = [b.color().name() for b in plot.surface_view.train_scatter.data["brush"]]
+    in_panel = [b.color().name() for b in scatter.train_item.data["brush"]]
+    y = np.ravel(trainer.dataset.y_train).astype(int)
+    assert {7, 9} <= set(y.tolist())               # where the two palettes used to differ
+    assert in_plot == in_panel
+    assert len(set(in_panel)) == 10
