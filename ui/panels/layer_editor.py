@@ -55,7 +55,7 @@ class LayerEditor(QWidget):
         self._input_info: tuple[int, str] | None = None
         self._view = None
         self._build()
-        model.changed.connect(self._on_model_changed)
+        model.watch(("network", "data"), self.refresh, owner=self)
         self.refresh()
 
     # -- construction ----------------------------------------------------------------------
@@ -285,10 +285,6 @@ class LayerEditor(QWidget):
             self.hidden_list.setCurrentRow(moved)
 
     # -- display ---------------------------------------------------------------------------
-    def _on_model_changed(self, paths: list) -> None:
-        if any(p == "" or p.startswith(("network", "data")) for p in paths):
-            self.refresh()
-
     def _sync_list(self, hidden: list[dict]) -> None:
         lst = self.hidden_list
         while lst.count() > len(hidden):
