@@ -360,7 +360,8 @@ def main(argv=None) -> int:
     parser.add_argument("--only", choices=("default", "big"), help="one of the two runs")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the GUI thread during one window measurement per run")
-    parser.add_argument("--skip", nargs="*", default=[], choices=("memory", "startup", "runsets"),
+    parser.add_argument("--skip", nargs="*", default=[],
+                        choices=("memory", "startup", "runsets"),
                         help="parts to leave out")
     args = parser.parse_args(argv)
 
