@@ -22,6 +22,7 @@ from pathlib import Path
 
 from playground.errors import RunFileError
 from .atomic import atomic_write_with
+from .limits import loads_json
 from .runfile import _text, open_archive, read_members, write_members
 
 MANIFEST = "runs.json"
@@ -78,10 +79,8 @@ def load_runset(path: str | os.PathLike):
 
 def _manifest(zf: zipfile.ZipFile, path: Path) -> tuple[list[dict], int]:
     where = f"{path}: {MANIFEST}"
-    try:
-        manifest = json.loads(_text(zf, MANIFEST, path))
-    except json.JSONDecodeError as exc:
-        raise RunFileError(f"{where} is damaged (not JSON: {exc})") from None
+    manifest = loads_json(_text(zf, MANIFEST, path), where,
+                          error=RunFileError)
     if not isinstance(manifest, dict) or manifest.get("format") != RUNS_FORMAT:
         got = manifest.get("format") if isinstance(manifest, dict) else manifest
         raise RunFileError(f"{where}: unknown format {got!r} (expected {RUNS_FORMAT!r})")

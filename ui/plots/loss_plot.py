@@ -33,6 +33,8 @@ COLUMNS = ("epoch", "train_loss", "val_loss", "train_metric", "val_metric", "lea
 
 class LossPlot(PlotPanel):
     export_name = "loss"
+    view_name, dock_title, dock_name = "loss", "Loss and accuracy", "lossDock"
+    dock_area, dock_size, redraw = "right", (420, None), "primary"
 
     def __init__(self, parent=None, cap: int = DEFAULT_CAP):
         super().__init__(parent)
