@@ -16,6 +16,7 @@ COMMANDS = {
     "train": "train",
     "gradcheck": "gradcheck",
     "trace": "trace",
+    "export": "export",
 }
 
 NAMES = tuple(COMMANDS)
