@@ -18,6 +18,7 @@ COMMANDS = {
     "trace": "trace",
     "lr-find": "lr_find",
     "compare": "compare",
+    "export": "export",
 }
 
 NAMES = tuple(COMMANDS)
