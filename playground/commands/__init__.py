@@ -16,6 +16,7 @@ COMMANDS = {
     "train": "train",
     "gradcheck": "gradcheck",
     "trace": "trace",
+    "lesson": "lesson",
 }
 
 NAMES = tuple(COMMANDS)
