@@ -16,6 +16,7 @@ COMMANDS = {
     "train": "train",
     "gradcheck": "gradcheck",
     "trace": "trace",
+    "lr-find": "lr_find",
     "lesson": "lesson",
 }
 

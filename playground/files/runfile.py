@@ -3,7 +3,7 @@
 Members:
 
 ``experiment.json``    the experiment, as in an experiment file
-``weights.npz``        ``W0, b0, W1, b1, …`` (``W`` has shape ``(fan_in, fan_out)``)
+``weights.npz``        ``W0, b0, W1, b1, …`` (``W`` is ``(fan_in, fan_out)``; no ``b`` without a bias)
 ``optimizer.npz``      the optimizer's state arrays (momentum, Adam moments, …)
 ``state.json``         counters, the random generator's state, early-stopping and schedule
                        state, the optimizer's scalar state, the running epoch metrics
@@ -25,19 +25,23 @@ import io
 import json
 import os
 import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 
 from playground import __version__
 from .atomic import atomic_write_with
+from .limits import (MAX_JSON_BYTES, MAX_MEMBER_BYTES, MAX_ZIP_MEMBERS, check_zip_directory,
+                     loads_json, npz_array_names, open_zip, read_member,
+                     read_npz_array)
 from playground.data import FILE_SOURCES, Dataset
 from playground.errors import ExperimentError, PlaygroundError, RunFileError
 from playground.experiment import Experiment
 from playground.training.history import History
 
 RUN_FORMAT = "backprop-playground-run/1"
+MAX_TEXT_MEMBER_BYTES = MAX_JSON_BYTES * 8   # history.csv of a long run is the largest
+MAX_COUNTER = 2**53                 # epochs / iterations: exact as floats, never infinite
 REQUIRED = ("experiment.json", "weights.npz", "optimizer.npz", "state.json", "history.csv")
 
 
@@ -100,31 +104,35 @@ def save_run(trainer, path: str | os.PathLike) -> None:
     atomic_write_with(path, write)
 
 
-_DAMAGED = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError)
-
-
-def _read(zf: zipfile.ZipFile, name: str, source: Path) -> bytes:
-    try:
-        return zf.read(name)
-    except (*_DAMAGED, KeyError) as exc:
-        raise RunFileError(f"{source}: {name} cannot be read from the archive ({exc})") \
-            from None
+def _run_error(path: Path):
+    def make(message: str) -> RunFileError:
+        return RunFileError(message if message.startswith(str(path)) else f"{path}: {message}")
+    return make
 
 
 def _load_npz(zf: zipfile.ZipFile, name: str, source: Path) -> dict[str, np.ndarray]:
-    """The arrays of an ``.npz`` member, never unpickling (object arrays are refused)."""
-    data = _read(zf, name, source)
+    """The arrays of an ``.npz`` member, each header checked before its data is read, never
+    unpickling; a member over the size limit is refused before it is inflated."""
+    error = _run_error(source)
+    data = read_member(zf, name, f"{source}: {name}", max_bytes=MAX_MEMBER_BYTES, error=error)
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
-    except (*_DAMAGED, AttributeError) as exc:
-        raise RunFileError(f"{source}: {name} is damaged or not a plain array file ({exc})") \
-            from None
+        inner = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+        raise RunFileError(f"{source}: {name} is damaged or not a plain array file (not an "
+                           ".npz archive)") from None
+    display = f"{source}: {name}"
+    with inner:
+        check_zip_directory(inner, display, max_members=MAX_ZIP_MEMBERS,
+                            max_member_bytes=MAX_MEMBER_BYTES, error=error)
+        return {key: read_npz_array(inner, key, display, error=error)
+                for key in npz_array_names(inner)}
 
 
 def _text(zf: zipfile.ZipFile, name: str, source: Path) -> str:
+    data = read_member(zf, name, f"{source}: {name}", max_bytes=MAX_TEXT_MEMBER_BYTES,
+                       error=_run_error(source))
     try:
-        return _read(zf, name, source).decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise RunFileError(f"{source}: {name} is damaged (not UTF-8 text)") from None
 
@@ -164,24 +172,15 @@ def load_run(path: str | os.PathLike):
     from playground.training.trainer import Trainer
 
     path = Path(path)
-    if path.is_dir():
-        raise RunFileError(f"{path}: is a folder, not a saved run")
-    if not path.is_file():
-        raise RunFileError(f"{path}: no such file")
+    zf = open_zip(path, what="saved run", error=_run_error(path))
     try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise RunFileError(f"{path}: not a saved run (.bpp files are zip archives)") from None
-    with zf:
         names = set(zf.namelist())
         missing = [m for m in REQUIRED if m not in names]
         if missing:
             raise RunFileError(f"{path}: not a complete saved run (missing "
                                f"{', '.join(missing)})")
-        try:
-            state = json.loads(_text(zf, "state.json", path))
-        except json.JSONDecodeError as exc:
-            raise RunFileError(f"{path}: state.json is damaged (not JSON: {exc})") from None
+        state = loads_json(_text(zf, "state.json", path), f"{path}: state.json",
+                           allow_nonfinite=True, error=_run_error(path))
         if not isinstance(state, dict):
             raise RunFileError(f"{path}: state.json is damaged (not a JSON object)")
         if state.get("format") != RUN_FORMAT:
@@ -201,12 +200,15 @@ def load_run(path: str | os.PathLike):
         weights = _load_npz(zf, "weights.npz", path)
         opt_arrays = _load_npz(zf, "optimizer.npz", path)
         state_arrays = _load_npz(zf, "state.npz", path) if "state.npz" in names else {}
-
+    finally:
+        zf.close()
     try:
         trainer = Trainer(experiment, dataset=dataset)
     except PlaygroundError as exc:
         raise RunFileError(f"{path}: the saved experiment cannot be rebuilt: {exc}") from None
     _restore(trainer, path, state, history, weights, opt_arrays, state_arrays)
+    # the path in between is not saved: it resumes from the start and the saved weights
+    trainer.trajectory.record(trainer.epoch, trainer.network.params)
     return trainer
 
 
@@ -223,7 +225,7 @@ def _check_array(arrays: dict, key: str, like: np.ndarray, path: Path, member: s
 def _restore(trainer, path: Path, state: dict, history: History, weights: dict,
              opt_arrays: dict, state_arrays: dict) -> None:
     net = trainer.network
-    expected = {f"{kind}{i}" for i in range(len(net.layers)) for kind in "Wb"}
+    expected = set(net.parameter_names())
     if set(weights) != expected:
         raise RunFileError(f"{path}: weights.npz has arrays {sorted(weights)}; the "
                            f"experiment's network needs {sorted(expected)}")
@@ -260,8 +262,10 @@ def _restore(trainer, path: Path, state: dict, history: History, weights: dict,
         rng_state = state["rng"]
         counters = {k: state[k] for k in ("epoch", "iteration", "batch_in_epoch")}
         for key, value in counters.items():
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{key!r} must be a whole number >= 0, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int) \
+                    or not 0 <= value <= MAX_COUNTER:
+                raise ValueError(f"{key!r} must be a whole number from 0 to {MAX_COUNTER:,}, "
+                                 f"got {value!r}")
         batch_size = state.get("batch_size", trainer.batch_size)
         shuffle = state.get("shuffle", trainer.shuffle)
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) \
@@ -287,7 +291,7 @@ def _restore(trainer, path: Path, state: dict, history: History, weights: dict,
             trainer.schedule.load_state(state["schedule"])
     except KeyError as exc:
         raise RunFileError(f"{path}: state.json is damaged (no {exc})") from None
-    except (PlaygroundError, TypeError, ValueError, AttributeError) as exc:
+    except (PlaygroundError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise RunFileError(f"{path}: state.json is damaged ({exc})") from None
     trainer.epoch, trainer.iteration = counters["epoch"], counters["iteration"]
     trainer.batch_in_epoch = counters["batch_in_epoch"]

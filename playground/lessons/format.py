@@ -29,7 +29,7 @@ from typing import Any
 from playground import validation as v
 from playground.errors import ExperimentError
 from playground.experiment import Experiment
-from playground.training.trainer import LIVE_KEYS
+from playground.training.live import rebuild_reason
 from .checkpoints import validate_checkpoint
 
 FORMAT = "backprop-playground-lesson/1"
@@ -126,6 +126,22 @@ def load_lesson(path: str | os.PathLike) -> Lesson:
         raise LessonError(exc.path, f"{exc.reason} (in {path})") from None
 
 
+def is_lesson_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a JSON file that says it is a lesson (File ▸ Open tells them
+    apart from experiments this way); False for anything unreadable."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            head = handle.read(2**20)
+        return json.loads(head).get("format") == FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def shipped_lessons() -> list[Path]:
+    from playground.files.resources import asset_path
+    return sorted(asset_path("lessons").glob("*.json"))
+
+
 def parse_lesson(data: Any, base_dir: Path, path: Path | None = None) -> Lesson:
     if not isinstance(data, dict):
         raise LessonError("", f"a lesson must be a JSON object, got {v.describe(data)}")
@@ -169,9 +185,10 @@ def _parse_step(raw: Any, i: int, current: Experiment | None, base_dir: Path) ->
     if v.boolean(raw.get("restart", False), f"{p}.restart"):
         new_run = True
     changes = _changes(raw.get("set", {}), f"{p}.set")
+    before = current
     for key, value in changes.items():
         current = _replace(current, key, value, f"{p}.set.{key}")
-        new_run = new_run or not live(key)
+    new_run = new_run or rebuild_reason(before, current) is not None
     action = _action(raw.get("do", {}), f"{p}.do", current)
     after = current
     if action.change:
@@ -217,13 +234,6 @@ def _changes(value: Any, where: str) -> dict:
         raise LessonError(where, f"must be an object of key path → value, got "
                                  f"{v.describe(value)}")
     return dict(value)
-
-
-def live(key: str) -> bool:
-    """Whether a running trainer can take this change (else it starts a new run)."""
-    return key.startswith(LIVE_KEYS) and key not in ("training.optimizer",
-                                                     "training.optimizer.name") and not (
-        key.startswith("network.layers") and not key.endswith(".dropout"))
 
 
 def _action(value: Any, where: str, experiment: Experiment) -> Action:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from playground.training.live import live_changes
 from playground.training.trainer import Trainer
 from .checkpoints import Check, Observation, evaluate, passed
-from .format import Lesson, Step, live
+from .format import Lesson, Step
 
 
 @dataclass(frozen=True)
@@ -31,17 +32,18 @@ def start_step(trainer: Trainer | None, step: Step) -> Trainer:
     """The trainer the step begins with: a new run, or the current one with the changes."""
     if trainer is None or step.new_run:
         return Trainer(step.experiment)
-    for key, value in step.changes.items():
+    return become(trainer, step.experiment)
+
+
+def become(trainer: Trainer, experiment) -> Trainer:
+    """The trainer, changed live into one of ``experiment`` when it can be, else a new run
+    (the rule of :mod:`playground.training.live`, which the window follows too)."""
+    changes = live_changes(trainer.experiment, experiment)
+    if changes is None:
+        return Trainer(experiment)
+    for key, value in changes:
         trainer.update(key, value)
     return trainer
-
-
-def apply_change(trainer: Trainer, key: str, value) -> Trainer:
-    """A setting changed by the learner: live when it can be, else a new run."""
-    if live(key):
-        trainer.update(key, value)
-        return trainer
-    return Trainer(trainer.experiment.replace(key, value))
 
 
 def train_epochs(trainer: Trainer, epochs: int) -> None:
@@ -79,7 +81,7 @@ class LessonRun:
         trainer = start_step(self.trainer, step)
         action = step.action
         if action.change:
-            trainer = apply_change(trainer, action.change, action.to)
+            trainer = become(trainer, step.after)
         start_epoch, start_iteration = trainer.epoch, trainer.iteration
         phase = None
         if action.kind in ("play", "epochs"):

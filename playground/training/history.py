@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from playground.errors import RunFileError
+from playground.files.limits import csv_error_text
 
 COLUMNS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy",
            "learning_rate", "train_r2", "val_r2")
@@ -99,13 +100,17 @@ class History:
         reader = csv.reader(io.StringIO(text))
         try:
             header = next(reader)
+            rows = list(reader)
         except StopIteration:
             return history
+        except csv.Error as exc:
+            raise RunFileError(f"{source}, line {reader.line_num}: "
+                               f"{csv_error_text(exc)}") from None
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if missing:
             raise RunFileError(f"{source}: missing column(s) {', '.join(missing)}")
         index = {name: header.index(name) for name in COLUMNS if name in header}
-        for line_no, row in enumerate(reader, start=2):
+        for line_no, row in enumerate(rows, start=2):
             if not row:
                 continue
             if len(row) != len(header):
