@@ -58,13 +58,13 @@ from ui.live.training_worker import TrainingWorker
 from ui.platform_check import xcb_problem
 
 from .transport import TransportBar
+from .screen_fit import available_area, compact, initial_size, keep_on_screen, needs_compact
 from .views import build_views, live_views
 from ui.widgets.view_errors import add_reporter, describe, guarded, remove_reporter
 
 APP_NAME = "Backprop Playground"
 #: the desktop entry's id (packaging/linux): names the app to the desktop, e.g. Wayland's app id
 DESKTOP_FILE_ID = "io.github.backprop_playground.BackpropPlayground"
-DEFAULT_SIZE = (1400, 900)
 
 
 class MainWindow(QMainWindow):
@@ -96,13 +96,16 @@ class MainWindow(QMainWindow):
         #: the docks by view name (the central view has none)
         self.docks = build_docks(self, self.views, self.view_menu)
         self._finish_view_menu()
+        if needs_compact(available_area(self)):
+            compact(self, self.docks)
         self._default_state = self.saveState()
         self._connect()
         self._after_new_trainer(trainer)
         self._fitted = False                # the network dock is fitted when first shown
-        self.resize(*DEFAULT_SIZE)
+        self.resize(*initial_size(available_area(self)))
         if remember:
             self._restore_layout()
+        keep_on_screen(self)
         self._update_title()
         self.redrawer = Redrawer(self, live_views(self.views, "primary"),
                                  live_views(self.views, "secondary"))
@@ -397,7 +400,8 @@ class MainWindow(QMainWindow):
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state)
-        self.resize(*DEFAULT_SIZE)
+        self.resize(*initial_size(available_area(self)))
+        keep_on_screen(self)
         QTimer.singleShot(0, lambda: fit_network_dock(self, self.views, self.docks))
 
     def closeEvent(self, event) -> None:
