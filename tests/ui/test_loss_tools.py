@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QSpinBox
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QPushButton, QSpinBox
 
 from conftest import small_experiment
 from playground import Experiment, Trainer
@@ -130,3 +130,19 @@ def test_find_learning_rate_suggests_and_uses_a_rate_undoably(qtbot, window):
     header, rows = dialog.plot.csv_table()
     assert header[0] == "learning_rate" and len(rows) == len(test.learning_rates)
     dialog.close()
+
+
+def test_every_n_epochs_recomputes_as_training_goes_on(qtbot, window):
+    panel = window.loss_tools.show_landscape()
+    child(window, QSpinBox, "landscapeGrid").setValue(5)
+    child(window, QSpinBox, "landscapeEvery").setValue(2)
+    child(window, QCheckBox, "landscapeAuto").setChecked(True)
+    window.step_epoch()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=TIMEOUT)
+    assert panel.result.plane.path_epochs[-1] == 7
+    window.step_epoch()                 # epoch 8: only 1 epoch since: not yet
+    qtbot.waitUntil(lambda: window.latest_snapshot.epoch == 8, timeout=TIMEOUT)
+    assert not panel.running and panel.result.plane.path_epochs[-1] == 7
+    assert "training is at epoch 8 now" in child(window, QLabel, "landscapeInfo").text()
+    window.step_epoch()
+    qtbot.waitUntil(lambda: panel.result.plane.path_epochs[-1] == 9, timeout=TIMEOUT)

@@ -18,10 +18,13 @@ import traceback
 from concurrent.futures import CancelledError, Future, TimeoutError
 from typing import Any, Callable
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtWidgets import QProgressBar
 
 from playground.errors import Cancelled, PlaygroundError
 
+#: what ``on_stop`` is told when the job was cancelled
+CANCELLED = "Cancelled."
 #: how long a job waits for the training thread to hand over its copies (seconds)
 HANDOVER_TIMEOUT = 30.0
 
@@ -65,6 +68,55 @@ class BackgroundJob(QThread):
                 self.cancelled.emit()
             else:
                 self.succeeded.emit(result)
+
+
+class JobRunner(QObject):
+    """One job at a time for a view, shown on its progress bar (visible while it runs).
+
+    ``start(job, on_result, on_stop)``: when the job ends, its thread is joined and the bar
+    hidden, then ``on_result(result)`` is called, or ``on_stop(message)`` when it failed (the
+    reason) or was cancelled (:data:`CANCELLED`)."""
+
+    def __init__(self, progress: QProgressBar, parent: QObject):
+        super().__init__(parent)
+        self.progress = progress
+        self.progress.setVisible(False)
+        self._job: BackgroundJob | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._job is not None
+
+    def start(self, job, on_result: Callable[[Any], None],
+              on_stop: Callable[[str], None]) -> None:
+        self._job = BackgroundJob(job, self)
+        self._job.progressed.connect(self._on_progress)
+        self._job.succeeded.connect(lambda result: self._end() or on_result(result))
+        self._job.failed.connect(lambda text: self._end() or on_stop(text))
+        self._job.cancelled.connect(lambda: self._end() or on_stop(CANCELLED))
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self._job.start()
+
+    def cancel(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+
+    def shutdown(self) -> None:
+        """Cancel and wait for the thread (the window is closing)."""
+        if self._job is not None:
+            self._job.stop()
+            self._job = None
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setMaximum(total)
+        self.progress.setValue(done)
+
+    def _end(self) -> None:
+        job, self._job = self._job, None
+        if job is not None:
+            job.wait()
+        self.progress.setVisible(False)
 
 
 def from_trainer(submit: Callable[[Callable], Future], copy: Callable,

@@ -17,16 +17,15 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QProgressBar, QPushButton,
-                               QSpinBox)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QProgressBar, QPushButton, \
+    QSpinBox
 
 from playground.training.landscape import LINE_POINTS, RESOLUTION, LandscapeProblem, cost
 
-from ui.live.background import BackgroundJob, from_trainer
+from ui.live.background import CANCELLED, JobRunner, from_trainer
 from .base import ElidedLabel, PlotPanel, RunTracker, make_plot_widget
 
-DIRECTIONS = (("trajectory", "path's principal directions"),
-              ("random", "random (filter-normalized)"))
+DIRECTIONS = (("trajectory", "path (PCA)"), ("random", "random"))
 CONTOURS = 9
 PATH_COLOR, START_COLOR, NOW_COLOR = "#ffffff", "#f0811a", "#d62728"
 
@@ -60,7 +59,6 @@ class LandscapePlot(PlotPanel):
         """``submit(fn)`` runs ``fn(trainer)`` on the training thread (``worker.submit``)."""
         super().__init__(parent)
         self._submit = submit
-        self._job: BackgroundJob | None = None
         self._result = None
         self._epoch_now = 0
         self._samples = 0
@@ -68,22 +66,26 @@ class LandscapePlot(PlotPanel):
         self._build_controls()
         self._info = ElidedLabel(self)
         self._info.setObjectName("landscapeInfo")
-        self.layout().insertWidget(1, self._info)
+        info_row = QHBoxLayout()
+        info_row.setContentsMargins(4, 0, 4, 0)
+        info_row.addWidget(self._info, 1)
+        info_row.addWidget(self.progress)         # while computing
+        self.layout().insertLayout(1, info_row)
         self._build_canvas()
         self._update_cost()
 
     # -- construction --------------------------------------------------------------------
     def _build_controls(self) -> None:
         row = self.controls
-        row.addWidget(QLabel("Directions"))
         self.method_box = QComboBox(self)
         self.method_box.setObjectName("landscapeMethod")
         for key, text in DIRECTIONS:
             self.method_box.addItem(text, key)
         self.method_box.setToolTip(
-            "The plane through the current weights: the two directions the weights moved along "
-            "most (the path lies nearly in it), or two random directions scaled neuron by "
-            "neuron to the size of the weights (Li et al. 2018)")
+            "The plane through the current weights: along the path's two principal directions "
+            "(the directions the weights moved along most: the path lies nearly in the plane), "
+            "or along two random directions scaled neuron by neuron to the size of the weights "
+            "(filter normalization, Li et al. 2018)")
         row.addWidget(self.method_box)
         self.seed_box = self._spin("landscapeSeed", 0, 9999, 0, "seed ")
         self.seed_box.setToolTip("Seed of the random directions")
@@ -99,14 +101,14 @@ class LandscapePlot(PlotPanel):
         row.addWidget(self.cancel_button)
         self.progress = QProgressBar(self)
         self.progress.setObjectName("landscapeProgress")
-        self.progress.setMaximumWidth(120)
-        self.progress.setVisible(False)
-        row.addWidget(self.progress)
+        self.progress.setMaximumWidth(140)
+        self._jobs = JobRunner(self.progress, self)
         self.auto_box = QCheckBox("every", self)
         self.auto_box.setObjectName("landscapeAuto")
         self.auto_box.setToolTip("Compute again automatically as training goes on")
         row.addWidget(self.auto_box)
-        self.every_box = self._spin("landscapeEvery", 1, 10000, 25, "", " epochs")
+        self.every_box = self._spin("landscapeEvery", 1, 10000, 25, "", " ep.")
+        self.every_box.setToolTip("Compute again after this many more epochs")
         row.addStretch(1)
         self._add_export_button()
         self.method_box.currentIndexChanged.connect(self._on_method)
@@ -168,7 +170,7 @@ class LandscapePlot(PlotPanel):
     # -- state -----------------------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self._job is not None
+        return self._jobs.running
 
     @property
     def result(self):
@@ -219,44 +221,27 @@ class LandscapePlot(PlotPanel):
                                    rng=np.random.default_rng(seed), progress=progress,
                                    cancelled=cancelled)
 
-        self._job = BackgroundJob(job, self)
-        self._job.progressed.connect(self._on_progress)
-        self._job.succeeded.connect(self._on_result)
-        self._job.failed.connect(lambda text: self._finish(f"Cannot compute the landscape: "
-                                                           f"{text}"))
-        self._job.cancelled.connect(lambda: self._finish("Cancelled."))
-        self.progress.setValue(0)
-        self.progress.setVisible(True)
         self.compute_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self._info.setText(f"Computing: {self._cost_text().replace(' Press Compute.', '')}")
-        self._job.start()
+        self._jobs.start(job, self._on_result,
+                         lambda text: self._stopped(text if text == CANCELLED else
+                                                    f"Cannot compute the landscape: {text}"))
 
     def cancel(self) -> None:
-        if self._job is not None:
-            self._job.cancel()
+        self._jobs.cancel()
 
     def shutdown(self) -> None:
         """Stop a running computation and wait for its thread (window closing)."""
-        if self._job is not None:
-            self._job.stop()
-            self._job = None
-
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setMaximum(total)
-        self.progress.setValue(done)
+        self._jobs.shutdown()
 
     def _on_result(self, landscape) -> None:
         self._result = landscape
-        self._finish(None)
+        self._stopped(None)
         self.mark_dirty()
         self.refresh()
 
-    def _finish(self, message: str | None) -> None:
-        job, self._job = self._job, None
-        if job is not None:
-            job.wait()
-        self.progress.setVisible(False)
+    def _stopped(self, message: str | None) -> None:
         self.compute_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         if message is not None:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QProgressBar, 
 from playground.errors import ExperimentError
 from playground.training.lr_find import RangeTestProblem
 
-from ui.live.background import BackgroundJob, from_trainer
+from ui.live.background import CANCELLED, JobRunner, from_trainer
 from ui.plots.lr_find_plot import LRFindPlot
 
 
@@ -32,7 +32,6 @@ class LRFindDialog(QDialog):
         self.setObjectName("lrFindDialog")
         self.setWindowTitle("Find Learning Rate")
         self.model, self._submit = model, submit
-        self._job: BackgroundJob | None = None
         self.test = None
         layout = QVBoxLayout(self)
         intro = QLabel("About 100 training steps on a copy of the network, the learning rate "
@@ -44,6 +43,7 @@ class LRFindDialog(QDialog):
         layout.addWidget(self.plot, 1)
         self.progress = QProgressBar(self)
         layout.addWidget(self.progress)
+        self._jobs = JobRunner(self.progress, self)
         self.explanation = QLabel(self)
         self.explanation.setObjectName("lrFindExplanation")
         self.explanation.setWordWrap(True)
@@ -64,7 +64,7 @@ class LRFindDialog(QDialog):
 
     @property
     def running(self) -> bool:
-        return self._job is not None
+        return self._jobs.running
 
     def run_test(self) -> None:
         if self.running:
@@ -74,18 +74,11 @@ class LRFindDialog(QDialog):
             problem = from_trainer(self._submit, RangeTestProblem, cancelled)
             return problem.run(progress=progress, cancelled=cancelled)
 
-        self._job = BackgroundJob(job, self)
-        self._job.progressed.connect(lambda done, total: (self.progress.setMaximum(total),
-                                                          self.progress.setValue(done)))
-        self._job.succeeded.connect(self._on_result)
-        self._job.failed.connect(lambda text: self._finish(f"The test failed: {text}"))
-        self._job.cancelled.connect(lambda: self._finish("Cancelled."))
         self.use_button.setEnabled(False)
         self.again_button.setEnabled(False)
-        self.progress.setValue(0)
-        self.progress.setVisible(True)
         self.explanation.setText("Running the range test…")
-        self._job.start()
+        self._jobs.start(job, self._on_result, lambda text: self._stopped(
+            text if text == CANCELLED else f"The test failed: {text}"))
 
     def _on_result(self, test) -> None:
         self.test = test
@@ -94,14 +87,10 @@ class LRFindDialog(QDialog):
         if test.suggested is not None:
             text += (f" “Use this learning rate” sets {rounded(test.suggested):g}; "
                      f"now: {self.model.get('training.optimizer.learning_rate'):g}.")
-        self._finish(text)
+        self._stopped(text)
         self.use_button.setEnabled(test.suggested is not None)
 
-    def _finish(self, text: str) -> None:
-        job, self._job = self._job, None
-        if job is not None:
-            job.wait()
-        self.progress.setVisible(False)
+    def _stopped(self, text: str) -> None:
         self.again_button.setEnabled(True)
         self.explanation.setText(text)
 
@@ -118,11 +107,8 @@ class LRFindDialog(QDialog):
         self.explanation.setText(f"Learning rate set to {rate:g} (Edit ▸ Undo goes back).")
 
     def shutdown(self) -> None:
-        if self._job is not None:
-            self._job.stop()
-            self._job = None
+        self._jobs.shutdown()
 
     def done(self, result: int) -> None:      # Close, Escape, the window's ✕
-        if self._job is not None:
-            self._job.cancel()
+        self._jobs.cancel()
         super().done(result)
