@@ -46,6 +46,7 @@ guard_none_refcount()     # first of all: PySide6 6.12 on CPython 3.11 (see ui.w
 from . import settings
 from .docks import build_docks, fit_network_dock, set_central
 from .file_actions import FileActions, describe_error, read_session
+from .loss_tools import LossTools
 from ui.widgets.icons import icon
 from ui.live.model import ExperimentModel
 from .notice import NoticeBar
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self._finish_view_menu()
         if needs_compact(available_area(self)):
             compact(self, self.docks)
+        self.loss_tools = LossTools(self)
         self._default_state = self.saveState()
         self._connect()
         self._after_new_trainer(trainer)
@@ -151,7 +153,7 @@ class MainWindow(QMainWindow):
         self.file_toolbar.setIconSize(QSize(20, 20))
         self.files.fill_toolbar(self.file_toolbar)
         self.insertToolBar(self.transport, self.file_toolbar)
-        training = self.menuBar().addMenu("&Training")
+        training = self.training_menu = self.menuBar().addMenu("&Training")
         self.play_action = self._action("&Play / Pause", "Space", self.toggle_play, "play")
         self.step_epoch_action = self._action("Step &Epoch", "Right", self.step_epoch,
                                               "step-epoch")
@@ -418,6 +420,7 @@ class MainWindow(QMainWindow):
         the second it is given (``stopped_promptly``); else this waits for the batch."""
         self.refresh_timer.stop()
         remove_reporter(self._on_view_error)
+        self.loss_tools.shutdown()
         self.stopped_promptly = not self.worker.isRunning() or self.worker.stop(1.0)
         if not self.stopped_promptly:
             self.statusBar().showMessage("Waiting for the current batch to finish…")
