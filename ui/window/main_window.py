@@ -59,6 +59,7 @@ from ui.live.training_worker import TrainingWorker
 from ui.platform_check import xcb_problem
 
 from .transport import TransportBar
+from .presentation import Presentation
 from .screen_fit import available_area, compact, initial_size, keep_on_screen, needs_compact
 from .views import build_views, live_views
 from ui.widgets.view_errors import add_reporter, describe, guarded, remove_reporter
@@ -183,6 +184,8 @@ class MainWindow(QMainWindow):
             action.setText(f"{toolbar.windowTitle()} Toolbar")
             self.view_menu.addAction(action)
         self.view_menu.addSeparator()
+        self.presentation = Presentation(self)
+        self.view_menu.addAction(self.presentation.action)
         self.view_menu.addAction("Reset &Layout", self.reset_layout)
 
     def _action(self, text: str, shortcut: str, slot, icon_name: str) -> QAction:
