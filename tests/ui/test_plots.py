@@ -644,3 +644,31 @@ def test_the_data_panel_and_the_decision_plot_colour_every_class_alike(qtbot, sm
     assert {7, 9} <= set(y.tolist())               # where the two palettes used to differ
     assert in_plot == in_panel
     assert len(set(in_panel)) == 10
+
+
+def test_dead_units_show_as_a_bar_per_layer(qtbot, small_dict):
+    d = dict(small_dict)
+    d["network"] = {"layers": [{"units": 6, "activation": "relu"},
+                               {"units": 6, "activation": "tanh"},
+                               {"units": 2, "activation": "softmax"}], "loss": "cross_entropy"}
+    trainer = Trainer(d)
+    weights = trainer.network.weights()
+    weights["b0"][:3] = -100.0                         # half of layer 1 never fires
+    trainer.network.set_weights(weights)
+    plot = make(qtbot, ErrorSignalPlot)
+    plot.show()
+    Feeder(trainer, plot).send()
+    plot.refresh()
+    xs = list(plot.units_bars.opts["x"])
+    heights = list(plot.units_bars.opts["height"])
+    assert xs == [1, 2]                                 # the softmax layer has no bar
+    assert heights[0] >= 50.0                           # the three dead units, at least
+    assert 0.0 <= heights[1] <= 100.0
+
+
+def test_a_log_axis_over_decades_labels_in_one_notation():
+    from ui.plots.axes import decade_labels
+    assert decade_labels([0.01, 0.1, 1.0, 10.0, 1000.0]) == ["0.01", "0.1", "1", "10", "1000"]
+    assert decade_labels([1e-6, 1e-5, 1e-4, 1e-3, 1e-2]) == ["10⁻⁶", "10⁻⁵", "10⁻⁴", "10⁻³",
+                                                              "10⁻²"]
+    assert decade_labels([2e-5, 1.0]) == ["2·10⁻⁵", "10⁰"]

@@ -95,6 +95,15 @@ def _centre(values, group) -> float:
     return sum(values[i] for i in group) / len(group)
 
 
+def units_off(layer) -> float | None:
+    """The share of a layer's units that pass no error signal back, as the engine measured it:
+    dead for the ReLU family, saturated for tanh/sigmoid; None for the others."""
+    for share in (layer.dead_fraction, layer.saturated_fraction):
+        if share is not None and math.isfinite(share):
+            return float(share)
+    return None
+
+
 def _positive(values: np.ndarray) -> np.ndarray:
     """Log axes cannot show 0 or negative values: those become gaps."""
     out = np.array(values, dtype=np.float64)
@@ -170,6 +179,18 @@ class ErrorSignalPlot(PlotPanel):
                                                       style=Qt.PenStyle.DashLine),
                                          symbol="t", symbolSize=8)
         self._add_canvas(self.profile_widget, 1)
+        self.units_widget = make_plot_widget("unitsOffPlot", self.theme, x_label="layer",
+                                             title="units off %")
+        units = self.units_widget.getPlotItem()
+        units.setYRange(0, 100, padding=0.02)
+        units.getViewBox().setMouseEnabled(x=False, y=False)
+        self.units_widget.setToolTip(
+            "Per hidden layer, the share of units that cannot pass an error signal back: dead "
+            "ReLU-family units (never active on the probe batch) or tanh/sigmoid units "
+            "saturated within 3 % of their limits (f′ ≈ 0)")
+        self.units_bars = pg.BarGraphItem(x=[], height=[], width=0.6)
+        units.addItem(self.units_bars)
+        self._add_canvas(self.units_widget, 1)
         if self._names:                      # snapshots came before the canvas
             self._make_layer_items()
 
@@ -227,9 +248,10 @@ class ErrorSignalPlot(PlotPanel):
             self.delta_curves.append(delta)
             self.grad_curves.append(grad)
         self._brushes = [pg.mkBrush(c) for c in colors]
-        self.profile_widget.getPlotItem().setXRange(0.5, n + 0.5, padding=0)
-        self.profile_widget.getPlotItem().getAxis("bottom").setTicks(
-            [[(i + 1, str(i + 1)) for i in range(n)]])
+        for widget in (self.profile_widget, self.units_widget):
+            widget.getPlotItem().setXRange(0.5, n + 0.5, padding=0)
+            widget.getPlotItem().getAxis("bottom").setTicks(
+                [[(i + 1, str(i + 1)) for i in range(n)]])
         self._drawn_version = -1
         self._mode_changed()
 
@@ -300,6 +322,7 @@ class ErrorSignalPlot(PlotPanel):
             item.setData(xs, ys, connect="finite", symbolBrush=self._brushes[:len(xs)])
         self._follow_profile.fit(None, log_bounds(*(
             ([deltas] if self.mode in (0, 2) else []) + ([grads] if self.mode in (1, 2) else []))))
+        self._draw_units_off(layers)
         text = gradient_warning(deltas)
         if text != self.warning_label.text():
             self.warning_label.setText(text)
@@ -308,6 +331,17 @@ class ErrorSignalPlot(PlotPanel):
                 (WARNING_HELP[kind] + "\n" if text else "") + "‖δ‖ per layer, first to last: "
                 + ", ".join(f"{d:.2g}" for d in deltas))
         self.warning_label.setVisible(bool(text))
+
+    def _draw_units_off(self, layers) -> None:
+        """A bar per layer: its dead (ReLU family) or saturated (tanh, sigmoid) share in %."""
+        xs, heights, brushes = [], [], []
+        for i, layer in enumerate(layers):
+            share = units_off(layer)
+            if share is not None:
+                xs.append(i + 1)
+                heights.append(100.0 * share)
+                brushes.append(self._brushes[i])
+        self.units_bars.setOpts(x=xs, height=heights, width=0.6, brushes=brushes)
 
     def _place_end_labels(self, x: float, ends: list[float]) -> None:
         """Each curve's "L1" … at its last point (log10 of the value), moved apart vertically
