@@ -31,9 +31,8 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QToolBar
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox
 
 from playground import Experiment, PlaygroundError, Trainer
 from playground.presets import default_experiment
@@ -46,6 +45,7 @@ guard_none_refcount()     # first of all: PySide6 6.12 on CPython 3.11 (see ui.w
 from . import settings
 from .docks import build_docks, fit_network_dock, set_central
 from .file_actions import FileActions, describe_error, read_session
+from .menus import build_menus, finish_view_menu
 from ui.widgets.icons import icon
 from ui.live.model import ExperimentModel
 from .notice import NoticeBar
@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         #: the docks by view name (the central view has none)
         self.docks = build_docks(self, self.views, self.view_menu)
-        self._finish_view_menu()
+        finish_view_menu(self, self.menus)
         self._default_state = self.saveState()
         self._connect()
         self._after_new_trainer(trainer)
@@ -132,61 +132,8 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         self.files = FileActions(self)
-        menu = self.menuBar().addMenu("&File")
-        self.files.fill_menu(menu)
-        edit = self.menuBar().addMenu("&Edit")
-        undo = self.model.undo_stack.createUndoAction(self, "&Undo")
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        undo.setIcon(icon("undo"))
-        redo = self.model.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcut(QKeySequence.StandardKey.Redo)
-        redo.setIcon(icon("redo"))
-        edit.addAction(undo)
-        edit.addAction(redo)
-        self.file_toolbar = QToolBar("File", self)
-        self.file_toolbar.setObjectName("fileToolBar")
-        self.file_toolbar.setIconSize(QSize(20, 20))
-        self.files.fill_toolbar(self.file_toolbar)
-        self.insertToolBar(self.transport, self.file_toolbar)
-        training = self.menuBar().addMenu("&Training")
-        self.play_action = self._action("&Play / Pause", "Space", self.toggle_play, "play")
-        self.step_epoch_action = self._action("Step &Epoch", "Right", self.step_epoch,
-                                              "step-epoch")
-        self.step_batch_action = self._action("Step &Batch", "Shift+Right", self.step_batch,
-                                              "step-batch")
-        self.step_phase_action = self.views["backprop"].step_action      # "." (see PhasePanel)
-        self.step_phase_action.setText("Step &Phase (backprop)")
-        self.step_phase_action.setIcon(icon("step-phase"))
-        self.step_phase_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.addAction(self.step_phase_action)
-        self.reset_action = self._action("&Reset", "Ctrl+R", self.reset_training, "reset")
-        for action in (self.play_action, self.step_epoch_action, self.step_batch_action,
-                       self.step_phase_action):
-            training.addAction(action)
-        training.addSeparator()
-        training.addAction(self.reset_action)
-        self.view_menu = self.menuBar().addMenu("&View")       # filled by build_docks
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction("&Keyboard Shortcuts", self._show_shortcuts)
-        help_menu.addAction(f"&About {APP_NAME}", self._show_about)
-
-    def _finish_view_menu(self) -> None:
-        """After the docks' entries: the toolbars (named so, the Training dock has the
-        name "Training") and Reset Layout."""
-        for toolbar in (self.file_toolbar, self.transport):
-            action = toolbar.toggleViewAction()
-            action.setText(f"{toolbar.windowTitle()} Toolbar")
-            self.view_menu.addAction(action)
-        self.view_menu.addSeparator()
-        self.view_menu.addAction("Reset &Layout", self.reset_layout)
-
-    def _action(self, text: str, shortcut: str, slot, icon_name: str) -> QAction:
-        action = QAction(icon(icon_name), text, self)
-        action.setShortcut(QKeySequence(shortcut))
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(lambda _=False: slot())
-        self.addAction(action)
-        return action
+        self.menus = build_menus(self, APP_NAME)
+        self.view_menu, self.file_toolbar = self.menus.view, self.menus.file_toolbar
 
     def _connect(self) -> None:
         worker, transport = self.worker, self.transport
@@ -416,19 +363,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Waiting for the current batch to finish…")
             self.worker.wait()
         return self.stopped_promptly
-
-    def _show_shortcuts(self) -> None:
-        QMessageBox.information(self, "Keyboard shortcuts", (
-            "Space\tplay / pause\n→\tstep one epoch\nShift+→\tstep one batch\n"
-            ".\tstep one backprop phase\nCtrl+R\treset (same seed)\n"
-            "Ctrl+Z / Ctrl+Shift+Z\tundo / redo\nCtrl+N / Ctrl+O / Ctrl+S\tnew / open / save"))
-
-    def _show_about(self) -> None:
-        from playground import __version__
-        QMessageBox.about(self, f"About {APP_NAME}", (
-            f"<b>{APP_NAME}</b> {__version__}<br>Build a neural network, train it, and watch "
-            "backpropagation happen. The engine is plain NumPy; every number on screen is "
-            "computed by it."))
 
 
 def initial_window(file: str | None, remember: bool = True) -> tuple[MainWindow, str | None]:
