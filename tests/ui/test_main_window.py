@@ -20,7 +20,8 @@ from playground import Experiment, Trainer
 from playground.presets import default_experiment
 from ui.window import settings
 from ui.window.file_actions import EXPERIMENT_FILTER, RUN_FILTER
-from ui.window.main_window import MainWindow, initial_window
+from ui.window.launch import initial_window
+from ui.window.main_window import MainWindow
 
 TIMEOUT = 5000
 

@@ -24,7 +24,8 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QCheckBox
 
 from ui.widgets.theme import CLASS_COLORS, Theme, class_color
-from .base import ElidedLabel, PlotPanel, make_plot_widget
+from ui.widgets.elided_label import ElidedLabel
+from .base import PlotPanel, make_plot_widget
 from .outcome_views import ConfusionView, PredictionView
 
 #: TensorFlow Playground's orange and blue, meeting in a light grey-white
