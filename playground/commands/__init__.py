@@ -16,6 +16,8 @@ COMMANDS = {
     "train": "train",
     "gradcheck": "gradcheck",
     "trace": "trace",
+    "lr-find": "lr_find",
+    "compare": "compare",
     "export": "export",
 }
 

@@ -93,7 +93,8 @@ def split_like_weights(network, flat: np.ndarray, prefix: str) -> dict[str, np.n
     for i, (w, b) in enumerate(network.slices):
         layer = network.layers[i]
         out[f"{prefix}W{i}"] = flat[w].reshape(layer.fan_in, layer.units).copy()
-        out[f"{prefix}b{i}"] = flat[b].copy()
+        if b is not None:                      # a layer without a bias has no b
+            out[f"{prefix}b{i}"] = flat[b].copy()
     return out
 
 
@@ -133,7 +134,7 @@ def layer_lines(trainer) -> list[str]:
     fused = LOSS_BLOCKS[trainer.loss.name][1]
     lines = []
     for i, layer in enumerate(net.layers):
-        bias = "" if f"b{i}" in net.weights() else ", bias=False"
+        bias = "" if layer.use_bias else ", bias=False"
         lines.append(f"nn.Linear({layer.fan_in}, {layer.units}{bias}),")
         act = layer.activation.name
         last = i == len(net.layers) - 1

@@ -44,9 +44,9 @@ class LayerStats:
     grad_counts: np.ndarray
     grad_edges: np.ndarray
     weight_norm: float
-    bias_norm: float
+    bias_norm: float | None   # None: the layer has no bias
     grad_norm: float          # ‖∂L/∂W‖ on the probe batch
-    bias_grad_norm: float
+    bias_grad_norm: float | None
     error_signal_norm: float  # ‖δ‖ = ‖∂L/∂z‖ on the probe batch
     activation_mean: float
     activation_std: float
@@ -80,6 +80,15 @@ class DataView:
     y_val: np.ndarray
     bounds: tuple[float, float, float, float] | None
     description: str
+
+    @property
+    def n_inputs(self) -> int:
+        return len(self.feature_names)
+
+    @property
+    def n_targets(self) -> int:
+        y = self.y_train
+        return 1 if self.task == "classification" or y.ndim < 2 else int(y.shape[1])
 
 
 @dataclass(frozen=True)
@@ -115,8 +124,10 @@ class Snapshot:
     #: layer widths, input first: (2, 8, 8, 2)
     sizes: tuple[int, ...] = ()
     activations: tuple[str, ...] = ()
-    #: copies of (W, b) per layer when the network is small enough to draw (≤ MAX_DRAWN_PARAMS)
-    weights: tuple[tuple[np.ndarray, np.ndarray], ...] | None = field(default=None, repr=False)
+    #: copies of (W, b) per layer when the network is small enough to draw (≤ MAX_DRAWN_PARAMS);
+    #: b is None for a layer without a bias
+    weights: tuple[tuple[np.ndarray, np.ndarray | None], ...] | None = field(
+        default=None, repr=False)
 
 
 def data_view(trainer) -> DataView:
@@ -168,7 +179,8 @@ def _weights(trainer):
     net = trainer.network
     if net.n_params > MAX_DRAWN_PARAMS:
         return None
-    return tuple((layer.W.copy(), layer.b.copy()) for layer in net.layers)
+    return tuple((layer.W.copy(), None if layer.b is None else layer.b.copy())
+                 for layer in net.layers)
 
 
 def _histogram(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -197,6 +209,11 @@ def _histogram(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _norm(a: np.ndarray) -> float:
     return float(np.sqrt(np.vdot(a, a)))
+
+
+def _norm_or_none(a: np.ndarray | None) -> float | None:
+    """The norm of a bias, None for a layer without one."""
+    return None if a is None else _norm(a)
 
 
 def _layer_stats(trainer) -> tuple[tuple[LayerStats, ...], float | None]:
@@ -228,16 +245,17 @@ def _layer_stats(trainer) -> tuple[tuple[LayerStats, ...], float | None]:
         wc, we = _histogram(layer.W.ravel())
         if np.isfinite(result.loss):
             gc, ge = _histogram(layer.grad_W.ravel())
-            grad_norm, bias_grad_norm = _norm(layer.grad_W), _norm(layer.grad_b)
+            grad_norm, bias_grad_norm = _norm(layer.grad_W), _norm_or_none(layer.grad_b)
             delta_norm = _norm(buf.delta)
         else:
             gc, ge = np.zeros(HISTOGRAM_BINS, np.int64), np.linspace(-1, 1, HISTOGRAM_BINS + 1)
-            grad_norm = bias_grad_norm = delta_norm = float("nan")
+            grad_norm = delta_norm = float("nan")
+            bias_grad_norm = float("nan") if layer.use_bias else None
         stats.append(LayerStats(
             index=i, name=f"layer {i + 1}: {layer.describe()}", units=layer.units,
             fan_in=layer.fan_in, activation=act, dropout=layer.dropout,
             weight_counts=wc, weight_edges=we, grad_counts=gc, grad_edges=ge,
-            weight_norm=_norm(layer.W), bias_norm=_norm(layer.b), grad_norm=grad_norm,
+            weight_norm=_norm(layer.W), bias_norm=_norm_or_none(layer.b), grad_norm=grad_norm,
             bias_grad_norm=bias_grad_norm, error_signal_norm=delta_norm,
             activation_mean=a_mean, activation_std=a_std,
             dead_fraction=dead, saturated_fraction=saturated))

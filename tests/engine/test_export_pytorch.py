@@ -82,8 +82,11 @@ def assert_same_weights(trainer, state_dict_path, tol: float) -> None:
     for i, name in enumerate(linears):
         np.testing.assert_allclose(state[f"{name}.weight"].numpy().T,
                                    trainer.network.layers[i].W, atol=tol, rtol=0)
-        np.testing.assert_allclose(state[f"{name}.bias"].numpy(),
-                                   trainer.network.layers[i].b, atol=tol, rtol=0)
+        if trainer.network.layers[i].use_bias:
+            np.testing.assert_allclose(state[f"{name}.bias"].numpy(),
+                                       trainer.network.layers[i].b, atol=tol, rtol=0)
+        else:
+            assert f"{name}.bias" not in state
 
 
 def check_parity(d: dict, tmp_path, capsys, tol=FLOAT32) -> tuple[Trainer, History]:
@@ -154,6 +157,16 @@ def test_dropout_uses_the_apps_masks(tmp_path, capsys):
               {"units": 8, "activation": "tanh", "dropout": 0.5},
               {"units": 2, "activation": "softmax"}]
     check_parity(experiment(layers), tmp_path, capsys)
+
+
+def test_a_layer_without_bias_and_hand_set_weights(tmp_path, capsys):
+    layers = [{"units": 3, "activation": "tanh", "use_bias": False,
+               "weights": [[0.5, -0.25, 1.0], [0.75, 0.5, -1.0]]},
+              {"units": 2, "activation": "softmax", "use_bias": False}]
+    d = experiment(layers, optimizer={"name": "sgd", "learning_rate": 0.3, "momentum": 0.5})
+    d["data"]["features"] = ["x1", "x2"]
+    trainer, _ = check_parity(d, tmp_path, capsys)
+    assert trainer.network.n_params == 2 * 3 + 3 * 2
 
 
 def test_float64_agrees_to_1e10(tmp_path, capsys):

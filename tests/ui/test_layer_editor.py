@@ -188,7 +188,11 @@ def test_output_hint_and_one_click_fix(qtbot, editor):
     assert not fix.isVisible()
 
 
-def test_set_input_info_shows_the_text(editor):
-    editor.set_input_info(2, "2 classes → 2 units softmax")
-    assert "2 classes → 2 units softmax" in editor.input_label.text()
-    assert "Input: 2 features (x1, x2)" in editor.input_label.text()
+def test_the_trainers_data_view_names_what_the_output_needs(editor):
+    from playground import Trainer
+    from playground.training.snapshot import data_view
+
+    editor.set_data_view(data_view(Trainer(editor.model.experiment)))
+    text = editor.input_label.text()
+    assert "Input: 2 features (x1, x2)" in text
+    assert "2 classes → 2 softmax units (cross_entropy) or 1 sigmoid unit" in text

@@ -20,7 +20,6 @@ from playground.presets import default_experiment
 from ui.window import settings
 from ui.window.file_actions import EXPERIMENT_FILTER, RUN_FILTER
 from ui.window.main_window import MainWindow, initial_window
-from ui.live.session import live_changes
 
 TIMEOUT = 5000
 
@@ -133,8 +132,8 @@ def test_opens_on_the_default_experiment_with_docks(qtbot, make_window):
     for canvas in ("lossPlot", "decisionBoundaryPlot", "dataScatterPlot"):
         assert window.findChild(pg.PlotWidget, canvas) is not None, canvas
     # the plots in background tabs are made when their tab is first raised
-    for dock, canvas in ((window.error_dock, "errorSignalPlot"),
-                         (window.weights_dock, "weightHistogramPlot")):
+    for dock, canvas in ((window.docks["error"], "errorSignalPlot"),
+                         (window.docks["weights"], "weightHistogramPlot")):
         assert window.findChild(pg.PlotWidget, canvas) is None, canvas
         dock.raise_()
         qtbot.waitUntil(lambda: window.findChild(pg.PlotWidget, canvas) is not None,
@@ -147,9 +146,9 @@ def test_scripted_session_step_play_pause_reset(qtbot, window):
     qtbot.waitUntil(lambda: epoch_shown(window) == 3, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: len(train_curve(window)) == 3, timeout=TIMEOUT)
     assert list(train_curve(window)) == [1, 2, 3]
-    window.weights_dock.raise_()
+    window.docks["weights"].raise_()
     qtbot.waitUntil(lambda: holds_data(window, "weightHistogramPlot"), timeout=TIMEOUT)
-    window.error_dock.raise_()
+    window.docks["error"].raise_()
     qtbot.waitUntil(lambda: holds_data(window, "errorSignalPlot"), timeout=TIMEOUT)
 
     click(qtbot, window, "playPauseButton")
@@ -270,10 +269,10 @@ def test_keyboard_shortcuts_work_wherever_the_focus_is(qtbot, window):
 
 def test_step_phase_key_enters_the_backprop_mode(qtbot, window):
     qtbot.keyClick(window, Qt.Key.Key_Period)
-    panel = window.phase_panel
+    panel = window.views["backprop"]
     qtbot.waitUntil(lambda: panel.phase is not None, timeout=TIMEOUT)
     assert panel.active and panel.phase.kind == "forward"
-    assert window.backprop_dock.isVisible()
+    assert window.docks["backprop"].isVisible()
     assert "forward" in window.findChild(QLabel, "phaseLabel").text()
     click(qtbot, window, "stepPhaseButton")
     qtbot.waitUntil(lambda: panel.phase_index == 2, timeout=TIMEOUT)
@@ -330,21 +329,28 @@ def test_save_and_open_a_run(qtbot, window, dialogs, tmp_path):
     assert Trainer.load(tmp_path / "run.bpp").epoch == 4
 
 
-@pytest.mark.parametrize("name, content", [("bad.json", "{not json"),
-                                           ("bad.bpp", "not a zip"),
-                                           ("wrong.json", '{"seed": -1}')])
+@pytest.mark.parametrize("name, content, words", [
+    ("bad.json", "{not json", "not valid JSON"),
+    ("bad.bpp", "not a zip", "not a saved run"),
+    ("wrong.json", '{"seed": -1}', "seed"),
+    ("deep.json", "[" * 100_000, "nesting limit"),
+    ("long.json", '{"seed": ' + "9" * 5000 + "}", "number length limit"),
+    ("pipe.json", None, "named pipe")])
 def test_a_bad_file_shows_a_message_and_keeps_the_session(qtbot, window, dialogs, tmp_path,
-                                                          name, content):
+                                                          name, content, words):
     window.model.set("training.optimizer.learning_rate", 0.2)
     before, title = window.current_experiment(), window.windowTitle()
     trainer_id = on_worker(window, id)
     bad = tmp_path / name
-    bad.write_text(content)
+    if content is None:
+        os.mkfifo(bad)                          # opening it must not block the window
+    else:
+        bad.write_text(content)
     dialogs.answer = QMessageBox.StandardButton.Discard
     assert not window.files.open_path(bad)
     kind, heading, text = dialogs.messages[-1]
     assert kind == "warning" and name in heading
-    assert "Traceback" not in text and text
+    assert "Traceback" not in text and words in text
     assert window.current_experiment() == before
     assert window.windowTitle() == title
     assert on_worker(window, id) == trainer_id
@@ -384,7 +390,7 @@ def test_close_with_unsaved_changes_can_be_cancelled(qtbot, window, dialogs):
 
 def test_layout_and_last_file_are_remembered(qtbot, make_window, dialogs, tmp_path):
     window = make_window()
-    window.weights_dock.hide()
+    window.docks["weights"].hide()
     window.files.save_to(tmp_path / "last.json")
     window.close()
     second, error = initial_window(None)
@@ -393,8 +399,8 @@ def test_layout_and_last_file_are_remembered(qtbot, make_window, dialogs, tmp_pa
         second.show()
         qtbot.waitExposed(second)
         assert second.model.file_path == tmp_path / "last.json"
-        assert not second.weights_dock.isVisible()
-        assert second.loss_dock.isVisible()
+        assert not second.docks["weights"].isVisible()
+        assert second.docks["loss"].isVisible()
     finally:
         second.close()
         assert second.worker.isFinished()
@@ -414,25 +420,8 @@ def test_export_plots_as_png_and_csv(qtbot, window, tmp_path):
     assert any("PNG" in text for text in texts) and any("CSV" in text for text in texts)
 
 
-def test_live_changes_classification(small_dict):
-    exp = Experiment.from_dict(small_dict)
-    lr = exp.replace("training.optimizer.learning_rate", 0.5)
-    assert live_changes(exp, lr) == [("training.optimizer", lr.get("training.optimizer"))]
-    layers = exp.get("network.layers")
-    layers[0]["dropout"] = 0.5
-    assert live_changes(exp, exp.replace("network.layers", layers)) == [
-        ("network.layers", layers)]
-    assert live_changes(exp, exp.replace("training.epochs", 9)) == [("training.epochs", 9)]
-    assert live_changes(exp, exp.replace("network.layers[0].units", 3)) is None
-    assert live_changes(exp, exp.replace("seed", 5)) is None
-    assert live_changes(exp, exp.replace("training.dtype", "float64")) is None
-    assert live_changes(exp, exp.replace("training.optimizer", {"name": "sgd"})) is None
-    assert live_changes(exp, exp.replace("data.noise", 0.3)) is None
-    assert live_changes(exp, exp) == []
-
-
 def test_backprop_overview_follows_the_optimizer(qtbot, window):
-    panel = window.phase_panel
+    panel = window.views["backprop"]
     qtbot.waitUntil(lambda: "update · Adam" in panel.table_text(), timeout=TIMEOUT)
     assert "SGD" not in panel.table_text()
     window.model.set("training.optimizer", {"name": "sgd", "learning_rate": 0.1,
@@ -510,7 +499,7 @@ def test_every_phase_of_a_three_layer_network_with_the_period_key(qtbot, window)
                 ("backward · layer 3 of 3", 3, "backward"),
                 ("backward · layer 2 of 3", 2, "backward"),
                 ("backward · layer 1 of 3", 1, "backward"), ("update", None, "update")]
-    panel, label = window.phase_panel, window.findChild(QLabel, "phaseLabel")
+    panel, label = window.views["backprop"], window.findChild(QLabel, "phaseLabel")
     diagram = panel.diagram
     for index, (title, layer, kind) in enumerate(expected, start=1):
         qtbot.keyClick(window, Qt.Key.Key_Period)

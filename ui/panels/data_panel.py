@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFileDialog,
                                QPushButton, QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from playground import ExperimentError, PlaygroundError
-from playground.data import (ALL_SOURCES, FEATURES, FILE_SOURCES, resolve_data_config)
+from playground.data import (ALL_SOURCES, FEATURES, FILE_SOURCES, INLINE_SOURCES,
+                             resolve_data_config)
 from playground.data.config import CLASSES_DEFAULTS, GENERATED, MAX_CLASSES, MAX_SAMPLES
 from ui.panels.data_pictures import source_icon
 from ui.panels.data_scatter import DataScatter
@@ -35,7 +36,7 @@ from ui.live.model import ExperimentModel
 from ui.panels.output_fit import commit, data_target, fitted_network, target_from_preview
 from ui.widgets.theme import error_text, shade
 
-PICKABLE = tuple(s for s in ALL_SOURCES if s not in FILE_SOURCES)
+PICKABLE = tuple(s for s in ALL_SOURCES if s not in FILE_SOURCES + INLINE_SOURCES)
 FILE_FILTER = "Data files (*.csv *.tsv *.txt *.npz);;All files (*)"
 #: (colours for the palette are filled in when the panel is built)
 _STYLE = """
@@ -53,6 +54,9 @@ QToolButton:checked {{ border: 2px solid #3b82f6; background: {checked}; }}
 
 class DataPanel(QWidget):
     """Edits the ``data`` section (and ``seed``) of the model's experiment."""
+
+    view_name, dock_title, dock_name = "data", "Data", "dataDock"
+    dock_area, dock_size = "left", (285, None)
 
     #: an error was shown in the panel (the message)
     error = Signal(str)

@@ -30,9 +30,10 @@ from playground.nn.losses import LOSSES
 from ui.panels.layer_card import InputCard, LayerCard, arrow
 from ui.live.model import ExperimentModel
 from ui.widgets.theme import error_text, shade
+from playground.training.output_layer import output_need
 from ui.panels.output_fit import (DataTarget, commit, data_target, fit_problem, fitted_network,
-                           input_text, network_for_loss, output_need, parameter_count,
-                           target_from_view)
+                                  input_text, network_for_loss, parameter_count,
+                                  target_from_view)
 
 _ROLE = Qt.ItemDataRole.UserRole
 
@@ -42,6 +43,9 @@ MIN_WIDTH = 252
 
 class LayerEditor(QWidget):
     """Edits ``network.layers`` and ``network.loss`` of the model's experiment."""
+
+    view_name, dock_title, dock_name = "network", "Network", "networkDock"
+    dock_area, dock_size, dock_scrolls = "left", (300, 450), True
 
     #: the user changed the architecture or the loss (A restarts training)
     architectureEdited = Signal()
@@ -156,15 +160,12 @@ class LayerEditor(QWidget):
         root.addStretch(0)
 
     # -- public API ------------------------------------------------------------------------
-    def set_input_info(self, n_inputs: int, text: str = "") -> None:
-        """What the current trainer's data feeds in (A calls it after each build); ``text``
-        is shown under the input row (e.g. "2 classes → 2 units softmax")."""
-        self._input_info = (int(n_inputs), str(text or ""))
-        self._refresh_summary()
-
     def set_data_view(self, view) -> None:
-        """The DataView of the current trainer (used when the data file cannot be read)."""
+        """What the current trainer's data feeds in (the DataView of its snapshots): the
+        input row counts its features and names what the output needs ("2 classes → 2
+        softmax units …"); its description stands in when the data file cannot be read."""
         self._view = view
+        self._input_info = (view.n_inputs, output_need(view))
         self._refresh_summary()
 
     def cards(self) -> list[LayerCard]:
