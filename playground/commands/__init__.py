@@ -19,6 +19,7 @@ COMMANDS = {
     "lr-find": "lr_find",
     "compare": "compare",
     "export": "export",
+    "lesson": "lesson",
 }
 
 NAMES = tuple(COMMANDS)

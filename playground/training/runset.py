@@ -20,7 +20,7 @@ from playground.errors import ExperimentError
 from playground.experiment import Experiment
 from .timeline import Timeline
 from .trainer import Trainer
-from .trainer_state import capture, rebuild
+from .trainer_state import capture, clone, rebuild
 
 
 def parse_value(text: str) -> Any:
@@ -93,6 +93,17 @@ class Run:
         """Finish the current epoch (or train one) and keep a checkpoint when one is due."""
         self.trainer.train_epoch()
         self.timeline.record(self.trainer)
+
+    def trainer_at(self, epoch: int, exact: bool = True) -> Trainer:
+        """A new Trainer as this run was after ``epoch`` (see Timeline.trainer_at)."""
+        if epoch == self.trainer.epoch and not self.trainer.batch_in_epoch:
+            return clone(self.trainer)
+        return self.timeline.trainer_at(epoch, self.trainer.dataset, self.trainer.history,
+                                        exact)
+
+    def snapshot_at(self, epoch: int, exact: bool = True):
+        """The Snapshot this run gave after ``epoch`` (what the views showed then)."""
+        return self.trainer_at(epoch, exact).snapshot()
 
     def train_batch(self) -> bool:
         done = self.trainer.train_batch()

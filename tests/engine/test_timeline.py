@@ -88,3 +88,18 @@ def test_asking_before_the_first_checkpoint_says_where_the_timeline_starts():
     timeline.record(run)
     with pytest.raises(ValueError, match="starts at epoch 1"):
         timeline.at(0)
+
+
+def test_a_runs_snapshot_at_a_past_epoch_shows_that_epochs_weights_and_losses():
+    from playground import Experiment
+    from playground.training.runset import RunSet
+
+    d = experiment()
+    runs = RunSet.sweep(Experiment.from_dict(d), {})
+    for _ in range(6):
+        runs[0].train_epoch()
+    past = runs[0].snapshot_at(4)
+    reference = trained(d, 4).snapshot()
+    assert past.epoch == 4 and runs[0].trainer.epoch == 6
+    assert past.train_loss == reference.train_loss
+    assert np.array_equal(past.surface.values, reference.surface.values)
