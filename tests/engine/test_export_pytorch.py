@@ -252,6 +252,37 @@ def test_a_run_that_stopped_early_continues_with_fresh_patience(tmp_path, capsys
     assert largest_difference(app_rows(app, start), history) <= FLOAT32
 
 
+MID_EPOCH = {
+    "shuffled, with dropout": experiment(
+        [{"units": 6, "activation": "tanh", "dropout": 0.2}] + HIDDEN[1:], epochs=6,
+        early_stopping={"enabled": True, "patience": 10}),
+    "unshuffled regression": experiment(
+        [{"units": 6, "activation": "tanh"}, {"units": 1, "activation": "linear"}], "mse",
+        {"source": "sine", "samples": 100}, epochs=6, shuffle=False),
+}
+
+
+@pytest.mark.parametrize("d", MID_EPOCH.values(), ids=MID_EPOCH.keys())
+def test_a_run_saved_mid_epoch_finishes_that_epoch_first(d, tmp_path, capsys):
+    """Saved after batch 4 of epoch 3: the script completes epoch 3 in the app's order and
+    with its running sums, then goes on."""
+    before = Trainer(d)
+    for _ in before.run(2):
+        pass
+    for _ in range(4):
+        before.train_batch()
+    before.save(tmp_path / "run.bpp")
+    module = exported(Trainer.load(tmp_path / "run.bpp"), tmp_path)
+    app = Trainer.load(tmp_path / "run.bpp")
+    for _ in app.run():
+        pass
+    history, err, status = run_script(module, capsys, 4, tmp_path / "net.pt")
+    assert status == 0, err
+    assert list(history.column("epoch")) == [3, 4, 5, 6]
+    assert largest_difference(app_rows(app, 2), history) <= FLOAT32
+    assert_same_weights(app, tmp_path / "net.pt", FLOAT32)
+
+
 def test_the_script_stands_alone(tmp_path):
     """Only torch, numpy and the standard library; it runs as a program from any folder and
     finds its .npz files beside it."""

@@ -55,13 +55,19 @@ def test_exporting_a_trained_network_writes_the_script_of_the_run(qtbot, window,
     assert "mine.py" in window.statusBar().currentMessage()
 
 
-def test_mid_epoch_the_message_says_why_and_nothing_is_written(qtbot, window, dialogs, out):
+def test_mid_epoch_the_script_finishes_the_epoch(qtbot, window, dialogs, out):
     on_worker(window, lambda t: t.train_batch())
     dialogs.save_path = (str(out / "net.py"), "")
     export_menu(window).actions()[0].trigger()
+    assert not dialogs.messages
+    assert "RESUME_BATCHES_DONE = 1" in (out / "net.py").read_text(encoding="utf-8")
+
+
+def test_an_unwritable_place_shows_why_and_writes_nothing(qtbot, window, dialogs, out):
+    dialogs.save_path = (str(out / "missing folder" / "net.py"), "")
+    export_menu(window).actions()[0].trigger()
     kind, title, text = dialogs.messages[-1]
-    assert kind == "warning" and "net.py" in title
-    assert "middle of epoch 1" in text and "finish the epoch" in text
+    assert kind == "warning" and "net.py" in title and "does not exist" in text
     assert list(out.iterdir()) == []
 
 
