@@ -47,6 +47,7 @@ from .docks import build_docks, fit_network_dock, set_central
 from .file_actions import FileActions, describe_error, read_session
 from ui.widgets.icons import icon
 from ui.live.model import ExperimentModel
+from ui.live.weight_edits import connect_parameter_edits
 from .notice import NoticeBar
 from ui.diagram.phase_format import update_rule
 from ui.plots.base import PlotPanel
@@ -203,6 +204,7 @@ class MainWindow(QMainWindow):
         transport.reset_button.clicked.connect(self.reset_training)
         phase_panel.stepRequested.connect(self._step_phase)
         phase_panel.leaveRequested.connect(worker.finish_iteration)
+        connect_parameter_edits(phase_panel, worker, self.model.undo_stack)
         self.model.changed.connect(self._on_model_changed)
         self.model.dirtyChanged.connect(lambda _dirty: self._update_title())
         self.model.fileChanged.connect(lambda _path: self._update_title())
