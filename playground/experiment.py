@@ -27,6 +27,7 @@ from typing import Any
 from . import validation as v
 from playground.nn.activations import ACTIVATIONS
 from playground.files.atomic import atomic_write_text
+from playground.files.limits import MAX_JSON_BYTES, loads_json, read_text_file
 from .data import DATA_DEFAULTS, FILE_SOURCES, resolve_data_config
 from playground.training.early_stopping import EARLY_STOPPING_DEFAULTS, MONITORS
 from .errors import ExperimentError
@@ -34,6 +35,10 @@ from playground.nn.initializers import INITIALIZERS
 from playground.nn.losses import LOSSES
 from playground.optim.rules import OPTIMIZER_DEFAULTS, make_optimizer
 from playground.optim.schedules import make_schedule
+
+
+def _file_error(message: str) -> ExperimentError:
+    return ExperimentError("", message)
 
 FORMAT = "backprop-playground/1"
 MAX_LAYERS = 64
@@ -61,26 +66,13 @@ class Experiment:
 
     @classmethod
     def from_json(cls, text: str, base_dir=None, source: str = "experiment") -> "Experiment":
-        try:
-            d = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ExperimentError("", f"{source} is not valid JSON: {exc.msg} at line "
-                                      f"{exc.lineno}, column {exc.colno}") from None
-        return cls.from_dict(d, base_dir)
+        return cls.from_dict(loads_json(text, source, error=_file_error), base_dir)
 
     @classmethod
     def from_file(cls, path: str | os.PathLike) -> "Experiment":
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ExperimentError("", f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise ExperimentError("", f"{path}: is a folder, not an experiment file") from None
-        except UnicodeDecodeError:
-            raise ExperimentError("", f"{path}: not a UTF-8 text (JSON) file") from None
-        except OSError as exc:
-            raise ExperimentError("", f"{path}: cannot be read ({exc.strerror})") from None
+        text = read_text_file(path, max_bytes=MAX_JSON_BYTES, what="experiment file",
+                              error=_file_error)
         try:
             return cls.from_json(text, base_dir=path.parent.resolve(), source=str(path))
         except ExperimentError as exc:

@@ -49,6 +49,7 @@ from .table import TASKS, FileTable
 from .generated import CLASSIFICATION_GENERATORS, FEATURES, feature_matrix, generate
 from playground.errors import DataError, PlaygroundError
 from .npz_reader import read_npz
+from playground.files.limits import MAX_ARCHIVE_BYTES, open_regular_file
 from playground.files.resources import asset_path
 
 __all__ = [
@@ -280,17 +281,21 @@ def _make_transform(features: tuple[str, ...], mean: np.ndarray | None,
 
 
 # -------------------------------------------------------------------------------- preview
-def _file_kind(path: Path) -> str:
+def file_kind(path: str | os.PathLike) -> str:
+    """``"npz"`` for NumPy archives (by suffix, or a zip's first bytes), else ``"csv"``.
+    Only a regular file is looked into (a FIFO would block): the reader then says what is
+    wrong with anything else."""
+    path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".npz":
         return "npz"
     if suffix in (".csv", ".tsv", ".txt"):
         return "csv"
     try:
-        with open(path, "rb") as handle:
+        with open_regular_file(path, max_bytes=MAX_ARCHIVE_BYTES) as handle:
             if handle.read(4) == b"PK\x03\x04":
                 return "npz"
-    except OSError:
+    except (PlaygroundError, OSError):
         pass                      # missing or unreadable: the CSV reader says which
     return "csv"
 
@@ -308,7 +313,7 @@ def preview_file(path: str | os.PathLike, *, target: str | int | None = None,
     if task is not None and task not in TASKS:
         raise DataError(f"task must be one of {', '.join(TASKS)} or null, not {task!r}",
                         file=display)
-    kind = _file_kind(resolved)
+    kind = file_kind(resolved)
     table = _read_file(kind, resolved, display, target, task, keep_rows=max(0, max_rows))
     if table.task == "classification":
         shown = ", ".join(table.class_names[:5]) + (", …" if len(table.class_names) > 5 else "")

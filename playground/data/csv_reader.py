@@ -41,6 +41,7 @@ import numpy as np
 from .table import (TASKS, FileTable, column_label, encode_labels, infer_task,
                     read_file_bytes)
 from playground.errors import DataError
+from playground.files.limits import csv_error_text
 
 __all__ = ["read_csv", "parse_number", "detect_delimiter", "DELIMITERS"]
 
@@ -104,7 +105,7 @@ def _read_rows(text: str, delimiter: str, display: str) -> list[tuple[int, list[
         except StopIteration:
             break
         except csv.Error as exc:
-            raise DataError(f"cannot be parsed as CSV: {exc}", file=display,
+            raise DataError(csv_error_text(exc), file=display,
                             line=reader.line_num or line) from exc
         cells = [cell.strip() for cell in cells]
         if not any(cells) and len(cells) <= 1:
@@ -252,7 +253,10 @@ def read_csv(path: Path, *, display: str | None = None,
     if not lines:
         raise DataError("the file is empty; expected a table of numbers with a target column",
                         file=display)
-    delimiter = detect_delimiter(lines)
+    try:
+        delimiter = detect_delimiter(lines)
+    except csv.Error as exc:
+        raise DataError(csv_error_text(exc), file=display) from None
     decimal_comma = delimiter == ";"
     rows = _read_rows(text, delimiter, display)
     width = len(rows[0][1])

@@ -162,6 +162,14 @@ class Network:
         target[index] = value
         return old
 
+    def copy(self, dtype=None) -> "Network":
+        """A separate network with the same layers and a copy of the weights (in ``dtype``,
+        the network's own by default): tools that probe the weights work on it, so the
+        original's parameters, gradients and workspaces are never touched."""
+        twin = Network(self.n_inputs, self.specs, self.dtype if dtype is None else dtype)
+        twin.params[...] = self.params
+        return twin
+
     def set_dropout(self, layer_index: int, rate: float) -> None:
         """Change one layer's dropout rate; buffers are re-made when the mask appears."""
         layer = self.layers[layer_index]

@@ -23,38 +23,6 @@ from __future__ import annotations
 import numpy as np
 
 from playground.data import Dataset
-from playground.errors import ExperimentError
-
-
-def check_compatibility(ds: Dataset, network: dict) -> None:
-    """Raise ExperimentError (naming the key) if the output layer or loss does not fit."""
-    layers, loss = network["layers"], network["loss"]
-    last = len(layers) - 1
-    units = layers[last]["units"]
-    path = f"network.layers[{last}].units"
-    name = ds.source
-    if ds.task == "regression":
-        if loss != "mse":
-            raise ExperimentError("network.loss", f"the {name} data is a regression task; use "
-                                                  f"the mse loss, not {loss}")
-        if units != ds.n_targets:
-            raise ExperimentError(path, f"the {name} data has {ds.n_targets} target(s); the "
-                                        f"output layer needs {ds.n_targets} unit(s), not {units}")
-        return
-    k = ds.n_classes
-    if loss == "cross_entropy" and units != k:
-        raise ExperimentError(path, f"the {name} data has {k} classes; the output layer needs "
-                                    f"{k} units for cross_entropy, not {units}")
-    if loss == "binary_cross_entropy":
-        if k != 2:
-            raise ExperimentError("network.loss", f"binary_cross_entropy needs 2 classes; the "
-                                                  f"{name} data has {k} (use cross_entropy)")
-        if units != 1:
-            raise ExperimentError(path, f"binary_cross_entropy needs 1 output unit, not {units}")
-    if loss == "mse" and not (units == k or (units == 1 and k == 2)):
-        need = "1 unit (0/1 target) or 2 units (one-hot)" if k == 2 else f"{k} units (one-hot)"
-        raise ExperimentError(path, f"the {name} data has {k} classes; with mse the output "
-                                    f"layer needs {need}, not {units}")
 
 
 def encode_targets(ds: Dataset, y: np.ndarray, loss, network: dict, dtype) -> np.ndarray:

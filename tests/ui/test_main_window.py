@@ -12,7 +12,8 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QLineEdit, QMenu, QMessageBox,
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QLabel, QLineEdit, QMenu,
+                               QMessageBox,
                                QPushButton, QToolBar, QToolButton)
 
 from playground import Experiment, Trainer
@@ -20,7 +21,6 @@ from playground.presets import default_experiment
 from ui.window import settings
 from ui.window.file_actions import EXPERIMENT_FILTER, RUN_FILTER
 from ui.window.main_window import MainWindow, initial_window
-from ui.live.session import live_changes
 
 TIMEOUT = 5000
 
@@ -330,21 +330,28 @@ def test_save_and_open_a_run(qtbot, window, dialogs, tmp_path):
     assert Trainer.load(tmp_path / "run.bpp").epoch == 4
 
 
-@pytest.mark.parametrize("name, content", [("bad.json", "{not json"),
-                                           ("bad.bpp", "not a zip"),
-                                           ("wrong.json", '{"seed": -1}')])
+@pytest.mark.parametrize("name, content, words", [
+    ("bad.json", "{not json", "not valid JSON"),
+    ("bad.bpp", "not a zip", "not a saved run"),
+    ("wrong.json", '{"seed": -1}', "seed"),
+    ("deep.json", "[" * 100_000, "nesting limit"),
+    ("long.json", '{"seed": ' + "9" * 5000 + "}", "number length limit"),
+    ("pipe.json", None, "named pipe")])
 def test_a_bad_file_shows_a_message_and_keeps_the_session(qtbot, window, dialogs, tmp_path,
-                                                          name, content):
+                                                          name, content, words):
     window.model.set("training.optimizer.learning_rate", 0.2)
     before, title = window.current_experiment(), window.windowTitle()
     trainer_id = on_worker(window, id)
     bad = tmp_path / name
-    bad.write_text(content)
+    if content is None:
+        os.mkfifo(bad)                          # opening it must not block the window
+    else:
+        bad.write_text(content)
     dialogs.answer = QMessageBox.StandardButton.Discard
     assert not window.files.open_path(bad)
     kind, heading, text = dialogs.messages[-1]
     assert kind == "warning" and name in heading
-    assert "Traceback" not in text and text
+    assert "Traceback" not in text and words in text
     assert window.current_experiment() == before
     assert window.windowTitle() == title
     assert on_worker(window, id) == trainer_id
@@ -414,23 +421,6 @@ def test_export_plots_as_png_and_csv(qtbot, window, tmp_path):
     assert any("PNG" in text for text in texts) and any("CSV" in text for text in texts)
 
 
-def test_live_changes_classification(small_dict):
-    exp = Experiment.from_dict(small_dict)
-    lr = exp.replace("training.optimizer.learning_rate", 0.5)
-    assert live_changes(exp, lr) == [("training.optimizer", lr.get("training.optimizer"))]
-    layers = exp.get("network.layers")
-    layers[0]["dropout"] = 0.5
-    assert live_changes(exp, exp.replace("network.layers", layers)) == [
-        ("network.layers", layers)]
-    assert live_changes(exp, exp.replace("training.epochs", 9)) == [("training.epochs", 9)]
-    assert live_changes(exp, exp.replace("network.layers[0].units", 3)) is None
-    assert live_changes(exp, exp.replace("seed", 5)) is None
-    assert live_changes(exp, exp.replace("training.dtype", "float64")) is None
-    assert live_changes(exp, exp.replace("training.optimizer", {"name": "sgd"})) is None
-    assert live_changes(exp, exp.replace("data.noise", 0.3)) is None
-    assert live_changes(exp, exp) == []
-
-
 def test_backprop_overview_follows_the_optimizer(qtbot, window):
     panel = window.views["backprop"]
     qtbot.waitUntil(lambda: "update · Adam" in panel.table_text(), timeout=TIMEOUT)
@@ -497,7 +487,10 @@ def test_divergence_is_shown_and_the_weights_stay_finite(qtbot, make_window, sma
     assert "learning rate" in window.notice.text()
     assert not window.worker.playing
     assert on_worker(window, lambda t: bool(np.isfinite(t.network.params).all()))
-    assert "diverged" in window.findChild(QLabel, "stopReasonLabel").text()
+    # the reason stands once, whole, in the notice bar: not in the toolbar, not on a plot
+    toolbar_texts = [label.text() for label in window.findChildren(QLabel)
+                     if "diverged" in label.text() and label is not window.notice.label]
+    assert toolbar_texts == []
     click(qtbot, window, "playPauseButton")           # play again: refused with the reason
     qtbot.waitUntil(lambda: "Reset" in window.statusBar().currentMessage(), timeout=TIMEOUT)
     assert not window.worker.playing
@@ -531,3 +524,38 @@ def test_self_test_command_trains_and_renders_every_plot(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("self-test ok")
     assert shot.stat().st_size > 10_000
+
+
+def test_after_early_stopping_restores_the_header_shows_that_epochs_numbers_and_says_so(
+        qtbot, make_window, small_dict):
+    small_dict["training"]["early_stopping"] = {
+        "enabled": True, "monitor": "val_loss", "patience": 2, "min_delta": 10.0,
+        "restore_best_weights": True}
+    window = make_window(Experiment.from_dict(small_dict))
+    click(qtbot, window, "playPauseButton")
+    qtbot.waitUntil(lambda: "early stopping" in window.notice.text(), timeout=TIMEOUT)
+    snap = window.latest_snapshot
+    best = snap.best_epoch
+    assert snap.metrics_epoch == best and best < snap.epoch
+    captions = [label.text() for label in window.findChildren(QLabel)
+                if label.property("role") == "caption"]
+    assert f"validation loss · epoch {best}" in captions
+    val = window.findChild(QLabel, "valLossLabel").text()
+    best_val = on_worker(window, lambda t: float(t.history.column("val_loss")[best - 1]))
+    assert float(val) == pytest.approx(best_val, abs=1e-4)
+    assert window.notice.property("kind") == "info"      # a normal end: blue, not red
+
+
+def test_the_speed_box_paces_play(qtbot, window):
+    import time
+    combo = window.findChild(QComboBox, "speedCombo")
+    combo.setCurrentIndex(combo.findText("1 epoch/s"))
+    click(qtbot, window, "playPauseButton")
+    qtbot.waitUntil(lambda: epoch_shown(window) >= 1, timeout=TIMEOUT)
+    first = time.perf_counter()
+    qtbot.waitUntil(lambda: epoch_shown(window) >= 2, timeout=TIMEOUT)
+    # one epoch a second: the next epoch comes no sooner than the pace allows (at full
+    # speed this network trains an epoch in milliseconds)
+    assert time.perf_counter() - first > 0.8
+    click(qtbot, window, "playPauseButton")
+    qtbot.waitUntil(lambda: not window.worker.playing, timeout=TIMEOUT)

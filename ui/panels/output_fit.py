@@ -4,7 +4,8 @@ The input layer's size comes from the data (one unit per input feature). The out
 to match the data *and* the loss: ``cross_entropy`` wants one softmax unit per class,
 ``binary_cross_entropy`` one sigmoid unit for two classes, ``mse`` one unit per regression
 target (or one-hot / 0-1 outputs for classes). The engine decides whether they fit
-(:func:`playground.training.metrics.check_compatibility`, which the Trainer runs); this module only asks
+(:func:`playground.training.output_layer.check_compatibility`, which the Trainer runs, and
+:func:`~playground.training.output_layer.output_need` words the hint); this module only asks
 it early, with a description of the data, so the editors can show a hint and offer a one-click
 fix *before* training fails. Nothing here learns or computes gradients.
 
@@ -26,7 +27,7 @@ from playground.data import (DIGIT_PIXELS, FILE_SOURCES, GENERATED_CLASSIFICATIO
                              resolve_data_config)
 from playground.data.config import resolve_path
 from playground.data.inline import read_inline
-from playground.training.metrics import check_compatibility
+from playground.training.output_layer import check_compatibility
 
 @dataclass(frozen=True)
 class DataTarget:
@@ -90,9 +91,8 @@ def target_from_preview(preview) -> DataTarget:
 
 def target_from_view(view) -> DataTarget:
     """A :class:`DataTarget` from a trainer's DataView (when the config cannot be read)."""
-    y = view.y_train
-    n_targets = 1 if view.task == "classification" or y.ndim < 2 else int(y.shape[1])
-    return DataTarget("data", view.task, view.n_classes, n_targets, tuple(view.feature_names))
+    return DataTarget("data", view.task, view.n_classes, view.n_targets,
+                      tuple(view.feature_names))
 
 
 #: longer lists of input names are shortened to the first and the last (full list: tooltip)
@@ -130,26 +130,6 @@ def fit_problem(network: dict, target: DataTarget) -> ExperimentError | None:
     except ExperimentError as exc:
         return exc
     return None
-
-
-def _units(n: int, activation: str) -> str:
-    return f"{n} {activation} unit{'s' if n != 1 else ''}"
-
-
-def output_need(target: DataTarget, loss: str) -> str:
-    """A short hint: what the data and the loss need from the output layer."""
-    if target.task == "regression":
-        return f"{target.describe()} → {_units(target.n_targets, 'linear')} (mse)"
-    k = target.n_classes
-    if loss == "cross_entropy":
-        return f"{k} classes → {_units(k, 'softmax')}"
-    if loss == "binary_cross_entropy":
-        if k == 2:
-            return f"2 classes → {_units(1, 'sigmoid')}"
-        return f"binary_cross_entropy needs 2 classes, the data has {k}"
-    if k == 2:
-        return "2 classes → 1 unit (0/1) or 2 units (one-hot) with mse"
-    return f"{k} classes → {k} units (one-hot) with mse"
 
 
 def _classification_units_ok(units: int, k: int) -> bool:

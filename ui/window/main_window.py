@@ -3,7 +3,7 @@
 How an edit reaches training
     Every panel edits the :class:`~ui.live.model.ExperimentModel`. On ``model.changed`` the window
     compares the model's experiment with the one the running trainer was built from
-    (:func:`ui.live.session.live_changes`). If only live settings differ — learning rate and other
+    (:func:`playground.training.live.live_changes`). If only live settings differ — learning rate and other
     optimizer settings of the *same* optimizer, dropout, L1/L2, clipping, early stopping, the
     epoch budget, batch size, shuffling — each changed key goes to ``worker.apply`` and
     training goes on. Anything else (architecture, data, seed, precision, the optimizer's kind)
@@ -37,6 +37,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QT
 
 from playground import Experiment, PlaygroundError, Trainer
 from playground.presets import default_experiment
+from playground.training.live import live_changes
 
 from ui.widgets.qt_workarounds import guard_none_refcount
 
@@ -52,7 +53,7 @@ from .notice import NoticeBar
 from ui.diagram.phase_format import update_rule
 from ui.plots.base import PlotPanel
 from ui.live.redraw import Redrawer
-from ui.live.session import describe_change, input_info, live_changes
+from ui.live.session import describe_change
 from ui.widgets.theme import apply_theme
 from ui.live.training_worker import TrainingWorker
 from ui.platform_check import xcb_problem
@@ -202,6 +203,8 @@ class MainWindow(QMainWindow):
         transport.step_epoch_button.clicked.connect(self.step_epoch)
         transport.step_phase_button.clicked.connect(phase_panel.request_step)
         transport.reset_button.clicked.connect(self.reset_training)
+        transport.paceChanged.connect(
+            lambda pace: worker.set_pace(*(pace if pace else (None, 0.0))))
         phase_panel.stepRequested.connect(self._step_phase)
         phase_panel.leaveRequested.connect(worker.finish_iteration)
         connect_parameter_edits(phase_panel, worker, self.model.undo_stack)
@@ -266,8 +269,6 @@ class MainWindow(QMainWindow):
         self.views["backprop"].set_active(False)
         self._show_update_rule(trainer.experiment)
         self._was_finished = trainer.finished
-        n_inputs, text = input_info(trainer)
-        self.views["network"].set_input_info(n_inputs, text)
 
     def _show_update_rule(self, experiment: Experiment) -> None:
         try:
@@ -322,11 +323,12 @@ class MainWindow(QMainWindow):
             self.views["data"].set_data_view(snapshot.data)
             self.views["network"].set_data_view(snapshot.data)
         if snapshot.finished and not self._was_finished and snapshot.stop_reason:
-            text = f"Training stopped: {snapshot.stop_reason}"
-            self.statusBar().showMessage(text, 15000)
-            if snapshot.diverged:           # not a normal end: the user must not miss it
-                self.notice.show_message(text + ". Lower the learning rate and press Reset.",
-                                         "error")
+            # one place, whole: the notice bar (red for a divergence, blue for a normal end)
+            if snapshot.diverged:
+                self.notice.show_message(f"Training stopped: {snapshot.stop_reason}. Press "
+                                         "Reset to start again.", "error")
+            else:
+                self.notice.show_message(f"Training stopped: {snapshot.stop_reason}.", "info")
         self._was_finished = snapshot.finished
 
     def _on_view_error(self, where: str, exc: BaseException) -> None:
