@@ -60,9 +60,12 @@ def onnx_model_bytes(trainer, source: str) -> bytes:
     x, last = "input", len(net.layers) - 1
     for i, layer in enumerate(net.layers):
         initializers.append(numpy_helper.from_array(layer.W.astype(np.float32), f"W{i}"))
-        nodes.append(helper.make_node("MatMul", [x, f"W{i}"], [f"xW{i}"]))
-        initializers.append(numpy_helper.from_array(layer.b.astype(np.float32), f"b{i}"))
-        nodes.append(helper.make_node("Add", [f"xW{i}", f"b{i}"], [f"z{i}"]))
+        if layer.b is None:             # a layer without a bias: z = x W
+            nodes.append(helper.make_node("MatMul", [x, f"W{i}"], [f"z{i}"]))
+        else:
+            nodes.append(helper.make_node("MatMul", [x, f"W{i}"], [f"xW{i}"]))
+            initializers.append(numpy_helper.from_array(layer.b.astype(np.float32), f"b{i}"))
+            nodes.append(helper.make_node("Add", [f"xW{i}", f"b{i}"], [f"z{i}"]))
         x = "output" if i == last else f"a{i}"
         nodes += activation_nodes(helper, layer.activation.name, f"z{i}", x, constants)
     initializers += [numpy_helper.from_array(np.array(value, np.float32), name)

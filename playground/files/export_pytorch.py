@@ -93,7 +93,8 @@ def split_like_weights(network, flat: np.ndarray, prefix: str) -> dict[str, np.n
     for i, (w, b) in enumerate(network.slices):
         layer = network.layers[i]
         out[f"{prefix}W{i}"] = flat[w].reshape(layer.fan_in, layer.units).copy()
-        out[f"{prefix}b{i}"] = flat[b].copy()
+        if b is not None:               # a layer without a bias has no b (as weights.npz)
+            out[f"{prefix}b{i}"] = flat[b].copy()
     return out
 
 

@@ -82,6 +82,9 @@ def assert_same_weights(trainer, state_dict_path, tol: float) -> None:
     for i, name in enumerate(linears):
         np.testing.assert_allclose(state[f"{name}.weight"].numpy().T,
                                    trainer.network.layers[i].W, atol=tol, rtol=0)
+        if trainer.network.layers[i].b is None:         # use_bias false: bias=False
+            assert f"{name}.bias" not in state
+            continue
         np.testing.assert_allclose(state[f"{name}.bias"].numpy(),
                                    trainer.network.layers[i].b, atol=tol, rtol=0)
 
@@ -154,6 +157,13 @@ def test_dropout_uses_the_apps_masks(tmp_path, capsys):
               {"units": 8, "activation": "tanh", "dropout": 0.5},
               {"units": 2, "activation": "softmax"}]
     check_parity(experiment(layers), tmp_path, capsys)
+
+
+def test_a_bias_free_network_on_a_typed_in_table_trains_like_the_app(tmp_path, capsys):
+    from playground.presets import preset
+    d = preset("xor_numpy_classic").to_dict()
+    d["training"]["epochs"] = 40
+    check_parity(d, tmp_path, capsys, tol=FLOAT64)
 
 
 def test_float64_agrees_to_1e10(tmp_path, capsys):

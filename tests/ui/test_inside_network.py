@@ -105,7 +105,7 @@ def test_setting_a_weight_while_paused_is_undoable_recorded_and_trained_from(
     old = float(trainer_of(w).network.layers[0].W[1, 2])
     monkeypatch.setattr(QInputDialog, "getDouble",
                         staticmethod(lambda *args, **kwargs: (0.75, True)))
-    panel.edit_parameter(1, "W", 1, 2)
+    panel.diagram.editRequested.emit(1, "W", 1, 2)      # what a click on the link sends
     trainer = trainer_of(w)
     assert trainer.network.layers[0].W[1, 2] == np.float32(0.75)
     assert trainer.history.edits == [{"epoch": 1, "iteration": trainer.iteration,
@@ -134,7 +134,7 @@ def test_no_weight_can_be_set_while_training_plays(qtbot, window, monkeypatch):
     asked = []
     monkeypatch.setattr(QInputDialog, "getDouble",
                         staticmethod(lambda *a, **k: asked.append(a) or (1.0, True)))
-    panel.edit_parameter(1, "W", 0, 0)
+    panel.diagram.editRequested.emit(1, "W", 0, 0)
     assert asked == []
     w.toggle_play()
     qtbot.waitUntil(lambda: panel.diagram.editable)

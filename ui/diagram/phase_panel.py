@@ -30,12 +30,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
-                               QPushButton,
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QSizePolicy, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from playground.nn.backprop import sub
 from ui.diagram.network_diagram import NetworkDiagram
 from ui.plots.base import on_screen
 from ui.widgets.theme import shade
@@ -61,8 +59,6 @@ def intro_text(rule: UpdateRule | None) -> str:
 class PhasePanel(QWidget):
     stepRequested = Signal()
     leaveRequested = Signal()
-    #: a weight or bias typed in: (layer 0-based, "W" | "b", row (−1 for b), unit, old, new)
-    parameterEdited = Signal(int, str, int, int, float, float)
 
     view_name, dock_title, dock_name = "backprop", "Step through backprop", "backpropDock"
     tab_group, dock_size, redraw = "bottom", (None, 390), "secondary"
@@ -105,7 +101,6 @@ class PhasePanel(QWidget):
         self.explanationLabel.setStyleSheet(f"color: {shade('#3c4043', '#d0d4d8')};")
 
         self.diagram = NetworkDiagram(self)
-        self.diagram.editRequested.connect(self.edit_parameter)
 
         self.tableCaption = QLabel(objectName="phaseTableCaption", wordWrap=True)
         self.tableCaption.setStyleSheet(f"color: {shade('#5f6368', '#a8adb3')};")
@@ -192,27 +187,6 @@ class PhasePanel(QWidget):
         layout.addLayout(buttons)
         self.explanationLabel.setSizePolicy(QSizePolicy.Policy.Preferred,
                                             QSizePolicy.Policy.Minimum)
-
-    # -- setting one weight by hand -----------------------------------------------------
-    def set_editable(self, editable: bool) -> None:
-        """Whether a click on a link may set its weight (the window: while paused)."""
-        self.diagram.editable = bool(editable)
-
-    def edit_parameter(self, layer: int, kind: str, row: int, unit: int) -> None:
-        """Ask for a new value of W[row, unit] or b[unit] of Dense layer ``layer`` (1…L)."""
-        old = self.diagram.parameter(layer, kind, row, unit)
-        if old is None or not self.diagram.editable:
-            return
-        if self._active:
-            self.explanationLabel.setText("Finish the iteration being stepped through before "
-                                          "setting a weight.")
-            return
-        name = (f"W{sub(layer)}[{row + 1}, {unit + 1}]" if kind == "W"
-                else f"b{sub(layer)}[{unit + 1}]")
-        value, ok = QInputDialog.getDouble(self, "Set a weight", f"New value of {name}:",
-                                           old, -1e6, 1e6, 6)
-        if ok and value != old:
-            self.parameterEdited.emit(layer - 1, kind, row, unit, old, value)
 
     # -- requests (the window connects these to the worker) ------------------------------
     def request_step(self) -> None:

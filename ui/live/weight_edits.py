@@ -10,6 +10,9 @@ snapshot then shows the edited network, and training continues from it.
 from __future__ import annotations
 
 from PySide6.QtGui import QUndoCommand
+from PySide6.QtWidgets import QInputDialog
+
+from playground.nn.backprop import sub
 
 
 class SetParameterCommand(QUndoCommand):
@@ -35,11 +38,37 @@ class SetParameterCommand(QUndoCommand):
         self._apply(self.old)
 
 
+def ask_parameter(phase_panel, worker, undo_stack, layer: int, kind: str, row: int,
+                  unit: int) -> None:
+    """Ask for a new value of W[row, unit] or b[unit] of Dense layer ``layer`` (1…L) of the
+    panel's diagram, and push the change; nothing while training plays or an iteration is
+    being stepped through (it would be half old, half new)."""
+    diagram = phase_panel.diagram
+    old = diagram.parameter(layer, kind, row, unit)
+    if old is None or not diagram.editable:
+        return
+    if phase_panel.active:
+        phase_panel.explanationLabel.setText("Finish the iteration being stepped through "
+                                             "before setting a weight.")
+        return
+    name = (f"W{sub(layer)}[{row + 1}, {unit + 1}]" if kind == "W"
+            else f"b{sub(layer)}[{unit + 1}]")
+    value, ok = QInputDialog.getDouble(phase_panel, "Set a weight", f"New value of {name}:",
+                                       old, -1e6, 1e6, 6)
+    if ok and value != old:
+        undo_stack.push(SetParameterCommand(worker, layer - 1, kind, row, unit, old, value))
+
+
 def connect_parameter_edits(phase_panel, worker, undo_stack) -> None:
-    """Wire the stepper panel's edits to the worker through ``undo_stack``; edits are offered
-    only while training is paused."""
-    worker.playingChanged.connect(lambda playing: phase_panel.set_editable(not playing))
-    phase_panel.set_editable(not worker.playing)
-    phase_panel.parameterEdited.connect(
-        lambda layer, kind, row, column, old, new: undo_stack.push(
-            SetParameterCommand(worker, layer, kind, row, column, old, new)))
+    """Wire clicks in the stepper panel's diagram to the worker through ``undo_stack``;
+    edits are offered only while training is paused."""
+    diagram = phase_panel.diagram
+
+    def set_editable(playing: bool) -> None:
+        diagram.editable = not playing
+
+    worker.playingChanged.connect(set_editable)
+    set_editable(worker.playing)
+    diagram.editRequested.connect(
+        lambda layer, kind, row, unit: ask_parameter(phase_panel, worker, undo_stack, layer,
+                                                     kind, row, unit))
