@@ -62,7 +62,7 @@ class NetworkDiagram(Inspection, QWidget):
         self.editable = False
         self.setMouseTracking(True)
         self.setObjectName("networkDiagram")
-        self.setMinimumSize(320, 240)
+        self.setMinimumSize(240, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._sizes: tuple[int, ...] = ()
         self._activations: tuple[str, ...] = ()
@@ -366,7 +366,7 @@ class NetworkDiagram(Inspection, QWidget):
         return QSize(560, 400)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(320, 240)
+        return QSize(240, 160)
 
     @guarded("network diagram")
     def paintEvent(self, event) -> None:
