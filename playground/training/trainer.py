@@ -361,6 +361,19 @@ class Trainer:
         self.diverged = True
         self.stop_reason = reason
 
+    def set_parameter(self, layer: int, kind: str, row: int | None, column: int,
+                      value: float) -> float:
+        """Set one weight W[row, column] (``kind`` "W") or bias b[column] ("b") of layer
+        ``layer`` (0-based) by hand, between iterations; training goes on from it. The edit
+        is recorded in ``history.edits``. Returns the old value."""
+        old = self.network.set_parameter(layer, kind, row, column, value)
+        where = f"W{layer}[{row}, {column}]" if kind == "W" else f"b{layer}[{column}]"
+        new = float(self.network.layers[layer].W[row, column] if kind == "W"
+                    else self.network.layers[layer].b[column])
+        self.history.edits.append({"epoch": self.epoch, "iteration": self.iteration,
+                                   "parameter": where, "old": old, "new": new})
+        return old
+
     # -- looking -------------------------------------------------------------------------
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.network.predict(X)

@@ -169,6 +169,13 @@ def test_a_layer_without_bias_and_hand_set_weights(tmp_path, capsys):
     assert trainer.network.n_params == 2 * 3 + 3 * 2
 
 
+def test_a_bias_free_network_on_a_typed_in_table_trains_like_the_app(tmp_path, capsys):
+    from playground.presets import preset
+    d = preset("xor_numpy_classic").to_dict()
+    d["training"]["epochs"] = 40
+    check_parity(d, tmp_path, capsys, tol=FLOAT64)
+
+
 def test_float64_agrees_to_1e10(tmp_path, capsys):
     d = experiment(HIDDEN, optimizer={"name": "adam", "learning_rate": 0.01}, dtype="float64",
                    l2=0.001, clip_norm=0.5)

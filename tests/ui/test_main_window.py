@@ -192,7 +192,9 @@ def test_reset_restarts_from_the_same_weights(qtbot, window):
 
 def test_step_batch_advances_one_iteration(qtbot, window):
     click(qtbot, window, "stepBatchButton")
-    qtbot.waitUntil(lambda: window.latest_snapshot.iteration == 1, timeout=TIMEOUT)
+    # under load the window's first snapshot may not have arrived yet when waiting starts
+    qtbot.waitUntil(lambda: window.latest_snapshot is not None
+                    and window.latest_snapshot.iteration == 1, timeout=TIMEOUT)
     assert epoch_shown(window) == 0
     assert "batch 1/" in window.findChild(QLabel, "epochProgressLabel").text()
 

@@ -48,6 +48,7 @@ from .loss_tools import LossTools
 from .menus import build_menus, finish_view_menu
 from ui.widgets.icons import icon
 from ui.live.model import ExperimentModel
+from ui.live.weight_edits import connect_parameter_edits
 from .notice import NoticeBar
 from ui.diagram.phase_format import update_rule
 from ui.plots.base import PlotPanel
@@ -154,6 +155,7 @@ class MainWindow(QMainWindow):
             lambda pace: worker.set_pace(*(pace if pace else (None, 0.0))))
         phase_panel.stepRequested.connect(self._step_phase)
         phase_panel.leaveRequested.connect(worker.finish_iteration)
+        connect_parameter_edits(phase_panel, worker, self.model.undo_stack)
         self.model.changed.connect(self._on_model_changed)
         self.model.dirtyChanged.connect(lambda _dirty: self._update_title())
         self.model.fileChanged.connect(lambda _path: self._update_title())
