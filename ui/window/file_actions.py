@@ -23,6 +23,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QToolButton
 
 from playground import Experiment, PlaygroundError, Trainer
+from playground.lessons import is_lesson_file
 from playground.presets import PRESETS, default_experiment, preset
 
 from . import settings
@@ -31,7 +32,7 @@ from ui.widgets.icons import icon
 RUN_SUFFIX = ".bpp"
 EXPERIMENT_FILTER = "Experiment (*.json)"
 RUN_FILTER = "Saved run: experiment, weights and history (*.bpp)"
-OPEN_FILTER = "Experiments and runs (*.json *.bpp);;" + EXPERIMENT_FILTER + ";;" + RUN_FILTER
+OPEN_FILTER = "Experiments, runs and lessons (*.json *.bpp);;" + EXPERIMENT_FILTER + ";;" + RUN_FILTER
 SAVE_TIMEOUT = 60.0
 
 
@@ -78,7 +79,7 @@ class FileActions(QObject):
                                               lambda: self.export_plots("csv"))
         self.quit_action = self._action("&Quit", None, QKeySequence.StandardKey.Quit,
                                         "Close the window", window.close)
-        self.preset_menu = QMenu("New from &Preset", window)
+        self.preset_menu = QMenu("&Examples", window)
         self.preset_menu.setObjectName("presetMenu")
         for name, spec in PRESETS.items():
             action = self.preset_menu.addAction(spec.get("name", name))
@@ -180,6 +181,8 @@ class FileActions(QObject):
         if ask and not self.maybe_save():
             return False
         path = Path(path)
+        if is_lesson_file(path):            # a teacher's lesson: the Lessons panel opens it
+            return self.window.views["lessons"].open_lesson(path)
         try:
             experiment, trainer = read_session(path)
         except Exception as exc:  # noqa: BLE001 - any failure is reported, the session stays

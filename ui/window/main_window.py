@@ -59,6 +59,7 @@ from ui.platform_check import xcb_problem
 
 from .transport import TransportBar
 from .views import build_views, live_views
+from ui.panels.lesson_panel import install_lessons
 from ui.widgets.view_errors import add_reporter, describe, guarded, remove_reporter
 
 APP_NAME = "Backprop Playground"
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         #: the docks by view name (the central view has none)
         self.docks = build_docks(self, self.views, self.view_menu)
         self._finish_view_menu()
+        install_lessons(self)
         self._default_state = self.saveState()
         self._connect()
         self._after_new_trainer(trainer)
