@@ -89,3 +89,43 @@ def test_file_open_of_a_lesson_file_opens_it_in_the_lessons_panel(qtbot, window)
     assert panel.title.text() == "XOR, and a local minimum"
     assert window.model.experiment.get("data.source") == "xor"
     assert panel.highlight.target is window.views["decision"]
+
+
+def test_the_panel_lists_the_examples_with_their_descriptions_and_opens_one(qtbot, window):
+    from PySide6.QtCore import Qt
+    from playground.presets import PRESETS
+    combo = window.views["lessons"].examples
+    names = [combo.itemData(i) for i in range(1, combo.count())]
+    assert names == list(PRESETS)
+    index = names.index("xor_local_minimum") + 1
+    assert "seed 14" in combo.itemData(index, Qt.ItemDataRole.ToolTipRole)
+    combo.activated.emit(index)
+    assert window.model.experiment.seed == 14
+    assert "local minimum" in window.views["lessons"].title.text()
+
+
+def test_opening_a_lesson_offers_to_save_the_learners_own_unsaved_work(qtbot, window,
+                                                                       monkeypatch):
+    window.model.set("seed", 5)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or
+                        QMessageBox.StandardButton.Cancel)
+    assert not window.views["lessons"].open_lesson(LESSON)
+    assert asked and window.model.experiment.seed == 5
+    assert window.views["lessons"].lesson is None
+    monkeypatch.setattr(QMessageBox, "question",       # let the window close at teardown
+                        lambda *a, **k: QMessageBox.StandardButton.Discard)
+
+
+def test_the_first_launch_offers_the_lessons_once(qtbot, monkeypatch):
+    shown = []
+    for _ in range(2):
+        win = MainWindow(remember=True)
+        win.show()
+        qtbot.waitExposed(win)
+        qtbot.wait(50)                                   # the offer comes after the first run
+        shown.append(("Lessons panel" in win.notice.text(),
+                      win.docks["lessons"].isVisible()))
+        win.shutdown()
+        win.deleteLater()
+    assert shown[0] == (True, True) and shown[1][0] is False

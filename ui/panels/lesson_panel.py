@@ -13,15 +13,17 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFrame, QHBoxLayout, QLabel,
                                QPushButton, QRadioButton, QScrollArea, QVBoxLayout, QWidget)
 
 from playground.errors import PlaygroundError
 from playground.lessons import Lesson, load_lesson, shipped_lessons
 from playground.lessons.progress import StepProgress, budget_for
+from playground.presets import PRESETS
 from playground.training.live import live_changes
 from playground.training.trainer import Trainer
+from ui.widgets.highlight import HighlightFrame
 from ui.widgets.view_errors import guarded
 from ui.window import settings
 
@@ -29,48 +31,6 @@ from ui.window import settings
 VIEW_OF_PANEL = {"data": "data", "network": "network", "training": "training",
                  "boundary": "decision", "loss": "loss", "stepper": "backprop",
                  "error_signal": "error", "weights": "weights"}
-HIGHLIGHT = "#e8710a"
-
-
-class HighlightFrame(QFrame):
-    """A coloured frame over a widget that lets every click through."""
-
-    def __init__(self):
-        super().__init__()
-        self.setObjectName("lessonHighlight")
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setStyleSheet(f"#lessonHighlight {{ border: 3px solid {HIGHLIGHT}; "
-                           f"border-radius: 4px; background: transparent; }}")
-        self._target: QWidget | None = None
-        self._follower = _ResizeFollower(self)
-
-    def frame(self, target: QWidget | None) -> None:
-        if self._target is not None:
-            self._target.removeEventFilter(self._follower)
-        self._target = target
-        if target is None:
-            self.hide()
-            return
-        self.setParent(target)
-        target.installEventFilter(self._follower)
-        self.setGeometry(target.rect())
-        self.show()
-        self.raise_()
-
-    @property
-    def target(self) -> QWidget | None:
-        return self._target if self.isVisible() else None
-
-
-class _ResizeFollower(QObject):
-    def __init__(self, frame: HighlightFrame):
-        super().__init__(frame)
-        self.frame_widget = frame
-
-    def eventFilter(self, obj, event) -> bool:
-        if event.type() == QEvent.Type.Resize:
-            self.frame_widget.setGeometry(obj.rect())
-        return False
 
 
 class LessonPanel(QWidget):
@@ -108,8 +68,18 @@ class LessonPanel(QWidget):
         self.choice.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.choice.setMinimumContentsLength(12)
-        self.choice.activated.connect(lambda i: self.open_lesson(self._files[i]))
+        self.choice.activated.connect(lambda i: self.open_lesson(self.choice.itemData(i)))
         outer.addWidget(self.choice)
+        self.examples = QComboBox(objectName="exampleChoice")
+        self.examples.setSizeAdjustPolicy(self.choice.sizeAdjustPolicy())
+        self.examples.setMinimumContentsLength(12)
+        self.examples.addItem("Open an example…")
+        for name, spec in PRESETS.items():
+            self.examples.addItem(spec.get("name", name), name)
+            self.examples.setItemData(self.examples.count() - 1, spec.get("description", ""),
+                                      Qt.ItemDataRole.ToolTipRole)
+        self.examples.activated.connect(self._open_example)
+        outer.addWidget(self.examples)
         body = QWidget()
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 0, 0)
@@ -173,9 +143,22 @@ class LessonPanel(QWidget):
                                 f"{len(lesson.steps)})", str(path))
 
     # -- opening and moving --------------------------------------------------------------------
-    def open_lesson(self, path: str | Path) -> bool:
-        """Start the lesson at ``path`` from its first step (a shipped one or a teacher's)."""
+    def _open_example(self, index: int) -> None:
+        name = self.examples.itemData(index)
+        self.examples.setCurrentIndex(0)
+        if name and self.window.files.new_from_preset(name):
+            self.lesson, self.progress = None, None
+            self._show()
+            spec = PRESETS[name]
+            self.title.setText(f"Example: {spec.get('name', name)}")
+            self.goal.setText(spec.get("description", ""))
+
+    def open_lesson(self, path: str | Path, ask: bool = True) -> bool:
+        """Start the lesson at ``path`` from its first step (a shipped one or a teacher's).
+        Unsaved work of the learner's own is offered for saving first (``ask``)."""
         path = Path(path)
+        if ask and self.lesson is None and not self.window.files.maybe_save():
+            return False
         try:
             lesson = load_lesson(path)
         except PlaygroundError as exc:
@@ -398,6 +381,6 @@ def install_lessons(window) -> None:
         settings.mark_lessons_offered()
         dock.show()
         dock.raise_()
-        window.notice.show_message(
+        QTimer.singleShot(0, lambda: window.notice.show_message(    # after the first run's
             "New here? The Lessons panel walks you through backpropagation one idea at a "
-            "time, with this live network: pick a lesson there.", "info")
+            "time, with this live network: pick a lesson there.", "info"))   # reset of it

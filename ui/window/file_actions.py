@@ -182,7 +182,7 @@ class FileActions(QObject):
             return False
         path = Path(path)
         if is_lesson_file(path):            # a teacher's lesson: the Lessons panel opens it
-            return self.window.views["lessons"].open_lesson(path)
+            return self.window.views["lessons"].open_lesson(path, ask=False)
         try:
             experiment, trainer = read_session(path)
         except Exception as exc:  # noqa: BLE001 - any failure is reported, the session stays
