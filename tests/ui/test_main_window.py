@@ -449,7 +449,7 @@ def test_backprop_overview_follows_the_optimizer(qtbot, window):
 def test_menu_and_toolbar_offer_the_file_actions(qtbot, window, dialogs, tmp_path):
     menu = next(m for m in window.menuBar().findChildren(QMenu) if m.title() == "&File")
     texts = [a.text() for a in menu.actions() if a.text()]
-    for text in ("&New", "New from &Preset", "&Open…", "Open &Recent", "&Save", "Save &As…",
+    for text in ("&New", "&Examples", "&Open…", "Open &Recent", "&Save", "Save &As…",
                  "Export Plots as &PNG…", "Export Plot &Data as CSV…", "&Quit"):
         assert text in texts, text
     toolbar = window.findChild(QToolBar, "fileToolBar")

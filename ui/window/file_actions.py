@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QToolButton
 
 from playground import Experiment, PlaygroundError, Trainer
 from playground.files.export import FORMATS, export_trainer
+from playground.lessons import is_lesson_file
 from playground.presets import PRESETS, default_experiment, preset
 
 from . import settings
@@ -38,7 +39,7 @@ from ui.widgets.icons import icon
 RUN_SUFFIX = ".bpp"
 EXPERIMENT_FILTER = "Experiment (*.json)"
 RUN_FILTER = "Saved run: experiment, weights and history (*.bpp)"
-OPEN_FILTER = "Experiments and runs (*.json *.bpp);;" + EXPERIMENT_FILTER + ";;" + RUN_FILTER
+OPEN_FILTER = "Experiments, runs and lessons (*.json *.bpp);;" + EXPERIMENT_FILTER + ";;" + RUN_FILTER
 SAVE_TIMEOUT = 60.0
 #: export target → (menu text, what it writes)
 NETWORK_EXPORTS = {"pytorch": ("&PyTorch Script…", "PyTorch script that trains the same way"),
@@ -97,7 +98,7 @@ class FileActions(QObject):
             self.export_network_actions[to] = action
         self.quit_action = self._action("&Quit", None, QKeySequence.StandardKey.Quit,
                                         "Close the window", window.close)
-        self.preset_menu = QMenu("New from &Preset", window)
+        self.preset_menu = QMenu("&Examples", window)
         self.preset_menu.setObjectName("presetMenu")
         for name, spec in PRESETS.items():
             action = self.preset_menu.addAction(spec.get("name", name))
@@ -200,6 +201,8 @@ class FileActions(QObject):
         if ask and not self.maybe_save():
             return False
         path = Path(path)
+        if is_lesson_file(path):            # a teacher's lesson: the Lessons panel opens it
+            return self.window.views["lessons"].open_lesson(path, ask=False)
         try:
             experiment, trainer = read_session(path)
         except Exception as exc:  # noqa: BLE001 - any failure is reported, the session stays

@@ -60,6 +60,7 @@ from .transport import TransportBar
 from .presentation import Presentation
 from .screen_fit import available_area, compact, initial_size, keep_on_screen, needs_compact
 from .views import build_views, live_views
+from ui.panels.lesson_panel import install_lessons
 from ui.widgets.view_errors import add_reporter, describe, guarded, remove_reporter
 
 APP_NAME = "Backprop Playground"
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         if needs_compact(available_area(self)):
             compact(self, self.docks)
         self.loss_tools = LossTools(self)
+        install_lessons(self)
         self._default_state = self.saveState()
         self._connect()
         self._after_new_trainer(trainer)

@@ -39,6 +39,7 @@ from ui.diagram.phase_panel import PhasePanel
 from ui.panels.controls import ControlsPanel
 from ui.panels.data_panel import DataPanel
 from ui.panels.layer_editor import LayerEditor
+from ui.panels.lesson_panel import LessonPanel
 from ui.plots import DecisionBoundaryPlot, ErrorSignalPlot, LossPlot, WeightHistogramPlot
 from ui.plots.landscape_plot import LandscapePlot
 
@@ -53,6 +54,7 @@ PANELS = (
     ErrorSignalPlot,
     WeightHistogramPlot,
     LandscapePlot,
+    LessonPanel,
 )
 
 AREAS = ("left", "right", "bottom", "central")
