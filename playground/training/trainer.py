@@ -26,6 +26,7 @@ import numpy as np
 from playground import blas
 from playground.nn.backprop import IterationResult, Phase, iteration
 from playground.data import Dataset, load_dataset
+from .budget import check_experiment_fits
 from .divergence import check_runaway, likely_cause
 from .early_stopping import EarlyStopping
 from playground.errors import PlaygroundError
@@ -55,6 +56,7 @@ class Trainer:
         net_cfg, train_cfg = experiment.network, experiment.training
         self.dtype = np.dtype(train_cfg["dtype"])
         self.loss = get_loss(net_cfg["loss"])
+        check_experiment_fits(self.dataset, net_cfg, train_cfg, self.dtype.itemsize)
         check_compatibility(self.dataset, net_cfg)
         if "weights" in net_cfg["layers"][0]:
             check_weight_rows(len(net_cfg["layers"][0]["weights"]), self.dataset.n_inputs,
@@ -330,10 +332,10 @@ class Trainer:
                  happened: str | None = None) -> None:
         where = (f"epoch {self.epoch}" if validation else
                  f"epoch {self.epoch + 1}, batch {self.batch_in_epoch + 1}")
-        start = self._checkpoint[0] if self._checkpoint is not None else None
         happened = happened or f"the {what} became {value} at {where}"
-        reason = f"diverged: {happened} — {likely_cause(self, start)}"
-        if not np.all(np.isfinite(self.network.params)) and self._checkpoint is not None:
+        reason = f"diverged: {happened} — {likely_cause(self, self._checkpoint)}"
+        if not np.all(np.isfinite(self.network.params)) and self._checkpoint is not None \
+                and np.all(np.isfinite(self._checkpoint[0])):
             params, arrays, *scalars = self._checkpoint
             self.network.params[...] = params
             try:
@@ -342,7 +344,7 @@ class Trainer:
             except PlaygroundError:     # the optimizer's settings changed since the checkpoint
                 self.optimizer.reset()
             reason += "; weights restored to the last finite values (start of the epoch)"
-        else:
+        elif np.all(np.isfinite(self.network.params)):
             reason += "; the weights are the last finite ones"
         if not validation:
             self.batch_in_epoch = 0
