@@ -17,6 +17,9 @@ COMMANDS = {
     "gradcheck": "gradcheck",
     "trace": "trace",
     "lr-find": "lr_find",
+    "compare": "compare",
+    "export": "export",
+    "lesson": "lesson",
 }
 
 NAMES = tuple(COMMANDS)

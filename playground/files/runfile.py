@@ -62,7 +62,18 @@ def _dataset_arrays(ds: Dataset) -> dict[str, np.ndarray]:
 
 def save_run(trainer, path: str | os.PathLike) -> None:
     path = Path(path)
-    experiment = trainer.experiment.rebased(path.parent.resolve())
+
+    def write(handle) -> None:
+        with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as zf:
+            write_members(zf, trainer, path.parent.resolve())
+
+    atomic_write_with(path, write)
+
+
+def write_members(zf: zipfile.ZipFile, trainer, base_dir: Path, prefix: str = "") -> None:
+    """Write the members of one run into ``zf``, their names starting with ``prefix``
+    (a run set keeps its other runs under ``runs/<i>/``)."""
+    experiment = trainer.experiment.rebased(base_dir)
     es = trainer.early_stopping
     state = {
         "format": RUN_FORMAT, "version": __version__,
@@ -90,18 +101,16 @@ def save_run(trainer, path: str | os.PathLike) -> None:
         for key, value in trainer._checkpoint[1].items():
             state_arrays["checkpoint_optimizer." + key] = value
 
-    def write(handle) -> None:
-        with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr("experiment.json", experiment.to_json())
-            zf.writestr("weights.npz", _npz_bytes(trainer.network.weights()))
-            zf.writestr("optimizer.npz", _npz_bytes(trainer.optimizer.state_arrays()))
-            zf.writestr("state.json", json.dumps(state, indent=1))
-            zf.writestr("state.npz", _npz_bytes(state_arrays))
-            zf.writestr("history.csv", trainer.history.to_csv())
-            if trainer.experiment.data["source"] in FILE_SOURCES:
-                zf.writestr("dataset.npz", _npz_bytes(_dataset_arrays(trainer.dataset)))
-
-    atomic_write_with(path, write)
+    members = {"experiment.json": experiment.to_json(),
+               "weights.npz": _npz_bytes(trainer.network.weights()),
+               "optimizer.npz": _npz_bytes(trainer.optimizer.state_arrays()),
+               "state.json": json.dumps(state, indent=1),
+               "state.npz": _npz_bytes(state_arrays),
+               "history.csv": trainer.history.to_csv()}
+    if trainer.experiment.data["source"] in FILE_SOURCES:
+        members["dataset.npz"] = _npz_bytes(_dataset_arrays(trainer.dataset))
+    for name, data in members.items():
+        zf.writestr(prefix + name, data)
 
 
 def _run_error(path: Path):
@@ -167,49 +176,74 @@ def _dataset_from_arrays(a: dict[str, np.ndarray], source: Path) -> Dataset:
     return ds
 
 
+def open_archive(path: str | os.PathLike) -> zipfile.ZipFile:
+    """The zip archive of a saved run, its directory checked against the limits; a
+    :class:`RunFileError` when it is not one."""
+    path = Path(path)
+    return open_zip(path, what="saved run", error=_run_error(path))
+
+
 def load_run(path: str | os.PathLike):
     """Read a saved run; a :class:`RunFileError` naming the file says what is wrong."""
+    path = Path(path)
+    with open_archive(path) as zf:
+        return read_members(zf, path)
+
+
+def read_members(zf: zipfile.ZipFile, path: Path, prefix: str = ""):
+    """The Trainer whose members in ``zf`` start with ``prefix`` (see :func:`write_members`)."""
     from playground.training.trainer import Trainer
 
-    path = Path(path)
-    zf = open_zip(path, what="saved run", error=_run_error(path))
+    source = Path(f"{path} ({prefix.rstrip('/')})") if prefix else path
+    names = {name[len(prefix):] for name in zf.namelist() if name.startswith(prefix)}
+    members = _Members(zf, prefix)
+    missing = [m for m in REQUIRED if m not in names]
+    if missing:
+        raise RunFileError(f"{source}: not a complete saved run (missing "
+                           f"{', '.join(missing)})")
+    state = loads_json(members.text("state.json", source), f"{source}: state.json",
+                       allow_nonfinite=True, error=_run_error(source))
+    if not isinstance(state, dict):
+        raise RunFileError(f"{source}: state.json is damaged (not a JSON object)")
+    if state.get("format") != RUN_FORMAT:
+        raise RunFileError(f"{source}: state.json: unknown run format "
+                           f"{state.get('format')!r} (expected {RUN_FORMAT!r})")
     try:
-        names = set(zf.namelist())
-        missing = [m for m in REQUIRED if m not in names]
-        if missing:
-            raise RunFileError(f"{path}: not a complete saved run (missing "
-                               f"{', '.join(missing)})")
-        state = loads_json(_text(zf, "state.json", path), f"{path}: state.json",
-                           allow_nonfinite=True, error=_run_error(path))
-        if not isinstance(state, dict):
-            raise RunFileError(f"{path}: state.json is damaged (not a JSON object)")
-        if state.get("format") != RUN_FORMAT:
-            raise RunFileError(f"{path}: state.json: unknown run format "
-                               f"{state.get('format')!r} (expected {RUN_FORMAT!r})")
-        try:
-            experiment = Experiment.from_json(_text(zf, "experiment.json", path),
-                                              base_dir=path.parent.resolve(),
-                                              source=f"{path}: experiment.json")
-        except ExperimentError as exc:
-            raise RunFileError(f"{path}: experiment.json: {exc}" if exc.path else str(exc)) \
-                from None
-        history = History.from_csv(_text(zf, "history.csv", path), f"{path}: history.csv")
-        dataset = None
-        if "dataset.npz" in names:
-            dataset = _dataset_from_arrays(_load_npz(zf, "dataset.npz", path), path)
-        weights = _load_npz(zf, "weights.npz", path)
-        opt_arrays = _load_npz(zf, "optimizer.npz", path)
-        state_arrays = _load_npz(zf, "state.npz", path) if "state.npz" in names else {}
-    finally:
-        zf.close()
+        experiment = Experiment.from_json(members.text("experiment.json", source),
+                                          base_dir=path.parent.resolve(),
+                                          source=f"{source}: experiment.json")
+    except ExperimentError as exc:
+        raise RunFileError(f"{source}: experiment.json: {exc}" if exc.path else str(exc)) \
+            from None
+    history = History.from_csv(members.text("history.csv", source), f"{source}: history.csv")
+    dataset = None
+    if "dataset.npz" in names:
+        dataset = _dataset_from_arrays(members.npz("dataset.npz", source), source)
+    weights = members.npz("weights.npz", source)
+    opt_arrays = members.npz("optimizer.npz", source)
+    state_arrays = members.npz("state.npz", source) if "state.npz" in names else {}
     try:
         trainer = Trainer(experiment, dataset=dataset)
     except PlaygroundError as exc:
-        raise RunFileError(f"{path}: the saved experiment cannot be rebuilt: {exc}") from None
-    _restore(trainer, path, state, history, weights, opt_arrays, state_arrays)
+        raise RunFileError(f"{source}: the saved experiment cannot be rebuilt: {exc}") \
+            from None
+    _restore(trainer, source, state, history, weights, opt_arrays, state_arrays)
     # the path in between is not saved: it resumes from the start and the saved weights
     trainer.trajectory.record(trainer.epoch, trainer.network.params)
     return trainer
+
+
+class _Members:
+    """Reads the members of one run, named relative to its prefix."""
+
+    def __init__(self, zf: zipfile.ZipFile, prefix: str):
+        self.zf, self.prefix = zf, prefix
+
+    def text(self, name: str, source) -> str:
+        return _text(self.zf, self.prefix + name, source)
+
+    def npz(self, name: str, source) -> dict[str, np.ndarray]:
+        return _load_npz(self.zf, self.prefix + name, source)
 
 
 def _check_array(arrays: dict, key: str, like: np.ndarray, path: Path, member: str):

@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+from .gradient_flow import gradient_health
+
 GROWTH = 10.0
 """The loss has run away when it is this many times the constant-prediction baseline …"""
 PATIENCE = 5
@@ -105,4 +107,21 @@ def likely_cause(trainer, checkpoint: tuple | None) -> str:
             return (f"the optimizer's state ({', '.join(sorted(bad))}) was already infinite "
                     "or NaN before this epoch (as read from a saved run?); reset the "
                     "optimizer")
-    return (f"the learning rate ({trainer.optimizer.learning_rate:g}) is probably too high")
+    norms = trainer.last_finite_error_signal or []
+    health = gradient_health(norms)
+    if health.kind == "exploding":
+        return (f"the error signal grows layer by layer (‖δ‖ in layer 1 was "
+                f"{health.ratio:,.0f} × ‖δ‖ in layer {health.layers} before it diverged): the "
+                "initialization or the depth is the likely cause, not the learning rate; try "
+                "Xavier/He initialization, fewer layers, or gradient clipping "
+                "(training.clip_norm)")
+    growing = _grew_epoch_over_epoch(trainer.history.column("train_loss"))
+    return (f"the learning rate ({trainer.optimizer.learning_rate:g}) is probably too high"
+            + ("; the loss grew epoch over epoch" if growing else ""))
+
+
+def _grew_epoch_over_epoch(losses: np.ndarray, epochs: int = 3) -> bool:
+    """The last ``epochs`` finite training losses each larger than the one before."""
+    finite = np.asarray(losses, dtype=np.float64)
+    finite = finite[np.isfinite(finite)][-epochs:]
+    return len(finite) == epochs and bool(np.all(np.diff(finite) > 0))

@@ -28,6 +28,7 @@ from playground.nn.backprop import IterationResult, Phase, iteration
 from playground.data import Dataset, load_dataset
 from .budget import check_experiment_fits
 from .divergence import check_runaway, likely_cause
+from .gradient_flow import probe_error_signal
 from .early_stopping import EarlyStopping
 from playground.errors import PlaygroundError
 from playground.experiment import Experiment, check_weight_rows
@@ -83,6 +84,10 @@ class Trainer:
         self.stop_reason: str | None = None
         self.stopped_early = False
         self.diverged = False
+        #: ‖δ‖ per layer at the last finite weights, once training diverged (else None)
+        self.last_finite_error_signal: list[float] | None = None
+        #: the epoch whose weights early stopping restored (else None)
+        self.restored_epoch: int | None = None
         self._perm: np.ndarray | None = None
         self._metrics = EpochMetrics(self)
         #: (counts, what they were counted on) of the last finished epoch; None before one
@@ -176,6 +181,10 @@ class Trainer:
         self.stop_reason = None
         self.stopped_early = False
         self.diverged = False
+        #: ‖δ‖ per layer at the last finite weights, once training diverged (else None)
+        self.last_finite_error_signal: list[float] | None = None
+        #: the epoch whose weights early stopping restored (else None)
+        self.restored_epoch: int | None = None
         self.early_stopping.wait = 0
         self.early_stopping.stopped_epoch = 0
 
@@ -325,6 +334,7 @@ class Trainer:
         es = self.early_stopping
         if es.enabled and es.restore_best_weights and es.best_weights is not None:
             self.network.params[...] = es.best_weights
+            self.restored_epoch = es.best_epoch
             reason += f"; restored the weights of epoch {es.best_epoch}"
         self.stop_reason = reason
 
@@ -332,6 +342,9 @@ class Trainer:
                  happened: str | None = None) -> None:
         where = (f"epoch {self.epoch}" if validation else
                  f"epoch {self.epoch + 1}, batch {self.batch_in_epoch + 1}")
+        start = self._checkpoint[0] if self._checkpoint is not None else None
+        # the error signal where it was last finite: the badge and the cause need it
+        self.last_finite_error_signal = probe_error_signal(self, start)
         happened = happened or f"the {what} became {value} at {where}"
         reason = f"diverged: {happened} — {likely_cause(self, self._checkpoint)}"
         if not np.all(np.isfinite(self.network.params)) and self._checkpoint is not None \

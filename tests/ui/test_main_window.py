@@ -486,7 +486,10 @@ def test_divergence_is_shown_and_the_weights_stay_finite(qtbot, make_window, sma
     assert "learning rate" in window.notice.text()
     assert not window.worker.playing
     assert on_worker(window, lambda t: bool(np.isfinite(t.network.params).all()))
-    assert "diverged" in window.findChild(QLabel, "stopReasonLabel").text()
+    # the reason stands once, whole, in the notice bar: not in the toolbar, not on a plot
+    toolbar_texts = [label.text() for label in window.findChildren(QLabel)
+                     if "diverged" in label.text() and label is not window.notice.label]
+    assert toolbar_texts == []
     click(qtbot, window, "playPauseButton")           # play again: refused with the reason
     qtbot.waitUntil(lambda: "Reset" in window.statusBar().currentMessage(), timeout=TIMEOUT)
     assert not window.worker.playing
@@ -520,3 +523,23 @@ def test_self_test_command_trains_and_renders_every_plot(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("self-test ok")
     assert shot.stat().st_size > 10_000
+
+
+def test_after_early_stopping_restores_the_header_shows_that_epochs_numbers_and_says_so(
+        qtbot, make_window, small_dict):
+    small_dict["training"]["early_stopping"] = {
+        "enabled": True, "monitor": "val_loss", "patience": 2, "min_delta": 10.0,
+        "restore_best_weights": True}
+    window = make_window(Experiment.from_dict(small_dict))
+    click(qtbot, window, "playPauseButton")
+    qtbot.waitUntil(lambda: "early stopping" in window.notice.text(), timeout=TIMEOUT)
+    snap = window.latest_snapshot
+    best = snap.best_epoch
+    assert snap.metrics_epoch == best and best < snap.epoch
+    captions = [label.text() for label in window.findChildren(QLabel)
+                if label.property("role") == "caption"]
+    assert f"validation loss · epoch {best}" in captions
+    val = window.findChild(QLabel, "valLossLabel").text()
+    best_val = on_worker(window, lambda t: float(t.history.column("val_loss")[best - 1]))
+    assert float(val) == pytest.approx(best_val, abs=1e-4)
+    assert window.notice.property("kind") == "info"      # a normal end: blue, not red
