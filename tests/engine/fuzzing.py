@@ -158,8 +158,9 @@ def mutate_arrays(arrays: dict, rng: np.random.Generator) -> bytes:
         arrays[key] = value.reshape(-1)
     elif kind == 2 and value.dtype.kind == "f" and value.size:
         value = value.copy()
-        value.flat[int(rng.integers(0, value.size))] = [np.nan, np.inf, 1e308][int(
-            rng.integers(0, 3))]
+        with np.errstate(over="ignore"):
+            value.flat[int(rng.integers(0, value.size))] = [np.nan, np.inf, 1e308][int(
+                rng.integers(0, 3))]
         arrays[key] = value
     elif kind == 3:
         arrays[key] = value.astype(np.float16 if value.dtype.kind in "fiu" else "S8")
