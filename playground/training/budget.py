@@ -60,9 +60,9 @@ class Estimate:
     seconds: float
     what: str             # "per epoch", "for the check", …
 
-    def describe(self) -> str:
-        return (f"{self.parameters:,} parameters, about {_gb(self.memory_bytes)} of memory "
-                f"and {_duration(self.seconds)} {self.what}")
+    def describe(self, with_time: bool = True) -> str:
+        size = f"{self.parameters:,} parameters, about {_gb(self.memory_bytes)} of memory"
+        return f"{size} and {_duration(self.seconds)} {self.what}" if with_time else size
 
 
 def _gb(count: float) -> str:
@@ -142,9 +142,9 @@ def check_fits(estimate: Estimate, memory: int | None = None) -> None:
     memory = physical_memory() if memory is None else memory
     if memory and estimate.memory_bytes > MEMORY_SHARE * memory:
         raise PlaygroundError(
-            f"this network is too large for this machine: {estimate.describe()}, but the "
-            f"machine has {_gb(memory)} of memory; use fewer or narrower layers, fewer "
-            "samples or float32")
+            f"this network is too large for this machine: {estimate.describe(False)}, but "
+            f"the machine has {_gb(memory)}; use fewer or narrower layers or fewer samples "
+            "(or float32 instead of float64)")
 
 
 def needs_confirmation(estimate: Estimate, memory: int | None = None) -> bool:

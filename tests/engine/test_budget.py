@@ -58,7 +58,7 @@ def test_64_layers_of_16384_units_are_refused_before_allocating(tmp_path, capsys
 def test_memory_refusal_uses_the_share_of_the_machine():
     est = budget.Estimate(10, 9 * 2**30, 1.0, "per epoch")
     budget.check_fits(est, memory=16 * 2**30)                 # 9 of 16 GB: allowed
-    with pytest.raises(PlaygroundError, match="has 8.0 GB"):
+    with pytest.raises(PlaygroundError, match="the machine has 8.0 GB"):
         budget.check_fits(est, memory=8 * 2**30)
     assert budget.needs_confirmation(est, memory=16 * 2**30)  # over a quarter: ask first
 

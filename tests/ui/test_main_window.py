@@ -329,6 +329,26 @@ def test_save_and_open_a_run(qtbot, window, dialogs, tmp_path):
     assert Trainer.load(tmp_path / "run.bpp").epoch == 4
 
 
+def test_a_save_that_waits_too_long_on_a_busy_worker_says_why(qtbot, window, dialogs,
+                                                               tmp_path, monkeypatch):
+    import threading
+
+    from ui.window import file_actions
+
+    monkeypatch.setattr(file_actions, "SAVE_TIMEOUT", 0.2)
+    busy = threading.Event()
+    window.worker.submit(lambda trainer: busy.wait(10))     # a batch that takes long
+    try:
+        assert not window.files.save_to(tmp_path / "run.bpp")
+    finally:
+        busy.set()
+    kind, heading, text = dialogs.messages[-1]
+    assert kind == "warning" and "run.bpp" in heading
+    assert "busy for over 0.2 s" in text and "nothing was written" in text
+    on_worker(window, lambda trainer: None)                 # the worker is free again
+    assert not (tmp_path / "run.bpp").exists()
+
+
 @pytest.mark.parametrize("name, content, words", [
     ("bad.json", "{not json", "not valid JSON"),
     ("bad.bpp", "not a zip", "not a saved run"),
