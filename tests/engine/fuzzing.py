@@ -24,6 +24,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "assets" / "examples").glob("*.json"))
+LESSONS = sorted((ROOT / "assets" / "lessons").glob("*.json"))
 TIME_LIMIT = 20            # seconds per run; more is a hang
 
 HOSTILE_VALUES = [None, True, False, 0, -1, 1, 2, 3, 1e-300, 1e308, -1e308, 10**30,
@@ -320,6 +321,14 @@ def fuzz(folder: Path, seed: int, cases: dict[str, int]) -> dict[str, Tally]:
         file = folder / f"exp{i}.json"
         file.write_bytes(mutate_json(example.read_bytes(), rng))
         run_cli(_command(rng, file), tallies["experiment"], example.name)
+    if cases.get("lesson") and not (folder / "examples").exists():
+        (folder / "examples").symlink_to(ROOT / "assets" / "examples")   # ../examples/…
+        (folder / "lessons").mkdir()
+    for i in range(cases.get("lesson", 0)):           # parsing only: --check trains
+        lesson = LESSONS[i % len(LESSONS)]
+        file = folder / "lessons" / f"lesson{i}.json"
+        file.write_bytes(mutate_json(lesson.read_bytes(), rng))
+        run_cli(["lesson", str(file)], tallies["lesson"], lesson.name)
     for i in range(cases.get("saved run", 0)):
         file = folder / f"run{i}.bpp"
         file.write_bytes(mutate_run(run, rng))
@@ -357,7 +366,7 @@ if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory() as tmp:
         found = fuzz(Path(tmp), args.seed, dict.fromkeys(
-            ("experiment", "saved run", "csv", "npz"), args.cases))
+            ("experiment", "lesson", "saved run", "csv", "npz"), args.cases))
     print(table(found))
     for family, t in found.items():
         for label, argv, what in t.failures[:20]:

@@ -187,7 +187,8 @@ def test_step_batch_advances_one_iteration(qtbot, window):
     click(qtbot, window, "stepBatchButton")
     qtbot.waitUntil(lambda: window.latest_snapshot.iteration == 1, timeout=TIMEOUT)
     assert epoch_shown(window) == 0
-    assert "batch 1/" in window.findChild(QLabel, "epochProgressLabel").text()
+    label = window.findChild(QLabel, "epochProgressLabel")      # redrawn on the next refresh
+    qtbot.waitUntil(lambda: "batch 1/" in label.text(), timeout=TIMEOUT)
 
 
 def test_live_learning_rate_change_reaches_the_playing_trainer(qtbot, window):
@@ -236,6 +237,17 @@ def test_unbuildable_settings_keep_the_old_trainer(qtbot, window, tmp_path):
     assert on_worker(window, id) == trainer_id
     window.model.undo_stack.undo()                    # back to buildable settings
     assert not notice.isVisible()
+
+
+def test_a_network_too_large_for_the_machine_keeps_the_old_trainer(qtbot, window):
+    trainer_id = on_worker(window, id)
+    layers = [{"units": 16384, "activation": "relu"}] * 63 + \
+        [{"units": 2, "activation": "softmax"}]
+    window.model.set("network.layers", layers)        # ~600 GB: refused before allocating
+    qtbot.waitUntil(lambda: "too large for this machine" in window.notice.text(),
+                    timeout=TIMEOUT)
+    assert "GB of memory" in window.notice.text()
+    assert on_worker(window, id) == trainer_id
 
 
 def test_engine_failure_is_shown_and_training_pauses(qtbot, window):
