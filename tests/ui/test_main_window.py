@@ -123,7 +123,13 @@ def on_worker(window, fn, timeout=5.0):
 def test_opens_on_the_default_experiment_with_docks(qtbot, make_window):
     window = make_window()
     assert window.current_experiment() == default_experiment()
-    assert window.size().width() == 1400 and window.size().height() == 900
+    # sized to the screen it opens on (the offscreen platform's is small), never past it
+    # unless the window's minimum is larger
+    from ui.window.screen_fit import available_area, initial_size
+    wanted = initial_size(available_area(window))
+    minimum = window.minimumSizeHint()
+    assert window.width() == max(wanted[0], minimum.width())
+    assert window.height() == max(wanted[1], minimum.height())
     assert "Untitled" in window.windowTitle() and "*" not in window.windowTitle()
     docks = {dock.objectName() for dock in window.findChildren(QDockWidget)}
     assert {"dataDock", "networkDock", "trainingDock", "lossDock", "backpropDock",
@@ -444,9 +450,10 @@ def test_export_plots_as_png_and_csv(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: epoch_shown(window) == 1, timeout=TIMEOUT)
     pngs = window.files.export_plots_to(tmp_path, "png")
     csvs = window.files.export_plots_to(tmp_path, "csv")
-    assert len(pngs) == len(csvs) == 4
+    assert len(pngs) == len(csvs) == 5       # the loss landscape: empty until computed
     assert all(p.stat().st_size > 1000 for p in pngs)
     assert (tmp_path / "loss.csv").read_text().startswith("epoch,train_loss")
+    assert (tmp_path / "loss_landscape.csv").read_text() == "kind,alpha,beta,t,loss\n"
     texts = [action.text() for menu in window.menuBar().findChildren(type(window.view_menu))
              for action in menu.actions()]
     assert not any("svg" in text.lower() for text in texts)

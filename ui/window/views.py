@@ -40,6 +40,7 @@ from ui.panels.controls import ControlsPanel
 from ui.panels.data_panel import DataPanel
 from ui.panels.layer_editor import LayerEditor
 from ui.plots import DecisionBoundaryPlot, ErrorSignalPlot, LossPlot, WeightHistogramPlot
+from ui.plots.landscape_plot import LandscapePlot
 
 #: every view of the window, in the order of the View menu, the tabs and the export files
 PANELS = (
@@ -51,6 +52,7 @@ PANELS = (
     PhasePanel,
     ErrorSignalPlot,
     WeightHistogramPlot,
+    LandscapePlot,
 )
 
 AREAS = ("left", "right", "bottom", "central")
