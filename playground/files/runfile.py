@@ -124,7 +124,7 @@ def _load_npz(zf: zipfile.ZipFile, name: str, source: Path) -> dict[str, np.ndar
     """The arrays of an ``.npz`` member, each header checked before its data is read, never
     unpickling; a member over the size limit is refused before it is inflated."""
     error = _run_error(source)
-    data = read_member(zf, name, f"{source}: {name}", max_bytes=MAX_MEMBER_BYTES, error=error)
+    data = read_member(zf, name, str(source), max_bytes=MAX_MEMBER_BYTES, error=error)
     try:
         inner = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError, OSError):
@@ -139,7 +139,7 @@ def _load_npz(zf: zipfile.ZipFile, name: str, source: Path) -> dict[str, np.ndar
 
 
 def _text(zf: zipfile.ZipFile, name: str, source: Path) -> str:
-    data = read_member(zf, name, f"{source}: {name}", max_bytes=MAX_TEXT_MEMBER_BYTES,
+    data = read_member(zf, name, str(source), max_bytes=MAX_TEXT_MEMBER_BYTES,
                        error=_run_error(source))
     try:
         return data.decode("utf-8")

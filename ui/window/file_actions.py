@@ -53,6 +53,15 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def save_timeout_text(cancelled: bool) -> str:
+    """Why a run save gave up waiting for the training worker, and what became of it."""
+    if cancelled:
+        return (f"the training worker was busy for over {SAVE_TIMEOUT:g} s (a long batch), "
+                "so nothing was written; pause training and save again")
+    return (f"saving took over {SAVE_TIMEOUT:g} s; it goes on in the background and the "
+            "file is replaced only once it is complete")
+
+
 def read_session(path: str | Path) -> tuple[Experiment, Trainer]:
     """Load an experiment (.json) or a run (.bpp) and build its trainer; raises on failure."""
     path = Path(path)
@@ -257,7 +266,10 @@ class FileActions(QObject):
         try:
             if path.suffix.lower() == RUN_SUFFIX:
                 future = self.window.worker.submit(lambda trainer: trainer.save(path))
-                future.result(timeout=SAVE_TIMEOUT)
+                try:
+                    future.result(timeout=SAVE_TIMEOUT)
+                except TimeoutError:            # (an OSError with no words of its own)
+                    raise PlaygroundError(save_timeout_text(future.cancel())) from None
             else:
                 self.window.model.experiment.save(path)
         except Exception as exc:  # noqa: BLE001 - reported to the user, nothing is lost
