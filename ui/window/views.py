@@ -39,6 +39,7 @@ from ui.diagram.phase_panel import PhasePanel
 from ui.panels.controls import ControlsPanel
 from ui.panels.data_panel import DataPanel
 from ui.panels.layer_editor import LayerEditor
+from ui.panels.runs_panel import RunsPanel
 from ui.plots import DecisionBoundaryPlot, ErrorSignalPlot, LossPlot, WeightHistogramPlot
 
 #: every view of the window, in the order of the View menu, the tabs and the export files
@@ -51,6 +52,7 @@ PANELS = (
     PhasePanel,
     ErrorSignalPlot,
     WeightHistogramPlot,
+    RunsPanel,
 )
 
 AREAS = ("left", "right", "bottom", "central")
