@@ -82,6 +82,7 @@ class RunView:
     epoch: int
     finished: bool
     history: dict               # epoch, train_loss, val_loss, train_metric, val_metric
+    surface: object = None      # the decision surface (2-D data), when asked for
 
 
 @dataclass
@@ -271,8 +272,11 @@ class RunSet:
         return {k: v for k, v in mine.items() if theirs.get(k, None) != v}
 
 
-    def overview(self) -> list[RunView]:
-        """Every run as a window shows it, labelled by what differs from the current run."""
+    def overview(self, surfaces: bool = False) -> list[RunView]:
+        """Every run as a window shows it, labelled by what differs from the current run;
+        with ``surfaces``, each visible run's decision surface too (2-D data)."""
+        from .snapshot import decision_surface
+
         views = []
         for i, run in enumerate(self.runs):
             diff = describe_settings(self.difference(i)) if i != self.current else "current"
@@ -281,7 +285,9 @@ class RunSet:
                 label += f" ({run.origin})"
             views.append(RunView(run.number, label, i == self.current, run.visible,
                                  run.pinned, run.trainer.epoch, run.trainer.finished,
-                                 _curves(run.trainer)))
+                                 _curves(run.trainer),
+                                 decision_surface(run.trainer) if surfaces and run.visible
+                                 else None))
         return views
 
 

@@ -272,3 +272,18 @@ def test_a_new_sweep_keeps_the_pinned_runs_and_replaces_the_others():
     with pytest.raises(ExperimentError, match="training.batch_size"):
         runs.start_sweep(base, {"training.batch_size": [0]})
     assert len(runs) == 3
+
+
+def test_the_overview_carries_each_visible_runs_decision_surface_when_asked():
+    runs = RunSet.sweep(Experiment.from_dict(small_experiment()), {LR: [0.01, 0.1]})
+    runs.train(epochs=2)
+    runs[1].visible = False
+    plain, with_surfaces = runs.overview(), runs.overview(surfaces=True)
+    assert plain[0].surface is None
+    assert with_surfaces[1].surface is None
+    grid = with_surfaces[0].surface
+    xs, ys = np.meshgrid(grid.xs, grid.ys)
+    raw = np.column_stack([xs.ravel(), ys.ravel()])
+    trainer = runs[0].trainer
+    probability = trainer.predict(trainer.dataset.transform(raw))[:, 1]
+    assert np.allclose(grid.values.ravel(), probability)

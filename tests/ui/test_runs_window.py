@@ -155,3 +155,20 @@ def test_eight_runs_each_get_their_own_colour(qtbot, window):
     sweep(qtbot, window, "0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05")
     colours = {panel(window).table.item(r, 0).foreground().color().name() for r in range(8)}
     assert len(colours) == 8
+
+
+def test_small_multiples_show_each_visible_runs_decision_surface(qtbot, window):
+    sweep(qtbot, window, "0.003, 0.03, 0.3")
+    play_until(qtbot, window, lambda views: all(v.epoch >= 2 for v in views))
+    gallery = window.views["gallery"]
+    window.docks["gallery"].raise_()
+    qtbot.waitUntil(lambda: len(gallery.views) == 3, timeout=TIMEOUT)
+    gallery.refresh()
+    assert len(gallery.shown_cells()) == 3
+    for view, (item, image) in zip(gallery.views, gallery.shown_cells()):
+        assert np.array_equal(image.image, view.surface.values)
+        assert item.titleLabel.text.startswith(f"{view.number}: ")
+    panel(window).table.item(1, 0).setCheckState(Qt.CheckState.Unchecked)
+    qtbot.waitUntil(lambda: len(gallery.views) == 2, timeout=TIMEOUT)
+    gallery.refresh()
+    assert [v.number for v in gallery.views] == [2, 4]

@@ -41,6 +41,7 @@ from ui.panels.data_panel import DataPanel
 from ui.panels.layer_editor import LayerEditor
 from ui.panels.runs_panel import RunsPanel
 from ui.plots import DecisionBoundaryPlot, ErrorSignalPlot, LossPlot, WeightHistogramPlot
+from ui.plots.run_gallery import RunGallery
 
 #: every view of the window, in the order of the View menu, the tabs and the export files
 PANELS = (
@@ -53,6 +54,7 @@ PANELS = (
     ErrorSignalPlot,
     WeightHistogramPlot,
     RunsPanel,
+    RunGallery,
 )
 
 AREAS = ("left", "right", "bottom", "central")
