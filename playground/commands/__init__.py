@@ -18,6 +18,8 @@ COMMANDS = {
     "trace": "trace",
     "lr-find": "lr_find",
     "compare": "compare",
+    "export": "export",
+    "lesson": "lesson",
 }
 
 NAMES = tuple(COMMANDS)

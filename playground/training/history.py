@@ -63,9 +63,12 @@ class History:
         return {name: self.column(name, start) for name in COLUMNS}
 
     def last(self) -> dict[str, float]:
-        if not self._n:
-            return {}
-        j = self._n - 1
+        return self.row(self._n - 1) if self._n else {}
+
+    def row(self, j: int) -> dict[str, float]:
+        """Row ``j`` (epoch ``j + 1``) as a dict of floats."""
+        if not 0 <= j < self._n:
+            raise IndexError(f"history row {j} of {self._n}")
         block = self._blocks[j // BLOCK_ROWS]
         return {name: float(block[i, j % BLOCK_ROWS]) for i, name in enumerate(COLUMNS)}
 

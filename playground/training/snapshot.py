@@ -10,7 +10,7 @@ comparable and taking one never changes training: the probe uses its own buffers
 gradient buffer back as it found it.
 
 For 2-D data the snapshot also carries the decision surface (:class:`Surface`): the network's
-output on a grid over the plane. For other classification data a confusion matrix, for other
+output on a grid over the plane, and (``neurons``) each neuron's own map of the plane. For other classification data a confusion matrix, for other
 regression data predicted-vs-target pairs.
 """
 
@@ -22,6 +22,7 @@ import numpy as np
 
 from playground.nn.backprop import IterationResult, iteration
 from .metrics import confusion_matrix, predicted_labels
+from .neurons import neuron_views
 
 PROBE_SIZE = 256
 HISTOGRAM_BINS = 41
@@ -128,6 +129,12 @@ class Snapshot:
     #: b is None for a layer without a bias
     weights: tuple[tuple[np.ndarray, np.ndarray | None], ...] | None = field(
         default=None, repr=False)
+    #: the epoch the losses and metrics above are from when it is not the last one: early
+    #: stopping restored that epoch's weights (None: the last epoch)
+    metrics_epoch: int | None = None
+    #: what each neuron computes, per layer (:mod:`playground.training.neurons`); None for a
+    #: network too wide to map or a snapshot without detail
+    neurons: tuple | None = field(default=None, repr=False)
 
 
 def data_view(trainer) -> DataView:
@@ -146,7 +153,11 @@ def _value(row: dict, key: str) -> float | None:
 
 
 def take_snapshot(trainer, history_from: int = 0, detail: bool = True) -> Snapshot:
-    last = trainer.history.last()
+    restored = trainer.restored_epoch
+    if restored and 0 < restored <= len(trainer.history):     # the weights it ends with
+        last = trainer.history.row(restored - 1)
+    else:
+        last, restored = trainer.history.last(), None
     layers, probe_loss, surface, confusion, predictions = (), None, None, None, None
     confusion_source = None
     if detail:
@@ -172,7 +183,8 @@ def take_snapshot(trainer, history_from: int = 0, detail: bool = True) -> Snapsh
         confusion=confusion, confusion_source=confusion_source, predictions=predictions, probe_loss=probe_loss,
         data=trainer._data_view, sizes=tuple(trainer.network.sizes),
         activations=tuple(layer.activation.name for layer in trainer.network.layers),
-        weights=_weights(trainer) if detail else None)
+        weights=_weights(trainer) if detail else None, metrics_epoch=restored,
+        neurons=neuron_views(trainer) if detail else None)
 
 
 def _weights(trainer):
@@ -251,6 +263,9 @@ def _layer_stats(trainer) -> tuple[tuple[LayerStats, ...], float | None]:
             gc, ge = np.zeros(HISTOGRAM_BINS, np.int64), np.linspace(-1, 1, HISTOGRAM_BINS + 1)
             grad_norm = delta_norm = float("nan")
             bias_grad_norm = float("nan") if layer.use_bias else None
+            finite = trainer.last_finite_error_signal     # diverged: where it was last finite
+            if finite and len(finite) == len(net.layers):
+                delta_norm = finite[i]
         stats.append(LayerStats(
             index=i, name=f"layer {i + 1}: {layer.describe()}", units=layer.units,
             fan_in=layer.fan_in, activation=act, dropout=layer.dropout,

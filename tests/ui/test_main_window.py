@@ -12,7 +12,8 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QLineEdit, QMenu, QMessageBox,
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QLabel, QLineEdit, QMenu,
+                               QMessageBox,
                                QPushButton, QToolBar, QToolButton)
 
 from playground import Experiment, Trainer
@@ -486,7 +487,10 @@ def test_divergence_is_shown_and_the_weights_stay_finite(qtbot, make_window, sma
     assert "learning rate" in window.notice.text()
     assert not window.worker.playing
     assert on_worker(window, lambda t: bool(np.isfinite(t.network.params).all()))
-    assert "diverged" in window.findChild(QLabel, "stopReasonLabel").text()
+    # the reason stands once, whole, in the notice bar: not in the toolbar, not on a plot
+    toolbar_texts = [label.text() for label in window.findChildren(QLabel)
+                     if "diverged" in label.text() and label is not window.notice.label]
+    assert toolbar_texts == []
     click(qtbot, window, "playPauseButton")           # play again: refused with the reason
     qtbot.waitUntil(lambda: "Reset" in window.statusBar().currentMessage(), timeout=TIMEOUT)
     assert not window.worker.playing
@@ -520,3 +524,38 @@ def test_self_test_command_trains_and_renders_every_plot(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("self-test ok")
     assert shot.stat().st_size > 10_000
+
+
+def test_after_early_stopping_restores_the_header_shows_that_epochs_numbers_and_says_so(
+        qtbot, make_window, small_dict):
+    small_dict["training"]["early_stopping"] = {
+        "enabled": True, "monitor": "val_loss", "patience": 2, "min_delta": 10.0,
+        "restore_best_weights": True}
+    window = make_window(Experiment.from_dict(small_dict))
+    click(qtbot, window, "playPauseButton")
+    qtbot.waitUntil(lambda: "early stopping" in window.notice.text(), timeout=TIMEOUT)
+    snap = window.latest_snapshot
+    best = snap.best_epoch
+    assert snap.metrics_epoch == best and best < snap.epoch
+    captions = [label.text() for label in window.findChildren(QLabel)
+                if label.property("role") == "caption"]
+    assert f"validation loss · epoch {best}" in captions
+    val = window.findChild(QLabel, "valLossLabel").text()
+    best_val = on_worker(window, lambda t: float(t.history.column("val_loss")[best - 1]))
+    assert float(val) == pytest.approx(best_val, abs=1e-4)
+    assert window.notice.property("kind") == "info"      # a normal end: blue, not red
+
+
+def test_the_speed_box_paces_play(qtbot, window):
+    import time
+    combo = window.findChild(QComboBox, "speedCombo")
+    combo.setCurrentIndex(combo.findText("1 epoch/s"))
+    click(qtbot, window, "playPauseButton")
+    qtbot.waitUntil(lambda: epoch_shown(window) >= 1, timeout=TIMEOUT)
+    first = time.perf_counter()
+    qtbot.waitUntil(lambda: epoch_shown(window) >= 2, timeout=TIMEOUT)
+    # one epoch a second: the next epoch comes no sooner than the pace allows (at full
+    # speed this network trains an epoch in milliseconds)
+    assert time.perf_counter() - first > 0.8
+    click(qtbot, window, "playPauseButton")
+    qtbot.waitUntil(lambda: not window.worker.playing, timeout=TIMEOUT)

@@ -2,8 +2,9 @@
 
 :class:`TrainingWorker` is a ``QThread`` that owns the :class:`~playground.Trainer`: only this
 thread ever touches it. The GUI sends commands (play, pause, step, apply a setting, run a
-function such as *save*) through a thread-safe queue; the loop looks at the queue *between
-batches* — a queued Qt slot would only run after the loop ends — so pause and stop act
+function such as *save*) through a thread-safe queue — each command is one of the worker's
+``_on_*`` methods with its arguments, so the vocabulary is the list of those methods; the loop
+looks at the queue *between batches* — a queued Qt slot would only run after the loop ends — so pause and stop act
 within one batch.
 
 While playing it trains at full speed and emits a :class:`~playground.training.snapshot.Snapshot` at
@@ -23,6 +24,11 @@ much of the training time:
   redraws less often, fewer snapshots are computed, none is computed only to be dropped.
 
 The speed readout (``speedChanged``) is independent of the snapshots: every ``SPEED_PERIOD``.
+
+Pacing (:meth:`set_pace`): full speed, or a rate a person can follow — so many epochs a second
+(a snapshot after every epoch), or a slow motion of so many *batches* a second (a snapshot
+after every batch). Pacing only waits between steps (on an Event that any command wakes, so
+pause and stop still act at once); the steps and their numbers are those of full speed.
 
 The interpreter lock. Both threads run Python, and CPython hands the lock from a busy thread to
 a waiting one only every few milliseconds, so a redraw that needs the lock hundreds of times
@@ -98,6 +104,9 @@ class TrainingWorker(QThread):
         self._history_sent = 0
         self._speed_epochs = 0
         self._speed_since = time.perf_counter()
+        self._pace: tuple[str, float] | None = None   # ("epochs" | "batches", per second)
+        self._next_step_at = 0.0
+        self._wake = threading.Event()      # set by every command: ends a pacing wait
 
     # -- GUI-thread API (thread-safe: all of these only enqueue) -----------------------------
     @property
@@ -109,44 +118,56 @@ class TrainingWorker(QThread):
         return self._stepper is not None
 
     def play(self) -> None:
-        self._commands.put(("play", None))
+        self._post(self._on_play)
 
     def pause(self) -> None:
-        self._commands.put(("pause", None))
+        self._post(self._on_pause)
 
     def toggle(self) -> None:
-        self._commands.put(("toggle", None))
+        self._post(self._on_toggle)
 
     def step_batch(self) -> None:
-        self._commands.put(("step_batch", None))
+        self._post(self._on_step_batch)
 
     def step_epoch(self) -> None:
-        self._commands.put(("step_epoch", None))
+        self._post(self._on_step_epoch)
 
     def step_phase(self) -> None:
-        self._commands.put(("step_phase", None))
+        self._post(self._on_step_phase)
 
     def finish_iteration(self) -> None:
         """Run the rest of a phase-by-phase iteration so normal training continues from a
         consistent state."""
-        self._commands.put(("finish_iteration", None))
+        self._post(self._on_finish_iteration)
 
     def apply(self, dotted: str, value: Any) -> None:
         """Change a live setting (``Trainer.update``) between batches."""
-        self._commands.put(("apply", (dotted, value)))
+        self._post(self._on_apply, dotted, value)
 
     def replace_trainer(self, trainer: Trainer) -> None:
-        self._commands.put(("replace", trainer))
+        self._post(self._on_replace, trainer)
 
     def change_runs(self, fn: Callable[[RunSet], Any]) -> Future:
         """Run ``fn(run_set)`` on the worker thread between batches (pin, fork, sweep, make
         current, remove, show/hide); the views hear of the result. Returns a Future."""
         future: Future = Future()
-        self._commands.put(("runs", (fn, future)))
+        self._post(self._change_runs, fn, future)
         return future
 
     def request_snapshot(self) -> None:
-        self._commands.put(("snapshot", None))
+        self._post(self._on_snapshot)
+
+    def set_pace(self, unit: str | None, per_second: float = 0.0) -> None:
+        """Full speed (``unit`` None), or ``per_second`` epochs (``"epochs"``) or batches
+        (``"batches"``, slow motion) a second."""
+        if unit not in (None, "epochs", "batches") or (unit and not per_second > 0):
+            raise ValueError(f"bad pace {unit!r} {per_second!r}")
+        self._post(self._on_pace, unit, per_second)
+
+    def _post(self, command: Callable[..., None], *args) -> None:
+        """Queue ``command(*args)``, one of the ``_on_*`` methods, for the worker thread."""
+        self._commands.put((command, args))
+        self._wake.set()
 
     def gui_busy(self, busy: bool) -> None:
         """The GUI starts (True) or ends (False) a redraw: the worker waits between batches."""
@@ -164,14 +185,15 @@ class TrainingWorker(QThread):
     def submit(self, fn: Callable[[Trainer], Any]) -> Future:
         """Run ``fn(trainer)`` on the worker thread between batches; returns a Future."""
         future: Future = Future()
-        self._commands.put(("call", (fn, future)))
+        self._post(self._on_call, fn, future)
         return future
 
     def stop(self, timeout: float = 1.0) -> bool:
         """Ask the loop to end and wait for it (``timeout`` seconds); never terminates."""
         self._stop.set()
         self._gui_idle.set()                 # a worker waiting for a redraw stops now
-        self._commands.put(("stop", None))
+        self._wake.set()                     # … and one waiting for its pace
+        self._post(self._on_stop)
         return self.wait(int(timeout * 1000))
 
     # -- worker thread -------------------------------------------------------------------
@@ -201,7 +223,7 @@ class TrainingWorker(QThread):
                     command = self._commands.get(timeout=0.25)
                 except queue.Empty:
                     continue
-                self._handle(*command)
+                self._run_command(command)
 
     def _drain_commands(self) -> None:
         while True:
@@ -209,7 +231,12 @@ class TrainingWorker(QThread):
                 command = self._commands.get_nowait()
             except queue.Empty:
                 return
-            self._handle(*command)
+            self._run_command(command)
+
+    @staticmethod
+    def _run_command(command) -> None:
+        method, args = command
+        method(*args)
 
     def _set_playing(self, playing: bool) -> None:
         if playing != self._playing:
@@ -235,67 +262,81 @@ class TrainingWorker(QThread):
             self.failed.emit(f"internal error: {type(exc).__name__}: {exc}")
         return None
 
-    def _handle(self, name: str, arg: Any) -> None:
+    # -- the commands (worker thread; queued by the GUI-thread API above) ---------------------
+    def _on_stop(self) -> None:
+        self._set_playing(False)
+
+    def _on_play(self) -> None:
+        self._start_playing()
+
+    def _on_toggle(self) -> None:
+        if self._playing:
+            self._on_pause()
+        else:
+            self._start_playing()
+
+    def _on_pause(self) -> None:
+        if self._playing:
+            self._set_playing(False)
+            self._emit_snapshot(force=True)
+
+    def _on_step_batch(self) -> None:
+        self._step(lambda trainer: trainer.train_batch())
+
+    def _on_step_epoch(self) -> None:
+        self._step(lambda trainer: trainer.train_epoch())
+
+    def _step(self, train: Callable[[Trainer], Any]) -> None:
+        """Pause, then ``train`` once (a batch or an epoch) and send the result."""
+        self._set_playing(False)
+        if self._ready_to_train():
+            trainer = self._trainer
+            self._guard(lambda: self._finish_stepper() or train(trainer))
+            self._emit_snapshot(force=True)
+
+    def _on_step_phase(self) -> None:
+        self._set_playing(False)
+        self._step_phase()
+
+    def _on_finish_iteration(self) -> None:
+        if self._stepper is not None:
+            self._guard(self._finish_stepper)
+            self._emit_snapshot(force=True)
+
+    def _on_apply(self, dotted: str, value: Any) -> None:
         trainer = self._trainer
-        if name == "stop":
-            self._set_playing(False)
-        elif name in ("play", "toggle"):
-            if name == "toggle" and self._playing:
-                self._set_playing(False)
-                self._emit_snapshot(force=True)
-            else:
-                self._start_playing()
-        elif name == "pause":
-            if self._playing:
-                self._set_playing(False)
-                self._emit_snapshot(force=True)
-        elif name == "step_batch":
-            self._set_playing(False)
-            if self._ready_to_train():
-                self._guard(lambda: self._finish_stepper() or trainer.train_batch())
-                self._emit_snapshot(force=True)
-        elif name == "step_epoch":
-            self._set_playing(False)
-            if self._ready_to_train():
-                self._guard(lambda: self._finish_stepper() or trainer.train_epoch())
-                self._emit_snapshot(force=True)
-        elif name == "step_phase":
-            self._set_playing(False)
-            self._step_phase()
-        elif name == "finish_iteration":
-            if self._stepper is not None:
-                self._guard(self._finish_stepper)
-                self._emit_snapshot(force=True)
-        elif name == "apply":
-            dotted, value = arg
-            self._guard(lambda: trainer.update(dotted, value))
-        elif name == "replace":
-            self._set_playing(False)
-            self._close_stepper()
-            self._trainer = arg
-            self._runs.replace_current(arg)
-            self._history_sent = 0
-            self._snapshot_cost = 0.0
-            self._emit_snapshot(force=True)
-        elif name == "snapshot":
-            self._emit_snapshot(force=True)
-        elif name == "runs":
-            self._change_runs(*arg)
-        elif name == "call":
-            fn, future = arg
-            if future.set_running_or_notify_cancel():
-                try:
-                    future.set_result(fn(trainer))
-                except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                    future.set_exception(exc)
+        self._guard(lambda: trainer.update(dotted, value))
+
+    def _on_replace(self, trainer: Trainer) -> None:
+        self._set_playing(False)
+        self._close_stepper()
+        self._trainer = trainer
+        self._runs.replace_current(trainer)
+        self._history_sent = 0
+        self._snapshot_cost = 0.0
+        self._emit_snapshot(force=True)
+
+    def _on_snapshot(self) -> None:
+        self._emit_snapshot(force=True)
+
+    def _on_pace(self, unit: str | None, per_second: float) -> None:
+        self._pace = (unit, per_second) if unit else None
+        self._next_step_at = time.perf_counter()
+
+    def _on_call(self, fn: Callable[[Trainer], Any], future: Future) -> None:
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(fn(self._trainer))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                future.set_exception(exc)
 
     def _ready_to_train(self) -> bool:
         trainer = self._trainer
         if not trainer.finished:
             return True
         if trainer.diverged:
-            self.message.emit(f"Training stopped: {trainer.stop_reason}. Lower the learning "
-                              f"rate and press Reset to start again.")
+            self.message.emit("Training diverged (the note above says why); press Reset to "
+                              "start again.")
             return False
         if trainer.epoch >= trainer.max_epochs:
             self.message.emit(f"All {trainer.max_epochs} epochs are done. Raise the epoch "
@@ -326,6 +367,10 @@ class TrainingWorker(QThread):
             self._set_playing(False)
             self._emit_snapshot(force=True)
             return
+        if self._pace is not None and (epoch_ended or self._pace[0] == "batches"):
+            self._emit_snapshot(force=True)      # every paced step is seen
+            self._wait_for_pace()
+            return
         now = time.perf_counter()
         elapsed = now - self._speed_since
         if elapsed >= SPEED_PERIOD and (self._speed_epochs >= 3 or elapsed >= 4 * SPEED_PERIOD):
@@ -335,6 +380,21 @@ class TrainingWorker(QThread):
         if since >= self.snapshot_interval and (not (self._paced and self._undrawn)
                                                 or since >= DRAW_TIMEOUT):
             self._emit_snapshot()
+
+    def _wait_for_pace(self) -> None:
+        """Wait until the next paced step is due (a command ends the wait early)."""
+        self._next_step_at = max(self._next_step_at + 1.0 / self._pace[1],
+                                 time.perf_counter() - 1.0 / self._pace[1])
+        delay = self._next_step_at - time.perf_counter()
+        if delay > 0:
+            self._wake.clear()
+            if self._commands.empty():
+                self._wake.wait(delay)
+        now = time.perf_counter()
+        elapsed = now - self._speed_since
+        if elapsed >= SPEED_PERIOD:
+            self.speedChanged.emit(self._speed_epochs / elapsed)
+            self._speed_epochs, self._speed_since = 0, now
 
     def _emit_snapshot(self, force: bool = False) -> None:
         start = time.perf_counter()

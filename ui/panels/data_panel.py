@@ -68,7 +68,7 @@ class DataPanel(QWidget):
         self.model = model
         self.import_dialog: ImportDialog | None = None
         self._build()
-        model.changed.connect(self._on_model_changed)
+        model.watch(("data", "seed"), self._on_data_changed, owner=self)
         self.refresh()
 
     # -- construction ----------------------------------------------------------------------
@@ -375,7 +375,6 @@ class DataPanel(QWidget):
             return False
         return True
 
-    def _on_model_changed(self, paths: list) -> None:
-        if any(p == "" or p == "seed" or p.startswith("data") for p in paths):
-            self.clear_error()
-            self.refresh()
+    def _on_data_changed(self) -> None:
+        self.clear_error()
+        self.refresh()

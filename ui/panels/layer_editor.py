@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout, QLabel,
                                QListWidget, QListWidgetItem, QPushButton, QSizePolicy,
@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout
 
 from playground import ExperimentError, PlaygroundError
 from playground.nn.losses import LOSSES
+from playground.nn.initializers import with_activation
+from ui.panels.all_layers import AllHiddenRow
 from ui.panels.layer_card import InputCard, LayerCard, arrow
 from ui.live.model import ExperimentModel
 from ui.widgets.theme import error_text, shade
@@ -47,9 +49,6 @@ class LayerEditor(QWidget):
     view_name, dock_title, dock_name = "network", "Network", "networkDock"
     dock_area, dock_size, dock_scrolls = "left", (300, 450), True
 
-    #: the user changed the architecture or the loss (A restarts training)
-    architectureEdited = Signal()
-
     def __init__(self, model: ExperimentModel, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("layerEditor")
@@ -59,7 +58,7 @@ class LayerEditor(QWidget):
         self._input_info: tuple[int, str] | None = None
         self._view = None
         self._build()
-        model.changed.connect(self._on_model_changed)
+        model.watch(("network", "data"), self.refresh, owner=self)
         self.refresh()
 
     # -- construction ----------------------------------------------------------------------
@@ -106,6 +105,9 @@ class LayerEditor(QWidget):
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hidden_list.viewport().installEventFilter(self)
         root.addWidget(self.hidden_list, 1)
+        self.all_hidden = AllHiddenRow(self)
+        self.all_hidden.apply.connect(self.apply_to_hidden)
+        root.addWidget(self.all_hidden)
         root.addWidget(self.empty_label)
         root.addWidget(arrow())
 
@@ -189,6 +191,7 @@ class LayerEditor(QWidget):
         self.error_label.hide()
         self.hidden_list.setVisible(bool(hidden))
         self.empty_label.setVisible(not hidden)
+        self.all_hidden.setVisible(len(hidden) > 1)     # one layer: its own card does it
         if hidden:
             self.hidden_list.setCurrentRow(min(max(current, 0), len(hidden) - 1)
                                            if current >= 0 else -1)
@@ -237,8 +240,6 @@ class LayerEditor(QWidget):
         except ExperimentError as exc:
             _set_invalid_combo(self.loss_combo, True)
             self._show_error(f"loss: {exc.reason}")
-            return
-        self.architectureEdited.emit()
 
     def fix_output(self) -> None:
         """Make the output layer and loss fit the data (what the hint asks for)."""
@@ -250,15 +251,16 @@ class LayerEditor(QWidget):
                    ["network.layers", "network.loss"], network=network)
         except ExperimentError as exc:
             self._show_error(str(exc))
-            return
-        self.architectureEdited.emit()
 
     def _edit_layer(self, card: LayerCard, field: str, value) -> None:
         layers = self.model.get("network.layers")
         index = len(layers) - 1 if card is self.output_card else self._row_of(card)
         if index < 0:
             return
-        layers[index][field] = value
+        if field == "activation":               # the initializer follows (engine rule)
+            layers[index] = with_activation(layers[index], value)
+        else:
+            layers[index][field] = value
         name = "output layer" if card is self.output_card else f"layer {index + 1}"
         try:
             self.model.set("network.layers", layers, text=f"{name}: {field} → {value}")
@@ -267,7 +269,16 @@ class LayerEditor(QWidget):
             self._fit_item(card)
             return
         card.clear_error()
-        self.architectureEdited.emit()
+
+    def apply_to_hidden(self, field: str, value: str) -> None:
+        """Give every hidden layer ``value`` for ``field`` (activation or init), one undo step."""
+        layers = self.model.get("network.layers")
+        if len(layers) < 2:
+            return
+        for i in range(len(layers) - 1):
+            layers[i] = (with_activation(layers[i], value) if field == "activation"
+                         else dict(layers[i], **{field: value}))
+        self._write(layers, f"all hidden layers: {field} → {value}")
 
     def _write(self, layers: list[dict], text: str) -> bool:
         try:
@@ -275,7 +286,6 @@ class LayerEditor(QWidget):
         except ExperimentError as exc:
             self._show_error(str(exc))
             return False
-        self.architectureEdited.emit()
         return True
 
     def _commit_list_order(self) -> None:
@@ -292,10 +302,6 @@ class LayerEditor(QWidget):
             self.hidden_list.setCurrentRow(moved)
 
     # -- display ---------------------------------------------------------------------------
-    def _on_model_changed(self, paths: list) -> None:
-        if any(p == "" or p.startswith(("network", "data")) for p in paths):
-            self.refresh()
-
     def _sync_list(self, hidden: list[dict]) -> None:
         lst = self.hidden_list
         while lst.count() > len(hidden):

@@ -23,11 +23,12 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QCheckBox
 
-from .base import CLASS_COLORS, ElidedLabel, PlotPanel, Theme, class_color, make_plot_widget
+from ui.widgets.theme import CLASS_COLORS, Theme, class_color
+from .base import ElidedLabel, PlotPanel, make_plot_widget
 from .outcome_views import ConfusionView, PredictionView
 
 #: TensorFlow Playground's orange and blue, meeting in a light grey-white
-PROBABILITY_MAP = pg.ColorMap([0.0, 0.5, 1.0], ["#f59322", "#e8eaeb", "#0877bd"])
+PROBABILITY_MAP = pg.ColorMap([0.0, 0.5, 1.0], [class_color(0), "#e8eaeb", class_color(1)])
 VALUE_MAP = pg.colormap.get("viridis")
 #: colours of regression points: targets are shown in this many shades of VALUE_MAP
 VALUE_SHADES = 64

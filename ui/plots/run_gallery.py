@@ -16,7 +16,8 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from ui.widgets.run_colors import run_color
-from .base import CLASS_COLORS, PlotPanel, make_plot_widget
+from ui.widgets.theme import CLASS_COLORS
+from .base import PlotPanel, make_plot_widget
 from .decision_boundary import PROBABILITY_MAP
 
 MAX_SHOWN = 12

@@ -1,10 +1,13 @@
 """The transport toolbar: play/pause, step, reset, and the numbers that matter right now.
 
-Left to right: Reset, a big Play/Pause, Step batch, Step epoch, Step phase; the epoch counter
+Left to right: Reset, a big Play/Pause, Step batch, Step epoch, Step phase, the speed to play
+at (``speedCombo``: full speed, 100 down to 1 epochs a second, or a slow motion that shows
+each batch — pacing changes when steps happen, never their numbers); the epoch counter
 (``epochLabel`` reads exactly "Epoch N"; the budget and the position inside the epoch sit
 beneath it); the training speed (``speedLabel``, epochs per second while playing); the latest
-training / validation loss and accuracy (R² for regression); and why training stopped, if it
-did (``stopReasonLabel``).
+training / validation loss and accuracy (R² for regression) — after early stopping restored
+the best weights, that epoch's, and the captions say which. Why training stopped is the
+notice bar's, in one place.
 
 The bar only displays. Its buttons emit ``clicked``; the window connects them to the worker
 and mirrors them as window-wide shortcuts (Space, →, Shift+→, ., Ctrl+R).
@@ -17,9 +20,9 @@ a text no longer fits.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
-                               QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton,
+                               QSizePolicy, QToolBar, QVBoxLayout, QWidget)
 
 from ui.widgets.icons import icon
 from ui.widgets.view_errors import guarded
@@ -70,8 +73,19 @@ def _caption(text: str) -> QLabel:
     return label
 
 
+#: the speeds offered: (shown text, (unit, per second) or None for full speed)
+PACES = (("full speed", None), ("100 epochs/s", ("epochs", 100.0)),
+         ("30 epochs/s", ("epochs", 30.0)), ("10 epochs/s", ("epochs", 10.0)),
+         ("3 epochs/s", ("epochs", 3.0)), ("1 epoch/s", ("epochs", 1.0)),
+         ("slow motion: 10 batches/s", ("batches", 10.0)),
+         ("slow motion: 2 batches/s", ("batches", 2.0)))
+
+
 class TransportBar(QToolBar):
     """Toolbar with the transport buttons and the live readouts."""
+
+    #: the user picked a speed: (unit, per second), or None for full speed
+    paceChanged = Signal(object)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Training", parent)
@@ -102,19 +116,23 @@ class TransportBar(QToolBar):
         self.addWidget(self.step_batch_button)
         self.addWidget(self.step_epoch_button)
         self.addWidget(self.step_phase_button)
+        self.pace_combo = QComboBox(objectName="speedCombo")
+        for text, pace in PACES:
+            self.pace_combo.addItem(text, pace)
+        self.pace_combo.setToolTip(
+            "How fast Play trains: full speed, a number of epochs a second you can follow, or "
+            "a slow motion that shows every batch. Only the timing changes: the weights are "
+            "those of full speed.")
+        self.pace_combo.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.pace_combo.currentIndexChanged.connect(
+            lambda index: self.paceChanged.emit(self.pace_combo.itemData(index)))
+        self.addWidget(self.pace_combo)
         self.addSeparator()
         self.addWidget(self._epoch_box())
         self.addSeparator()
         self.addWidget(self._metrics_box())
-        self.stop_reason_label = QLabel("")
-        self.stop_reason_label.setObjectName("stopReasonLabel")
-        self.stop_reason_label.setWordWrap(True)
-        self.stop_reason_label.setSizePolicy(QSizePolicy.Policy.Expanding,
-                                             QSizePolicy.Policy.Preferred)
-        self.stop_reason_label.setMinimumWidth(0)     # takes the room left, if any
-        self.addSeparator()
-        self.addWidget(self.stop_reason_label)
         self._regression = False
+        self._metrics_epoch: int | None = None
 
     def _button(self, name: str, text: str, icon_name: str, tip: str) -> QPushButton:
         button = QPushButton(icon(icon_name), text)
@@ -201,11 +219,19 @@ class TransportBar(QToolBar):
             f"of {snapshot.max_epochs} · batch {snapshot.batch_in_epoch}/"
             f"{snapshot.batches_per_epoch}")
         regression = snapshot.task == "regression"
-        if regression != self._regression:
+        if regression != self._regression or snapshot.metrics_epoch != self._metrics_epoch:
             self._regression = regression
+            self._metrics_epoch = snapshot.metrics_epoch
             word = "R²" if regression else "accuracy"
-            self.metric_captions["train_metric"].setText(f"training {word}")
-            self.metric_captions["val_metric"].setText(f"validation {word}")
+            # after early stopping restored the best weights, their epoch's numbers
+            at = (f" · epoch {snapshot.metrics_epoch}" if snapshot.metrics_epoch else "")
+            self.metric_captions["train_loss"].setText(f"training loss{at}")
+            self.metric_captions["val_loss"].setText(f"validation loss{at}")
+            self.metric_captions["train_metric"].setText(f"training {word}{at}")
+            self.metric_captions["val_metric"].setText(f"validation {word}{at}")
+            for caption in self.metric_captions.values():
+                caption.setToolTip(f"The weights of epoch {snapshot.metrics_epoch}, which "
+                                   "early stopping restored" if at else "")
         labels = self.metric_labels
         labels["train_loss"].setText(_fmt_loss(snapshot.train_loss))
         labels["val_loss"].setText(_fmt_loss(snapshot.val_loss))
@@ -213,9 +239,3 @@ class TransportBar(QToolBar):
         val = snapshot.val_r2 if regression else snapshot.val_accuracy
         labels["train_metric"].setText(_fmt_metric(train, regression))
         labels["val_metric"].setText(_fmt_metric(val, regression))
-        reason = snapshot.stop_reason or ""
-        if reason != self.stop_reason_label.text():
-            self.stop_reason_label.setText(reason)
-            self.stop_reason_label.setToolTip(reason)
-            self.stop_reason_label.setStyleSheet(
-                "color: #d62728;" if snapshot.diverged else "")
