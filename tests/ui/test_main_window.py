@@ -453,7 +453,7 @@ def test_export_plots_as_png_and_csv(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: epoch_shown(window) == 1, timeout=TIMEOUT)
     pngs = window.files.export_plots_to(tmp_path, "png")
     csvs = window.files.export_plots_to(tmp_path, "csv")
-    assert len(pngs) == len(csvs) == 5       # the loss landscape: empty until computed
+    assert len(pngs) == len(csvs) == 6       # the landscape: empty until computed
     assert all(p.stat().st_size > 1000 for p in pngs)
     assert (tmp_path / "loss.csv").read_text().startswith("epoch,train_loss")
     assert (tmp_path / "loss_landscape.csv").read_text() == "kind,alpha,beta,t,loss\n"

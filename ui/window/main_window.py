@@ -56,6 +56,7 @@ from ui.live.redraw import Redrawer
 from ui.live.session import describe_change
 from ui.live.training_worker import TrainingWorker
 
+from .run_actions import connect_runs
 from .transport import TransportBar
 from .presentation import Presentation
 from .screen_fit import available_area, compact, initial_size, keep_on_screen, needs_compact
@@ -148,6 +149,7 @@ class MainWindow(QMainWindow):
         worker.speedChanged.connect(transport.set_speed)
         worker.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         worker.failed.connect(self._on_failed)
+        connect_runs(self)
         transport.play_button.clicked.connect(self.toggle_play)
         transport.step_batch_button.clicked.connect(self.step_batch)
         transport.step_epoch_button.clicked.connect(self.step_epoch)
@@ -234,6 +236,15 @@ class MainWindow(QMainWindow):
         self.worker.replace_trainer(trainer)
         self._after_new_trainer(trainer)
         self.model.reset(trainer.experiment, Path(path) if path is not None else None)
+
+    def adopt_run(self, experiment: Experiment) -> None:
+        """Another run of the comparison is current (the worker trains it already): its
+        settings in the panels, its history on the plots."""
+        self._trainer_experiment = experiment
+        for plot in self.plots:
+            plot.clear()
+        self._show_update_rule(experiment)
+        self.model.reset(experiment, self.model.file_path)
 
     def _on_model_changed(self, paths: list) -> None:
         new = self.model.experiment
