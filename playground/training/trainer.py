@@ -26,6 +26,7 @@ import numpy as np
 from playground import blas
 from playground.nn.backprop import IterationResult, Phase, iteration
 from playground.data import Dataset, load_dataset
+from .batches import BatchGather
 from .early_stopping import EarlyStopping
 from playground.errors import PlaygroundError
 from playground.experiment import Experiment
@@ -33,10 +34,10 @@ from .history import History
 from playground.nn.losses import get_loss
 from .metrics import EpochMetrics, encode_targets, evaluate
 from .output_layer import check_compatibility
+from .state import CHECKPOINT_PREFIX, checked_state, state_part
 from playground.nn.network import Network
 from playground.optim.rules import make_optimizer
 from playground.optim.schedules import make_schedule
-
 from .live import LIVE_KEYS, is_live_key, live_changes, rebuild_reason
 
 __all__ = ["Trainer", "LIVE_KEYS"]
@@ -74,12 +75,13 @@ class Trainer:
         self.stopped_early = False
         self.diverged = False
         self._perm: np.ndarray | None = None
-        self._metrics = EpochMetrics(self)
+        self._metrics = EpochMetrics(self.dataset.task, self.dataset.n_classes, self.Y_train)
         #: (counts, what they were counted on) of the last finished epoch; None before one
         self.confusion: tuple[np.ndarray, str] | None = None
         self._result = IterationResult()
-        self._batch_buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._gather = BatchGather()
         self._checkpoint: tuple[np.ndarray, dict] | None = None
+        self._data_view = None
         self.batch_size, self.shuffle = 1, False
         self._apply_training_config(train_cfg)
 
@@ -171,23 +173,11 @@ class Trainer:
 
     # -- training ------------------------------------------------------------------------
     def _batch(self) -> tuple[np.ndarray, np.ndarray]:
-        n = len(self.X_train)
         start = self.batch_in_epoch * self.batch_size
-        stop = min(start + self.batch_size, n)
+        stop = min(start + self.batch_size, len(self.X_train))
         if not self.shuffle:
             return self.X_train[start:stop], self.Y_train[start:stop]
-        size = stop - start
-        bufs = self._batch_buffers.get(size)
-        if bufs is None:
-            bufs = (np.empty((size,) + self.X_train.shape[1:], self.dtype),
-                    np.empty((size,) + self.Y_train.shape[1:], self.Y_train.dtype))
-            self._batch_buffers[size] = bufs
-            if len(self._batch_buffers) > 4:
-                self._batch_buffers.pop(next(iter(self._batch_buffers)))
-        idx = self._perm[start:stop]
-        self.X_train.take(idx, 0, bufs[0], "clip")      # the method: no Python wrapper
-        self.Y_train.take(idx, 0, bufs[1], "clip")
-        return bufs
+        return self._gather.take(self.X_train, self.Y_train, self._perm[start:stop])
 
     def _start_epoch(self) -> None:
         if self._next_batching is not None:
@@ -338,11 +328,80 @@ class Trainer:
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.network.predict(X)
 
+    @property
+    def data_view(self):
+        """The data as plots show it (:class:`~playground.training.snapshot.DataView`): made
+        once per trainer, so every snapshot carries the same object."""
+        if self._data_view is None:
+            from .snapshot import data_view
+            self._data_view = data_view(self.dataset)
+        return self._data_view
+
     def snapshot(self, history_from: int = 0, detail: bool = True):
         from .snapshot import take_snapshot
         return take_snapshot(self, history_from=history_from, detail=detail)
 
     # -- saving --------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Everything a resumed run needs besides the experiment and the data, as copies:
+        parts ``weights``, ``optimizer``, ``state``, ``arrays``, ``history`` (see
+        :mod:`playground.training.state`). :meth:`load_state_dict` puts it back bit for bit."""
+        es = self.early_stopping
+        state = {
+            "epoch": self.epoch, "iteration": self.iteration,
+            "batch_in_epoch": self.batch_in_epoch,
+            # in use this epoch (a live change made mid-epoch waits for the next one)
+            "batch_size": self.batch_size, "shuffle": self.shuffle,
+            "learning_rate": self.optimizer.learning_rate,
+            "rng": self.rng.bit_generator.state,
+            "stop_reason": self.stop_reason, "stopped_early": self.stopped_early,
+            "diverged": self.diverged,
+            "optimizer": self.optimizer.state_scalars(),
+            "early_stopping": es.state(),
+            "schedule": self.schedule.state() if self.schedule is not None else None,
+            "metrics": self._metrics.state(),
+        }
+        arrays = {}
+        if self._perm is not None:
+            arrays["perm"] = self._perm.copy()
+        if es.best_weights is not None:
+            arrays["best_weights"] = es.best_weights.copy()
+        if self._checkpoint is not None:
+            arrays["checkpoint_params"] = self._checkpoint[0].copy()
+            for key, value in self._checkpoint[1].items():
+                arrays[CHECKPOINT_PREFIX + key] = value.copy()
+        return {"weights": self.network.weights(), "optimizer": self.optimizer.state_arrays(),
+                "state": state, "arrays": arrays, "history": self.history.copy()}
+
+    def load_state_dict(self, sd: dict) -> None:
+        """Continue from a :meth:`state_dict` of a trainer of the same experiment and data;
+        :class:`~playground.training.state.StateError` names the part that does not fit."""
+        checked = checked_state(self, sd)
+        state = sd["state"]
+        with state_part("weights"):
+            self.network.set_weights(sd["weights"])
+        with state_part("optimizer"):
+            self.optimizer.load_state(sd["optimizer"], state["optimizer"])
+        with state_part("state", damaged=True):
+            self.optimizer.learning_rate = state["learning_rate"]
+            self.rng.bit_generator.state = state["rng"]
+            self.early_stopping.load_state(state["early_stopping"], checked.best_weights)
+            if self.schedule is not None and state.get("schedule") is not None:
+                self.schedule.load_state(state["schedule"])
+        self.epoch, self.iteration = checked.epoch, checked.iteration
+        self.batch_in_epoch = checked.batch_in_epoch
+        configured = (self.batch_size, self.shuffle)
+        self.batch_size, self.shuffle = checked.batching
+        self._next_batching = configured if configured != checked.batching else None
+        self.stop_reason = checked.stop_reason
+        self.stopped_early, self.diverged = checked.flags
+        self._metrics.restore(*checked.metrics)
+        if checked.perm is not None:
+            self._perm = checked.perm
+        if checked.checkpoint is not None:
+            self._checkpoint = checked.checkpoint
+        self.history = sd["history"]
+
     def save(self, path: str | os.PathLike) -> None:
         from playground.files.runfile import save_run
         save_run(self, path)
