@@ -67,10 +67,10 @@ def rendered_views(window) -> list[tuple[str, QWidget, bool]]:
     for plot in window.plots:
         canvas = plot.plot_widget
         views.append((canvas.objectName(), canvas, has_data(canvas)))
-    scatter = window.data_panel.findChild(QWidget, "dataScatterPlot")
+    scatter = window.views["data"].findChild(QWidget, "dataScatterPlot")
     if scatter is not None:
         views.append(("dataScatterPlot", scatter, has_data(scatter)))
-    diagram = window.phase_panel.diagram
+    diagram = window.views["backprop"].diagram
     views.append(("networkDiagram", diagram, True))
     return views
 
@@ -90,7 +90,7 @@ def check_window(window) -> list[str]:
     wait_until(lambda: False, 0.2)           # let the last snapshot arrive and be drawn
     window.refresh_views()
     failures = []
-    for dock in (window.error_dock, window.weights_dock, window.backprop_dock):
+    for dock in window.docks.values():
         dock.raise_()                        # tabbed plots draw when shown
         QApplication.processEvents()
         window.refresh_views()

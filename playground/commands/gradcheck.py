@@ -19,7 +19,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from playground.training.gradcheck import check_gradients
+    from playground.training.gradcheck import check_gradients, noise_floor
 
     if args.samples < 1:
         raise PlaygroundError("--samples must be at least 1")
@@ -29,6 +29,7 @@ def run(args) -> int:
     if args.json:
         print(json.dumps({"passed": report.passed, "max_relative_error": report.max_error,
                           "threshold": report.threshold, "samples": report.samples,
+                          "noise_floor_per_entry": noise_floor(report.loss, 1),
                           "layers": [{"layer": c.index + 1, "name": c.name,
                                       "relative_error": c.error, "error_W": c.error_W,
                                       "error_b": c.error_b, "checked": c.checked,
@@ -36,6 +37,9 @@ def run(args) -> int:
     else:
         print(f"gradient check in float64 on {report.samples} samples (dropout off), "
               f"threshold {report.threshold:g}")
+        print(f"  (relative to the gradient, or to {noise_floor(report.loss, 1):.1e}·√entries "
+              f"where the gradient is smaller: below that, central differences of a loss of "
+              f"{report.loss:.3g} cannot tell an error from rounding)")
         for c in report.layers:
             mark = "ok" if c.error <= report.threshold else "FAIL"
             print(f"  {c.name:<40} max relative error {c.error:.2e}  "

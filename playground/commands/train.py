@@ -1,5 +1,6 @@
 """``train FILE [--epochs N] [--save RUN.bpp] [--json]``: headless training with a progress bar
-on stderr; a ``.bpp`` resumes exactly where it stopped."""
+on stderr; a ``.bpp`` resumes exactly where it stopped. Exit status 1 when training diverged
+(the summary and ``--save`` still happen: the weights are the last finite ones)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from playground.errors import PlaygroundError
 
-from . import EXIT_INTERRUPTED, EXIT_OK, load_trainer
+from . import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, load_trainer
 
 NAME = "train"
 HELP = "train an experiment (or resume a saved run) headless"
@@ -75,7 +76,7 @@ def run(args) -> int:
     if interrupted:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    return EXIT_OK
+    return EXIT_FAILED if trainer.diverged else EXIT_OK
 
 
 def best_epoch(trainer) -> int | None:

@@ -54,3 +54,27 @@ def initial_weights(name: str, fan_in: int, fan_out: int, rng: np.random.Generat
     else:
         raise KeyError(f"unknown initializer {name!r}; choose one of {', '.join(INITIALIZERS)}")
     return w.astype(dtype)
+
+
+#: the scheme each activation's variance argument calls for: He for the ReLU family (half the
+#: units are off, so twice the variance), Xavier/Glorot for the symmetric and linear ones
+RECOMMENDED = {"relu": "he_uniform", "leaky_relu": "he_uniform", "elu": "he_uniform",
+               "gelu": "he_uniform", "tanh": "xavier_uniform", "sigmoid": "xavier_uniform",
+               "linear": "xavier_uniform", "softmax": "xavier_uniform"}
+#: the same scheme drawn from a normal instead of a uniform distribution
+_NORMAL = {"he_uniform": "he_normal", "xavier_uniform": "xavier_normal"}
+
+
+def recommended_init(activation: str, normal: bool = False) -> str:
+    """The initializer that suits ``activation`` (uniform, or its normal twin)."""
+    scheme = RECOMMENDED.get(activation, "xavier_uniform")
+    return _NORMAL[scheme] if normal else scheme
+
+
+def init_after_activation_change(old_activation: str, new_activation: str, init: str) -> str:
+    """The initializer follows the activation while it is the one recommended for the old
+    activation (uniform or normal); one the user chose otherwise is kept."""
+    for normal in (False, True):
+        if init == recommended_init(old_activation, normal):
+            return recommended_init(new_activation, normal)
+    return init

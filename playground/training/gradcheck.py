@@ -6,11 +6,16 @@ For a parameter ``p`` the central difference ``(L(p + h) − L(p − h)) / 2h`` 
 ``h = 1e-6``, where the difference is typically 1e-9 or smaller relative to the gradient.
 
 Per weight matrix and bias vector the relative error is
-``‖g_analytic − g_numeric‖ / max(‖g_analytic‖, ‖g_numeric‖)``; a layer's error is the larger of
-its two. Where both gradients are below ``1e-8`` in norm (e.g. the hidden layers of a network
-initialised with zeros, whose gradients are exactly 0) the error is reported as 0: there is
-nothing to compare but rounding noise. Dropout is switched off (the check needs a fixed
-function); the L1/L2 penalties are included.
+``‖g_analytic − g_numeric‖ / max(‖g_analytic‖, ‖g_numeric‖, floor)``; a layer's error is the
+larger of its two. The *floor* keeps rounding noise from posing as an error: each loss value
+carries a rounding error of about ``c·ε·|L|`` (ε the float64 epsilon, ``c = 16`` for the sums
+inside the loss), so each central difference is uncertain by about ``c·ε·|L| / h`` — 1e-8 for a
+loss near 1. Over ``n`` entries that is ``√n`` times more; the floor is that noise divided by
+the threshold, so a tensor whose gradient is smaller than the noise can tell (the first layers
+of a deep sigmoid stack, ‖g‖ ≈ 1e-5) passes when the two gradients agree to within the noise,
+and a wrong derivative still fails. Gradients that are exactly 0 (zero initialisation) have
+nothing to compare and report 0. Dropout is switched off (the check needs a fixed function);
+the L1/L2 penalties are included.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from .trainer import Trainer
 THRESHOLD = 1e-6
 STEP = 1e-6
 ZERO_NORM = 1e-8
+#: rounding error of one loss evaluation, in units of ε·|L| (sums over samples and outputs)
+ROUNDING_FACTOR = 16.0
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class GradcheckReport:
     layers: tuple[LayerCheck, ...]
     samples: int
     threshold: float = THRESHOLD
+    loss: float = float("nan")        # the loss the differences were taken of
 
     @property
     def max_error(self) -> float:
@@ -57,11 +65,18 @@ class GradcheckReport:
         return self.max_error <= self.threshold
 
 
-def _relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
+def noise_floor(loss: float, entries: int, threshold: float = THRESHOLD) -> float:
+    """The gradient norm below which a central difference cannot tell an error from rounding:
+    the difference's rounding noise over ``entries`` entries, divided by ``threshold``."""
+    per_entry = ROUNDING_FACTOR * np.finfo(np.float64).eps * max(abs(loss), 1e-300) / STEP
+    return float(per_entry * np.sqrt(max(entries, 1)) / threshold)
+
+
+def _relative_error(analytic: np.ndarray, numeric: np.ndarray, floor: float) -> float:
     scale = max(float(np.linalg.norm(analytic)), float(np.linalg.norm(numeric)))
     if scale < ZERO_NORM:
         return 0.0
-    return float(np.linalg.norm(analytic - numeric)) / scale
+    return float(np.linalg.norm(analytic - numeric)) / max(scale, floor)
 
 
 def _loss(trainer: Trainer, x: np.ndarray, y: np.ndarray) -> float:
@@ -86,6 +101,7 @@ def check_gradients(experiment: Experiment, *, samples: int = 16, max_entries: i
     x, y = trainer.X_train[:n], trainer.Y_train[:n]
     net = trainer.network
     _, analytic = gradients(net, trainer.loss, x, y, l1=trainer.l1, l2=trainer.l2)
+    loss = _loss(trainer, x, y)
     params = net.params
     results = []
     for i, (layer, (w_slice, b_slice)) in enumerate(zip(net.layers, net.slices)):
@@ -103,8 +119,9 @@ def check_gradients(experiment: Experiment, *, samples: int = 16, max_entries: i
                 minus = _loss(trainer, x, y)
                 params[p] = original
                 numeric[j] = (plus - minus) / (2 * STEP)
-            errors.append(_relative_error(analytic[indices], numeric))
+            errors.append(_relative_error(analytic[indices], numeric,
+                                          noise_floor(loss, indices.size)))
             checked += indices.size
         results.append(LayerCheck(i, f"layer {i + 1}: {layer.describe()}", checked,
                                   layer.n_params, errors[0], errors[1]))
-    return GradcheckReport(tuple(results), n)
+    return GradcheckReport(tuple(results), n, loss=loss)

@@ -140,7 +140,7 @@ def all_plots_visible(window) -> None:
     """Take the error-signal and weight docks out of their tabs and put them beside the
     stepper, so every plot and the diagram are on screen at once."""
     from PySide6.QtCore import Qt
-    for dock in (window.error_dock, window.weights_dock):
+    for dock in (window.docks["error"], window.docks["weights"]):
         window.removeDockWidget(dock)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock,
                              Qt.Orientation.Horizontal)

@@ -130,9 +130,9 @@ def csv_shot(path: Path, folder: Path) -> Path:
     original = QFileDialog.getOpenFileName
     QFileDialog.getOpenFileName = staticmethod(lambda *args, **kwargs: (str(csv), ""))
     try:
-        window.data_dock.raise_()
-        window.data_panel.findChild(QToolButton, "importButton").click()
-        dialog = window.data_panel.import_dialog
+        window.docks["data"].raise_()
+        window.views["data"].findChild(QToolButton, "importButton").click()
+        dialog = window.views["data"].import_dialog
         wait_until(lambda: dialog.isVisible())
         dialog.ok_button.click()                       # "Use this data": species is the target
         wait_until(lambda: window.latest_snapshot is not None
@@ -150,13 +150,13 @@ def stepper_shot(path: Path) -> Path:
     window = open_window()
     try:
         train_to(window, 20)
-        panel = window.phase_panel
+        panel = window.views["backprop"]
         for index in range(1, 7):                      # forward 1-3, loss, backward 3, 2
             panel.request_step()
             wait_until(lambda: panel.phase_index == index)
         settle(0.3)
         assert panel.phase.title == "backward · layer 2 of 3", panel.phase.title
-        host = window.backprop_dock
+        host = window.docks["backprop"]
         host.setFloating(True)                         # a fixed size for the picture
         host.resize(900, 630)
         panel.stepPhaseButton.setFocus()              # no text cursor in the sample box

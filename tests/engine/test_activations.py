@@ -104,3 +104,17 @@ def test_sigmoid_extremes_do_not_warn():
     with np.errstate(all="raise"):
         out = ACTIVATIONS["sigmoid"].forward(z, np.empty_like(z))
     np.testing.assert_array_equal(out, [[0.0, 1.0]])
+
+
+@pytest.mark.parametrize("old,new,init,expected", [
+    ("sigmoid", "relu", "xavier_uniform", "he_uniform"),     # recommended: follows
+    ("sigmoid", "relu", "xavier_normal", "he_normal"),       # its normal twin follows too
+    ("relu", "tanh", "he_uniform", "xavier_uniform"),
+    ("relu", "leaky_relu", "he_normal", "he_normal"),        # same family: unchanged
+    ("sigmoid", "relu", "uniform", "uniform"),               # the user's own choice stays
+    ("tanh", "relu", "he_uniform", "he_uniform"),            # not tanh's recommendation
+])
+def test_the_initializer_follows_the_activation_until_the_user_picks_one(old, new, init,
+                                                                         expected):
+    from playground.nn.initializers import init_after_activation_change
+    assert init_after_activation_change(old, new, init) == expected

@@ -151,12 +151,12 @@ def test_train_epochs_limits_a_fresh_run(tmp_path, capsys):
     assert last_json(capsys.readouterr().out)["epochs_run"] == 2
 
 
-def test_divergence_is_reported_not_warned(tmp_path, capsys):
+def test_divergence_is_reported_not_warned_and_exits_1(tmp_path, capsys):
     d = tiny(epochs=30, optimizer={"name": "sgd", "learning_rate": 1e6})
     d["network"]["layers"] = [{"units": 32, "activation": "relu"},
                               {"units": 32, "activation": "relu"},
                               {"units": 2, "activation": "softmax"}]
-    assert main(["train", write(tmp_path, d), "--json", "--quiet"]) == 0
+    assert main(["train", write(tmp_path, d), "--json", "--quiet"]) == 1
     out, err = capsys.readouterr()
     result = last_json(out)
     assert result["diverged"] is True and "learning rate" in result["stop_reason"]

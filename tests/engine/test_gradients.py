@@ -151,3 +151,35 @@ def test_gradcheck_checks_at_trained_weights():
     trainer.train_epoch()
     report = check_gradients(exp, weights=trainer.network.weights())
     assert report.passed
+
+
+def test_gradcheck_passes_the_vanishing_gradients_example_whose_first_layers_are_tiny():
+    """Its first layers' gradients (‖g‖ ≈ 1e-5) are below the central differences' rounding
+    noise: compared against the noise floor they agree; without it they 'failed' at 3e-5."""
+    from playground.presets import preset
+    report = check_gradients(preset("vanishing_gradients"))
+    assert report.passed, [(c.name, c.error) for c in report.layers]
+
+
+def test_gradcheck_still_fails_a_wrong_sigmoid_derivative_in_a_deep_stack(monkeypatch):
+    from playground.nn.activations import Sigmoid
+    from playground.presets import preset
+
+    original = Sigmoid.backward
+
+    def wrong(self, z, a, grad_a, out, scratch):
+        original(self, z, a, grad_a, out, scratch)
+        out *= 1.001                       # f′ off by 0.1 %
+        return out
+
+    monkeypatch.setattr(Sigmoid, "backward", wrong)
+    report = check_gradients(preset("vanishing_gradients"))
+    assert not report.passed
+    assert report.max_error > 1e-4
+
+
+def test_noise_floor_grows_with_the_loss_and_the_entries():
+    from playground.training.gradcheck import noise_floor
+    eps = np.finfo(np.float64).eps
+    assert noise_floor(1.0, 1) == pytest.approx(16 * eps / 1e-6 / 1e-6)
+    assert noise_floor(2.0, 4) == pytest.approx(4 * noise_floor(1.0, 1))

@@ -132,8 +132,8 @@ def test_opens_on_the_default_experiment_with_docks(qtbot, make_window):
     for canvas in ("lossPlot", "decisionBoundaryPlot", "dataScatterPlot"):
         assert window.findChild(pg.PlotWidget, canvas) is not None, canvas
     # the plots in background tabs are made when their tab is first raised
-    for dock, canvas in ((window.error_dock, "errorSignalPlot"),
-                         (window.weights_dock, "weightHistogramPlot")):
+    for dock, canvas in ((window.docks["error"], "errorSignalPlot"),
+                         (window.docks["weights"], "weightHistogramPlot")):
         assert window.findChild(pg.PlotWidget, canvas) is None, canvas
         dock.raise_()
         qtbot.waitUntil(lambda: window.findChild(pg.PlotWidget, canvas) is not None,
@@ -146,9 +146,9 @@ def test_scripted_session_step_play_pause_reset(qtbot, window):
     qtbot.waitUntil(lambda: epoch_shown(window) == 3, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: len(train_curve(window)) == 3, timeout=TIMEOUT)
     assert list(train_curve(window)) == [1, 2, 3]
-    window.weights_dock.raise_()
+    window.docks["weights"].raise_()
     qtbot.waitUntil(lambda: holds_data(window, "weightHistogramPlot"), timeout=TIMEOUT)
-    window.error_dock.raise_()
+    window.docks["error"].raise_()
     qtbot.waitUntil(lambda: holds_data(window, "errorSignalPlot"), timeout=TIMEOUT)
 
     click(qtbot, window, "playPauseButton")
@@ -269,10 +269,10 @@ def test_keyboard_shortcuts_work_wherever_the_focus_is(qtbot, window):
 
 def test_step_phase_key_enters_the_backprop_mode(qtbot, window):
     qtbot.keyClick(window, Qt.Key.Key_Period)
-    panel = window.phase_panel
+    panel = window.views["backprop"]
     qtbot.waitUntil(lambda: panel.phase is not None, timeout=TIMEOUT)
     assert panel.active and panel.phase.kind == "forward"
-    assert window.backprop_dock.isVisible()
+    assert window.docks["backprop"].isVisible()
     assert "forward" in window.findChild(QLabel, "phaseLabel").text()
     click(qtbot, window, "stepPhaseButton")
     qtbot.waitUntil(lambda: panel.phase_index == 2, timeout=TIMEOUT)
@@ -383,7 +383,7 @@ def test_close_with_unsaved_changes_can_be_cancelled(qtbot, window, dialogs):
 
 def test_layout_and_last_file_are_remembered(qtbot, make_window, dialogs, tmp_path):
     window = make_window()
-    window.weights_dock.hide()
+    window.docks["weights"].hide()
     window.files.save_to(tmp_path / "last.json")
     window.close()
     second, error = initial_window(None)
@@ -392,8 +392,8 @@ def test_layout_and_last_file_are_remembered(qtbot, make_window, dialogs, tmp_pa
         second.show()
         qtbot.waitExposed(second)
         assert second.model.file_path == tmp_path / "last.json"
-        assert not second.weights_dock.isVisible()
-        assert second.loss_dock.isVisible()
+        assert not second.docks["weights"].isVisible()
+        assert second.docks["loss"].isVisible()
     finally:
         second.close()
         assert second.worker.isFinished()
@@ -414,7 +414,7 @@ def test_export_plots_as_png_and_csv(qtbot, window, tmp_path):
 
 
 def test_backprop_overview_follows_the_optimizer(qtbot, window):
-    panel = window.phase_panel
+    panel = window.views["backprop"]
     qtbot.waitUntil(lambda: "update · Adam" in panel.table_text(), timeout=TIMEOUT)
     assert "SGD" not in panel.table_text()
     window.model.set("training.optimizer", {"name": "sgd", "learning_rate": 0.1,
@@ -492,7 +492,7 @@ def test_every_phase_of_a_three_layer_network_with_the_period_key(qtbot, window)
                 ("backward · layer 3 of 3", 3, "backward"),
                 ("backward · layer 2 of 3", 2, "backward"),
                 ("backward · layer 1 of 3", 1, "backward"), ("update", None, "update")]
-    panel, label = window.phase_panel, window.findChild(QLabel, "phaseLabel")
+    panel, label = window.views["backprop"], window.findChild(QLabel, "phaseLabel")
     diagram = panel.diagram
     for index, (title, layer, kind) in enumerate(expected, start=1):
         qtbot.keyClick(window, Qt.Key.Key_Period)

@@ -82,6 +82,40 @@ def test_loss_plot_has_one_point_per_epoch(qtbot, small_dict):
     assert list(plot.train_curve.getData()[0]) == [1, 2, 3, 4, 5]
 
 
+def legend_names(plot) -> list[str]:
+    return [label.text for _, label in plot._legend.items]
+
+
+def test_the_legend_names_only_series_that_hold_data(qtbot, small_dict):
+    plot = make(qtbot, LossPlot)
+    plot.show()
+    trainer = Trainer(small_dict)
+    feeder = Feeder(trainer, plot)
+    feeder.send()                                        # before the first epoch: nothing
+    plot.refresh()
+    assert legend_names(plot) == []
+    feeder.epochs(1)
+    assert legend_names(plot) == ["training", "validation"]
+    no_val = dict(small_dict, data=dict(small_dict["data"], validation_split=0.0))
+    other = make(qtbot, LossPlot)
+    other.show()
+    Feeder(Trainer(no_val), other).epochs(2)
+    assert legend_names(other) == ["training"]          # no validation set: no entry
+
+
+def test_a_linear_loss_axis_starts_at_zero_and_a_log_one_does_not(qtbot, small_dict):
+    plot = make(qtbot, LossPlot)
+    plot.show()
+    Feeder(Trainer(small_dict), plot).epochs(3)
+    low, high = plot.plot_widget.getPlotItem().getViewBox().viewRange()[1]
+    assert low == 0.0 and high > max(plot.train_curve.getData()[1])
+    plot.log_check.setChecked(True)
+    plot.mark_dirty()
+    plot.refresh()
+    low, _ = plot.plot_widget.getPlotItem().getViewBox().viewRange()[1]
+    assert low != 0.0
+
+
 def test_loss_plot_takes_only_new_rows_and_ignores_repeats(qtbot, small_dict):
     plot = make(qtbot, LossPlot)
     trainer = Trainer(small_dict)
@@ -570,3 +604,57 @@ def test_the_epoch_axis_ticks_whole_epochs_only():
     ticks = [v for _, values in axis.tickValues(0.0, 400.0, 300) for v in values]
     assert 100.0 in ticks and all(v == int(v) for v in ticks)
     assert axis.tickValues(2.2, 2.8, 300) == []               # no whole epoch in view
+
+
+def test_layer_labels_are_spread_so_none_overlap():
+    from ui.plots.error_signal import spread_apart
+    ends = [0.0, 0.01, 0.02, 5.0, float("nan"), 0.015]
+    placed = spread_apart(ends, 0.5)
+    finite = sorted(p for p in placed if p == p)
+    assert all(b - a >= 0.5 - 1e-12 for a, b in zip(finite, finite[1:]))
+    assert placed[3] == 5.0 and placed[4] != placed[4]          # far one stays, NaN stays
+    crowd = [placed[i] for i in (0, 1, 2, 5)]
+    assert abs(sum(crowd) / 4 - sum(ends[i] for i in (0, 1, 2, 5)) / 4) < 1e-12
+    assert [placed[i] for i in (0, 1, 5, 2)] == sorted(crowd)  # order kept
+
+
+def test_the_histograms_layer_picker_follows_an_activation_edit(qtbot, small_dict):
+    plot = make(qtbot, WeightHistogramPlot)
+    plot.show()
+    Feeder(Trainer(small_dict), plot).send()
+    plot.layer_selector.setCurrentIndex(1)
+    assert "tanh" in plot.layer_selector.itemText(0)
+    edited = dict(small_dict, network=dict(small_dict["network"]))
+    edited["network"]["layers"] = [dict(layer) for layer in small_dict["network"]["layers"]]
+    edited["network"]["layers"][0]["activation"] = "relu"
+    Feeder(Trainer(edited), plot).send()         # same shape, before any epoch was drawn
+    assert "relu" in plot.layer_selector.itemText(0)
+    assert plot.layer_selector.currentIndex() == 1     # the user's pick stays
+
+
+def test_dead_units_show_as_a_bar_per_layer(qtbot, small_dict):
+    d = dict(small_dict)
+    d["network"] = {"layers": [{"units": 6, "activation": "relu"},
+                               {"units": 6, "activation": "tanh"},
+                               {"units": 2, "activation": "softmax"}], "loss": "cross_entropy"}
+    trainer = Trainer(d)
+    weights = trainer.network.weights()
+    weights["b0"][:3] = -100.0                         # half of layer 1 never fires
+    trainer.network.set_weights(weights)
+    plot = make(qtbot, ErrorSignalPlot)
+    plot.show()
+    Feeder(trainer, plot).send()
+    plot.refresh()
+    xs = list(plot.units_bars.opts["x"])
+    heights = list(plot.units_bars.opts["height"])
+    assert xs == [1, 2]                                 # the softmax layer has no bar
+    assert heights[0] >= 50.0                           # the three dead units, at least
+    assert 0.0 <= heights[1] <= 100.0
+
+
+def test_a_log_axis_over_decades_labels_in_one_notation():
+    from ui.plots.axes import decade_labels
+    assert decade_labels([0.01, 0.1, 1.0, 10.0, 1000.0]) == ["0.01", "0.1", "1", "10", "1000"]
+    assert decade_labels([1e-6, 1e-5, 1e-4, 1e-3, 1e-2]) == ["10⁻⁶", "10⁻⁵", "10⁻⁴", "10⁻³",
+                                                              "10⁻²"]
+    assert decade_labels([2e-5, 1.0]) == ["2·10⁻⁵", "10⁰"]

@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
 from playground import Experiment, Trainer
 from ui.live import training_worker
@@ -108,10 +108,6 @@ class View:
         self.pending = False
         return True
 
-    def show_snapshot(self, _snapshot):
-        self.log.append(self.name)
-
-
 class FakeSnapshot:
     sizes, n_params = (2, 3, 1), 13
 
@@ -123,20 +119,19 @@ class FakeWindow(QWidget):
         super().__init__()
         self.log: list[str] = []
         self.worker = FakeWorker()
-        self.transport = View(self.log, "transport")
-        self.loss_plot, self.decision_plot = View(self.log, "loss"), View(self.log, "decision")
-        self.error_plot, self.histogram_plot = View(self.log, "error"), View(self.log, "weights")
-        self.phase_panel = View(self.log, "diagram")
-        self.summary_label = QLabel()
+        self.primary = [View(self.log, "loss"), View(self.log, "decision")]
+        self.secondary = [View(self.log, name) for name in ("error", "weights", "diagram")]
         self.latest_snapshot = FakeSnapshot()
+
+    def show_numbers(self, _snapshot):
+        self.log.append("transport")
 
 
 def test_playing_redraws_take_turns_and_paused_redraws_draw_everything(qtbot, monkeypatch):
     window = FakeWindow()
     qtbot.addWidget(window)
-    monkeypatch.setattr("ui.live.redraw.on_screen", lambda widget: True)
     clock = Clock()
-    redrawer = Redrawer(window, clock=clock)
+    redrawer = Redrawer(window, window.primary, window.secondary, clock=clock)
     redrawer.pacer = RefreshPacer(min_interval=0.04, clock=clock, cpu=lambda: 0.0)
     window.worker.playing = True
     frames = []
@@ -144,7 +139,7 @@ def test_playing_redraws_take_turns_and_paused_redraws_draw_everything(qtbot, mo
         clock.now += 0.05
         if step % 2 == 0:                        # a snapshot every other tick
             redrawer.fresh = True
-            for view in (window.error_plot, window.histogram_plot):
+            for view in window.secondary:
                 view.pending = True
             window.latest_snapshot = FakeSnapshot()
         window.log.clear()
@@ -277,15 +272,15 @@ def test_a_background_tab_waits_and_catches_up_when_raised(qtbot, small_dict):
     window.show()
     qtbot.waitExposed(window)
     try:
-        window.backprop_dock.raise_()
+        window.docks["backprop"].raise_()
         window.worker.step_epoch()
         qtbot.waitUntil(lambda: getattr(window.latest_snapshot, "epoch", 0) == 1,
                         timeout=5000)
         window.refresh_views()
-        plot = window.error_plot
+        plot = window.views["error"]
         assert plot.isVisible() and plot.visibleRegion().isEmpty()    # the Qt 6 quirk
         assert plot._dirty and not plot.pending        # behind a tab: not drawn
-        window.error_dock.raise_()
+        window.docks["error"].raise_()
         qtbot.waitUntil(lambda: not plot._dirty, timeout=5000)
         assert plot.store is not None and plot.store.total == 2      # epochs 0 and 1
     finally:

@@ -58,7 +58,7 @@ def show_every_tab(qtbot, w) -> None:
     w.step_epoch()
     qtbot.waitUntil(lambda: w.latest_snapshot is not None and w.latest_snapshot.epoch >= 1,
                     timeout=5000)
-    for dock in (w.error_dock, w.weights_dock, w.backprop_dock):
+    for dock in (w.docks["error"], w.docks["weights"], w.docks["backprop"]):
         dock.raise_()
         QApplication.processEvents()
         w.refresh_views()
@@ -75,10 +75,10 @@ def test_zero_error_signal_formats_without_a_log_of_zero():
 def test_zero_initialization_draws_every_view_and_names_the_missing_signal(qtbot, window):
     w = window(Trainer(Experiment.from_dict(relu_zero_init())))
     show_every_tab(qtbot, w)
-    w.error_dock.raise_()
+    w.docks["error"].raise_()
     QApplication.processEvents()
     w.refresh_views()
-    assert "no error signal reaches layer 1" in w.error_plot.warning_label.text()
+    assert "no error signal reaches layer 1" in w.views["error"].warning_label.text()
     assert w.notice.text() == ""
     assert w.isVisible()
 
@@ -107,7 +107,7 @@ def test_an_exploding_but_finite_run_draws_every_view(qtbot, window):
     show_every_tab(qtbot, w)
     norms = [layer.error_signal_norm for layer in w.latest_snapshot.layers]
     assert all(np.isfinite(norms)) and norms[0] > 1000 * norms[-1]
-    assert "exploding" in w.error_plot.warning_label.text()
+    assert "exploding" in w.views["error"].warning_label.text()
     assert w.notice.text() == ""
 
 
@@ -130,11 +130,11 @@ def test_an_error_inside_a_view_is_shown_and_the_window_goes_on(qtbot, window, v
     def broken(*_):
         raise ValueError("math domain error")
 
-    monkeypatch.setattr(w.error_plot, "_redraw", broken)
+    monkeypatch.setattr(w.views["error"], "_redraw", broken)
     show_every_tab(qtbot, w)
-    w.error_dock.raise_()
+    w.docks["error"].raise_()
     QApplication.processEvents()
-    w.error_plot.mark_dirty()
+    w.views["error"].mark_dirty()
     w.refresh_views()
     assert view_errors and view_errors[0][0] == "error signal plot"
     assert "error signal plot could not be drawn" in w.notice.text()

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QVBoxLayout, QWidget)
 
 from ui.diagram.network_diagram import NetworkDiagram
+from ui.plots.base import on_screen
 from ui.widgets.theme import shade
 from ui.widgets.view_errors import guarded
 from ui.diagram.phase_format import (UpdateRule, batch_size, explanation, phase_count, phase_index,
@@ -59,6 +60,13 @@ class PhasePanel(QWidget):
     stepRequested = Signal()
     leaveRequested = Signal()
 
+    view_name, dock_title, dock_name = "backprop", "Step through backprop", "backpropDock"
+    tab_group, dock_size, redraw = "bottom", (None, 390), "secondary"
+
+    @classmethod
+    def for_window(cls, model, parent, behind_tab: bool) -> "PhasePanel":
+        return cls(parent)
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("phasePanel")
@@ -70,6 +78,8 @@ class PhasePanel(QWidget):
         self._activations: tuple[str, ...] = ()
         self._rule: UpdateRule | None = None
         self._table_key = None          # what the table shows (the roadmap is kept)
+        self._latest = None             # the newest snapshot (add_snapshot) ...
+        self._drawn = None              # ... and the one the diagram shows (refresh)
         self._build()
         self.set_active(False)
 
@@ -240,6 +250,25 @@ class PhasePanel(QWidget):
             self._show_roadmap()
         elif self._phase.kind == "update":
             self.explanationLabel.setText(explanation(self._phase, None, rule))
+
+    # -- a live view of the window (see ui.window.views) --------------------------------
+    def add_snapshot(self, snapshot) -> None:
+        """Keep ``snapshot`` for the next :meth:`refresh` (cheap)."""
+        self._latest = snapshot
+
+    @property
+    def pending(self) -> bool:
+        """A snapshot not shown yet, and the panel on screen (or its window not shown)."""
+        return (self._latest is not self._drawn
+                and (on_screen(self) or not self.window().isVisible()))
+
+    def refresh(self) -> bool:
+        """Show the newest snapshot if it is new and can be seen; True when it did."""
+        if not self.pending:
+            return False
+        self._drawn = self._latest
+        self.show_snapshot(self._latest)
+        return True
 
     # -- input from the worker -----------------------------------------------------------
     @guarded("backprop stepper")

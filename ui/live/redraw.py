@@ -21,6 +21,10 @@ While training is paused, or after a step, every view is redrawn at once. While 
 
 Views hidden behind another tab are not drawn; they catch up when shown
 (:meth:`Redrawer.redraw_pending`, called when a dock's tab comes to the front).
+
+The redrawer is handed the primary and the secondary views (each declares which it is, see
+:mod:`ui.window.views`): it calls their ``refresh()`` and asks their ``pending``; of the
+window it reads only ``latest_snapshot``, ``worker`` and ``show_numbers(snapshot)``.
 """
 
 from __future__ import annotations
@@ -29,7 +33,6 @@ import time
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 
-from ui.plots.base import on_screen
 from .refresh_pacer import RefreshPacer
 from ui.widgets.view_errors import guarded
 
@@ -40,26 +43,24 @@ PAINT_TIMEOUT = 100
 QUIET_TURNS = 3
 #: while training plays, each secondary view is redrawn at most this often (seconds)
 SECONDARY_PERIOD = 0.3
-#: the primary plots (``window.<name>_plot``), drawn one per redraw while training plays
-PRIMARY_PLOTS = ("loss", "decision")
 
 
 class Redrawer(QObject):
-    def __init__(self, window, clock=time.perf_counter):
+    """Redraws ``window``'s ``primary`` and ``secondary`` views (each with ``refresh()`` and
+    ``pending``) on a timer, as the module docstring says."""
+
+    def __init__(self, window, primary, secondary, clock=time.perf_counter):
         super().__init__(window)
         self.window = window
         self.clock = clock
         self.pacer = RefreshPacer(min_interval=1.0 / REFRESH_HZ, clock=clock)
         self.fresh = False                  # a snapshot arrived since the last redraw
-        self._stale: set[str] = set()       # primary plots that have not drawn the newest
+        #: drawn one per redraw while training plays, taking turns
+        self.primary = list(primary)
+        self._stale: set[int] = set()       # primary views that have not drawn the newest
         self._primary_next = 0
-        self._diagram_snapshot = None       # the snapshot the diagram shows
-        #: (name, draw() -> True when it drew, pending() -> True when it has something new)
-        self.secondary = [
-            ("error", window.error_plot.refresh, lambda: window.error_plot.pending),
-            ("weights", window.histogram_plot.refresh, lambda: window.histogram_plot.pending),
-            ("diagram", self._draw_diagram, self._diagram_pending),
-        ]
+        #: each drawn at most every SECONDARY_PERIOD while training plays, round robin
+        self.secondary = list(secondary)
         self._drawn_at = [-SECONDARY_PERIOD] * len(self.secondary)
         self._next = 0
         self._secondary_turn = False
@@ -88,17 +89,17 @@ class Redrawer(QObject):
         if window.latest_snapshot is None:
             return
         playing = window.worker.playing
-        if self.fresh:                       # a new snapshot: both plots owe it
+        if self.fresh:                       # a new snapshot: every primary view owes it
             self.fresh = False
-            self._stale = set(PRIMARY_PLOTS)
+            self._stale = set(range(len(self.primary)))
         secondary = self._due_secondary() if playing else None
         if not (self._stale or secondary is not None) or not self.pacer.due(playing):
             return
         self.pacer.redrawing()
         if not playing:                      # paused or stepping: everything, now
-            self._draw_primary(PRIMARY_PLOTS)
-            for _, draw, _ in self.secondary:
-                draw()
+            self._draw_primary(range(len(self.primary)))
+            for view in self.secondary:
+                view.refresh()
             window.worker.snapshot_drawn()
             return
         window.worker.gui_busy(True)         # the worker waits until the paint is done
@@ -110,7 +111,7 @@ class Redrawer(QObject):
             self._secondary_turn = False
             self._drawn_at[secondary] = self.clock()
             self._next = (secondary + 1) % len(self.secondary)
-            self.secondary[secondary][1]()
+            self.secondary[secondary].refresh()
         else:
             self._secondary_turn = True
             self._draw_primary(self._next_primary())
@@ -119,33 +120,26 @@ class Redrawer(QObject):
     @guarded("window's redraw")
     def redraw_pending(self) -> None:
         """Draw what views that were hidden (a background tab) missed."""
-        for _, draw, _ in self.secondary:
-            draw()
-        self.window.loss_plot.refresh()
-        self.window.decision_plot.refresh()
+        for view in self.secondary + self.primary:
+            view.refresh()
 
     # -- the views -----------------------------------------------------------------------
-    def _next_primary(self) -> tuple[str]:
-        """The primary plot to draw this turn: the stale ones alternate."""
-        for i in range(len(PRIMARY_PLOTS)):
-            name = PRIMARY_PLOTS[(self._primary_next + i) % len(PRIMARY_PLOTS)]
-            if name in self._stale:
-                self._primary_next = (PRIMARY_PLOTS.index(name) + 1) % len(PRIMARY_PLOTS)
-                return (name,)
+    def _next_primary(self) -> tuple[int, ...]:
+        """The primary view to draw this turn: the stale ones take turns."""
+        n = len(self.primary)
+        for i in range(n):
+            k = (self._primary_next + i) % n
+            if k in self._stale:
+                self._primary_next = (k + 1) % n
+                return (k,)
         return ()
 
-    def _draw_primary(self, plots) -> None:
-        """The toolbar's numbers (always) and the primary ``plots`` named."""
-        window = self.window
-        snapshot = window.latest_snapshot
-        window.transport.show_snapshot(snapshot)
-        for name in plots:
-            self._stale.discard(name)
-            getattr(window, f"{name}_plot").refresh()
-        sizes = " → ".join(str(s) for s in snapshot.sizes)
-        summary = f"{sizes}  ·  {snapshot.n_params:,} parameters"
-        if summary != window.summary_label.text():
-            window.summary_label.setText(summary)
+    def _draw_primary(self, indexes) -> None:
+        """The window's numbers (always) and the primary views at ``indexes``."""
+        self.window.show_numbers(self.window.latest_snapshot)
+        for k in indexes:
+            self._stale.discard(k)
+            self.primary[k].refresh()
 
     def _due_secondary(self) -> int | None:
         """The next secondary view (round robin) that has something new, is on screen and
@@ -154,26 +148,9 @@ class Redrawer(QObject):
         n = len(self.secondary)
         for i in range(n):
             k = (self._next + i) % n
-            if now - self._drawn_at[k] >= SECONDARY_PERIOD and self.secondary[k][2]():
+            if now - self._drawn_at[k] >= SECONDARY_PERIOD and self.secondary[k].pending:
                 return k
         return None
-
-    def _diagram_shown(self) -> bool:
-        window = self.window
-        return on_screen(window.phase_panel) or not window.isVisible()
-
-    def _diagram_pending(self) -> bool:
-        return (self._diagram_snapshot is not self.window.latest_snapshot
-                and self._diagram_shown())
-
-    def _draw_diagram(self) -> bool:
-        window = self.window
-        snapshot = window.latest_snapshot
-        if snapshot is None or not self._diagram_shown():
-            return False
-        self._diagram_snapshot = snapshot
-        window.phase_panel.show_snapshot(snapshot)
-        return True
 
     def eventFilter(self, obj, event) -> bool:
         if event.type() == QEvent.Type.UpdateRequest and self._turns.isActive():

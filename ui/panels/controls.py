@@ -47,6 +47,9 @@ def form_group(title: str, object_name: str) -> tuple[QGroupBox, QFormLayout]:
 class ControlsPanel(QScrollArea):
     """The "Training" dock: everything about *how* the network learns."""
 
+    view_name, dock_title, dock_name = "training", "Training", "trainingDock"
+    dock_area, dock_below, dock_size = "left", "network", (None, 350)
+
     def __init__(self, model, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("controlsPanel")

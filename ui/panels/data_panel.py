@@ -54,6 +54,9 @@ QToolButton:checked {{ border: 2px solid #3b82f6; background: {checked}; }}
 class DataPanel(QWidget):
     """Edits the ``data`` section (and ``seed``) of the model's experiment."""
 
+    view_name, dock_title, dock_name = "data", "Data", "dataDock"
+    dock_area, dock_size = "left", (285, None)
+
     #: an error was shown in the panel (the message)
     error = Signal(str)
 

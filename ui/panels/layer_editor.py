@@ -44,6 +44,9 @@ MIN_WIDTH = 252
 class LayerEditor(QWidget):
     """Edits ``network.layers`` and ``network.loss`` of the model's experiment."""
 
+    view_name, dock_title, dock_name = "network", "Network", "networkDock"
+    dock_area, dock_size, dock_scrolls = "left", (300, 450), True
+
     #: the user changed the architecture or the loss (A restarts training)
     architectureEdited = Signal()
 

@@ -13,6 +13,9 @@ class                             canvas objectName      shows
 :class:`ErrorSignalPlot`          ``errorSignalPlot``    ‖δ‖ and ‖∂L/∂W‖ per layer over time
 :class:`DecisionBoundaryPlot`     ``decisionBoundaryPlot`` decision surface / confusion / fit
 ================================  =====================  ====================================
+
+Each plot class also declares its dock, tab group and redraw priority; a new plot is its
+module plus one line in :data:`ui.window.views.PANELS` (see that module).
 """
 
 from ui.widgets.qt_workarounds import guard_none_refcount

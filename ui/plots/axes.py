@@ -59,6 +59,24 @@ def distinct_labels(values) -> list[str]:
     return texts
 
 
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def decade_labels(values) -> list[str]:
+    """Labels of a log axis spanning decades, in one notation: plain numbers (0.01 … 1000)
+    when every label reads well that way, else powers of ten for all (10⁻⁶ … 10⁻²) — never
+    0.01 beside 10⁻⁵ on the same axis."""
+    texts = [f"{float(f'{float(v):.1g}'):.6g}" for v in values]     # 1 digit: 0.003, 10
+    if not any("e" in t for t in texts):
+        return texts
+    out = []
+    for v in values:
+        mantissa, exponent = f"{float(v):.0e}".split("e")
+        power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+        out.append(power if mantissa == "1" else f"{mantissa}·{power}")
+    return out
+
+
 class LogAxis(pg.AxisItem):
     def logTickValues(self, minVal, maxVal, size, stdTicks):
         if not (maxVal - minVal < 1.0):             # a decade or more (or not finite)
@@ -69,9 +87,10 @@ class LogAxis(pg.AxisItem):
         return [(None, list(np.log10(ticks)))]
 
     def logTickStrings(self, values, scale, spacing):
+        numbers = 10.0 ** np.asarray(values, dtype=np.float64) * scale
         if len(values) < 2 or max(values) - min(values) >= 1.0:
-            return super().logTickStrings(values, scale, spacing)
-        return distinct_labels(10.0 ** np.asarray(values, dtype=np.float64) * scale)
+            return decade_labels(numbers)
+        return distinct_labels(numbers)
 
 
 class EpochAxis(pg.AxisItem):

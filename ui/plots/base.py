@@ -214,6 +214,14 @@ class PlotPanel(QWidget):
 
     #: default file name stem for the export dialogs
     export_name = "plot"
+    # a subclass declares its place in the window and its redraw (see ui.window.views)
+    #: the constructor takes ``deferred`` (canvases built when first shown)
+    can_defer = False
+
+    @classmethod
+    def for_window(cls, model, parent, behind_tab: bool) -> "PlotPanel":
+        """The panel for the main window (plots do not edit the ``model``)."""
+        return cls(parent, deferred=True) if behind_tab and cls.can_defer else cls(parent)
 
     def __init__(self, parent=None):
         super().__init__(parent)

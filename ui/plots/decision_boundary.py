@@ -212,6 +212,7 @@ class SurfaceView:
 
 class DecisionBoundaryPlot(PlotPanel):
     export_name = "decision"
+    view_name, dock_area, redraw = "decision", "central", "primary"
 
     def __init__(self, parent=None):
         super().__init__(parent)

@@ -68,6 +68,42 @@ WARNING_HELP = {
 }
 
 
+def spread_apart(values: list[float], gap: float) -> list[float]:
+    """Positions near ``values`` (NaN stays NaN) with at least ``gap`` between any two: a run
+    of values that crowd each other is spread evenly around its middle (display layout)."""
+    order = sorted((i for i in range(len(values)) if math.isfinite(values[i])),
+                   key=lambda i: values[i])
+    out = list(values)
+    groups: list[list[int]] = []
+    for i in order:                          # greedy: merge into the group below if crowded
+        groups.append([i])
+        while len(groups) > 1:
+            low, high = groups[-2], groups[-1]
+            low_top = _centre(values, low) + gap * (len(low) - 1) / 2
+            high_bottom = _centre(values, high) - gap * (len(high) - 1) / 2
+            if high_bottom - low_top >= gap:
+                break
+            groups[-2:] = [low + high]
+    for group in groups:
+        centre = _centre(values, group)
+        for k, i in enumerate(group):
+            out[i] = centre + gap * (k - (len(group) - 1) / 2)
+    return out
+
+
+def _centre(values, group) -> float:
+    return sum(values[i] for i in group) / len(group)
+
+
+def units_off(layer) -> float | None:
+    """The share of a layer's units that pass no error signal back, as the engine measured it:
+    dead for the ReLU family, saturated for tanh/sigmoid; None for the others."""
+    for share in (layer.dead_fraction, layer.saturated_fraction):
+        if share is not None and math.isfinite(share):
+            return float(share)
+    return None
+
+
 def _positive(values: np.ndarray) -> np.ndarray:
     """Log axes cannot show 0 or negative values: those become gaps."""
     out = np.array(values, dtype=np.float64)
@@ -86,6 +122,8 @@ def _profile_data(values) -> tuple[np.ndarray, np.ndarray]:
 
 class ErrorSignalPlot(PlotPanel):
     export_name = "error_signal"
+    view_name, dock_title, dock_name = "error", "Error signal per layer", "errorSignalDock"
+    tab_group, redraw, can_defer = "bottom", "secondary", True
 
     def __init__(self, parent=None, cap: int = HISTORY_CAP, *, deferred: bool = False):
         super().__init__(parent)
@@ -141,6 +179,18 @@ class ErrorSignalPlot(PlotPanel):
                                                       style=Qt.PenStyle.DashLine),
                                          symbol="t", symbolSize=8)
         self._add_canvas(self.profile_widget, 1)
+        self.units_widget = make_plot_widget("unitsOffPlot", self.theme, x_label="layer",
+                                             title="units off %")
+        units = self.units_widget.getPlotItem()
+        units.setYRange(0, 100, padding=0.02)
+        units.getViewBox().setMouseEnabled(x=False, y=False)
+        self.units_widget.setToolTip(
+            "Per hidden layer, the share of units that cannot pass an error signal back: dead "
+            "ReLU-family units (never active on the probe batch) or tanh/sigmoid units "
+            "saturated within 3 % of their limits (f′ ≈ 0)")
+        self.units_bars = pg.BarGraphItem(x=[], height=[], width=0.6)
+        units.addItem(self.units_bars)
+        self._add_canvas(self.units_widget, 1)
         if self._names:                      # snapshots came before the canvas
             self._make_layer_items()
 
@@ -198,9 +248,10 @@ class ErrorSignalPlot(PlotPanel):
             self.delta_curves.append(delta)
             self.grad_curves.append(grad)
         self._brushes = [pg.mkBrush(c) for c in colors]
-        self.profile_widget.getPlotItem().setXRange(0.5, n + 0.5, padding=0)
-        self.profile_widget.getPlotItem().getAxis("bottom").setTicks(
-            [[(i + 1, str(i + 1)) for i in range(n)]])
+        for widget in (self.profile_widget, self.units_widget):
+            widget.getPlotItem().setXRange(0.5, n + 0.5, padding=0)
+            widget.getPlotItem().getAxis("bottom").setTicks(
+                [[(i + 1, str(i + 1)) for i in range(n)]])
         self._drawn_version = -1
         self._mode_changed()
 
@@ -247,7 +298,7 @@ class ErrorSignalPlot(PlotPanel):
         if store.version != self._drawn_version:
             self._drawn_version = store.version
             x = store.column("x")
-            shown = []
+            shown, ends = [], []
             for i in range(len(self.delta_curves)):
                 last = math.nan
                 if self.mode in (1, 2):
@@ -260,10 +311,8 @@ class ErrorSignalPlot(PlotPanel):
                     self.delta_curves[i].setData(x, delta, connect="finite")
                     last = delta[-1]
                     shown.append(delta)
-                label = self.end_labels[i]
-                label.setVisible(bool(last > 0))    # log axis: the label sits at log10(y)
-                if last > 0:
-                    label.setPos(x[-1], math.log10(last))
+                ends.append(math.log10(last) if last > 0 else math.nan)
+            self._place_end_labels(float(x[-1]) if len(x) else 0.0, ends)
             self._follow.fit((0.0, float(x[-1])) if len(x) else None, log_bounds(*shown))
         layers = self._latest
         deltas = [layer.error_signal_norm for layer in layers]
@@ -273,6 +322,7 @@ class ErrorSignalPlot(PlotPanel):
             item.setData(xs, ys, connect="finite", symbolBrush=self._brushes[:len(xs)])
         self._follow_profile.fit(None, log_bounds(*(
             ([deltas] if self.mode in (0, 2) else []) + ([grads] if self.mode in (1, 2) else []))))
+        self._draw_units_off(layers)
         text = gradient_warning(deltas)
         if text != self.warning_label.text():
             self.warning_label.setText(text)
@@ -281,6 +331,28 @@ class ErrorSignalPlot(PlotPanel):
                 (WARNING_HELP[kind] + "\n" if text else "") + "‖δ‖ per layer, first to last: "
                 + ", ".join(f"{d:.2g}" for d in deltas))
         self.warning_label.setVisible(bool(text))
+
+    def _draw_units_off(self, layers) -> None:
+        """A bar per layer: its dead (ReLU family) or saturated (tanh, sigmoid) share in %."""
+        xs, heights, brushes = [], [], []
+        for i, layer in enumerate(layers):
+            share = units_off(layer)
+            if share is not None:
+                xs.append(i + 1)
+                heights.append(100.0 * share)
+                brushes.append(self._brushes[i])
+        self.units_bars.setOpts(x=xs, height=heights, width=0.6, brushes=brushes)
+
+    def _place_end_labels(self, x: float, ends: list[float]) -> None:
+        """Each curve's "L1" … at its last point (log10 of the value), moved apart vertically
+        so that no two labels overlap (a label is ~14 px high)."""
+        viewbox = self._plot.getPlotItem().getViewBox()
+        pixel = viewbox.viewPixelSize()[1]
+        gap = 14 * pixel if pixel > 0 and math.isfinite(pixel) else 0.0
+        for label, y in zip(self.end_labels, spread_apart(ends, gap)):
+            label.setVisible(math.isfinite(y))
+            if math.isfinite(y):
+                label.setPos(x, y)
 
     # -- export ------------------------------------------------------------------------------
     def csv_table(self):

@@ -33,6 +33,8 @@ COLUMNS = ("epoch", "train_loss", "val_loss", "train_metric", "val_metric", "lea
 
 class LossPlot(PlotPanel):
     export_name = "loss"
+    view_name, dock_title, dock_name = "loss", "Loss and accuracy", "lossDock"
+    dock_area, dock_size, redraw = "right", (420, None), "primary"
 
     def __init__(self, parent=None, cap: int = DEFAULT_CAP):
         super().__init__(parent)
@@ -94,11 +96,14 @@ class LossPlot(PlotPanel):
         acc_item.getViewBox().disableAutoRange()
         # the epoch axis grows in steps, the loss axis refits now and then (see ranges.py)
         self._follow = FollowRange(loss_item.getViewBox(), x="grow", y="fit", fill=0.35)
+        self._follow.y_floor = 0.0              # a loss is never negative: a linear axis from 0
         self._legend = make_legend(loss_item, theme)
         self.train_raw_curve = loss_item.plot(pen=pg.mkPen(with_alpha(TRAIN_COLOR, 0.3)))
         self.val_raw_curve = loss_item.plot(pen=pg.mkPen(with_alpha(VAL_COLOR, 0.3)))
         self.train_curve = loss_item.plot(pen=pg.mkPen(TRAIN_COLOR, width=2), name="training")
         self.val_curve = loss_item.plot(pen=pg.mkPen(VAL_COLOR, width=2), name="validation")
+        for curve in (self.train_curve, self.val_curve):   # listed once they hold data
+            self._legend.removeItem(curve)
         self.train_metric_curve = acc_item.plot(pen=pg.mkPen(TRAIN_COLOR, width=2))
         self.val_metric_curve = acc_item.plot(pen=pg.mkPen(VAL_COLOR, width=2))
         self._curves = (self.train_raw_curve, self.val_raw_curve, self.train_curve,
@@ -185,6 +190,8 @@ class LossPlot(PlotPanel):
             self.train_curve.setData(epochs, train, connect="finite")
             self.val_curve.setData(epochs, val, connect="finite")
             self.val_curve.setVisible(self._has_val)
+            self._legend_entry(self.train_curve, "training", len(epochs) > 0)
+            self._legend_entry(self.val_curve, "validation", self._has_val)
             self.train_metric_curve.setData(epochs, store.column("train_metric"),
                                             connect="finite")
             val_metric = store.column("val_metric")
@@ -198,6 +205,15 @@ class LossPlot(PlotPanel):
         self._place_lines(self.best_lines, self._best_epoch if self._best_epoch > 0 else None)
         self._place_lines(self.stop_lines, self._stop_epoch)
         self._update_stop_text()
+
+    def _legend_entry(self, curve, name: str, shown: bool) -> None:
+        """A series is in the legend only while it has data (pyqtgraph draws a hidden one with
+        a crossed-out eye, which reads as a setting nobody made)."""
+        listed = any(sample.item is curve for sample, _ in self._legend.items)
+        if shown and not listed:
+            self._legend.addItem(curve, name)
+        elif listed and not shown:
+            self._legend.removeItem(curve)
 
     @staticmethod
     def _place_lines(lines, epoch) -> None:
@@ -235,8 +251,12 @@ class LossPlot(PlotPanel):
 
     # -- controls ----------------------------------------------------------------------------
     def _set_log(self, on: bool) -> None:
+        self._follow.y_floor = None if on else 0.0
         self._plot.getPlotItem().setLogMode(x=False, y=on)
         self._plot.getPlotItem().enableAutoRange()
+        self._drawn_version = -1                # refit the range to the new scale
+        self._dirty = True
+        self.refresh()
 
     def _set_smoothing(self, weight: float) -> None:
         for ema, raw, smooth in ((self._ema_train, "train_loss", "train_smooth"),

@@ -100,6 +100,8 @@ class FollowRange:
         self.viewbox = viewbox
         self.modes = (x, y)
         self.fill = fill
+        #: the lowest value the y range may start at (a linear loss axis starts at 0); None
+        self.y_floor: float | None = None
         self.following = [x is not None, y is not None]
         viewbox.sigRangeChangedManually.connect(self._changed_by_user)
 
@@ -127,7 +129,12 @@ class FollowRange:
             if mode == "grow":
                 wanted = grown_range(lo, hi)
             else:
+                floor = self.y_floor if axis == 1 else None
+                if floor is not None:
+                    lo = floor
                 wanted = fitted_range(None if auto[axis] else now, lo, hi, self.fill)
+                if floor is not None:
+                    wanted = (floor, wanted[1])
             if auto[axis] or not np.allclose(wanted, now, rtol=1e-9, atol=1e-12):
                 ranges[key] = wanted
         if not ranges:

@@ -29,6 +29,8 @@ ALL_LAYERS = "all layers"
 
 class WeightHistogramPlot(PlotPanel):
     export_name = "weight_histogram"
+    view_name, dock_title, dock_name = "weights", "Weights and gradients", "weightsDock"
+    tab_group, redraw, can_defer = "bottom", "secondary", True
 
     def __init__(self, parent=None, *, deferred: bool = False):
         super().__init__(parent)
@@ -75,6 +77,8 @@ class WeightHistogramPlot(PlotPanel):
             return
         if self._tracker.is_new_run(snapshot) or len(layers) != len(self._names):
             self._reset()
+            self._set_layers(layers)
+        elif [layer.name for layer in layers] != self._names:     # an edit, same shape
             self._set_layers(layers)
         self._tracker.seen(snapshot)
         if self._frames and self._frames[-1][0] == snapshot.epoch:

@@ -15,16 +15,25 @@ central, largest view, with the loss beside it. Underneath, tabbed: the backprop
 diagram shows the live weights while training runs), the error signal per layer and the
 weight histograms. Every dock can be moved, tabbed, floated or closed; View ▸ Reset Layout
 brings this arrangement back.
+
+Where each view goes is declared by its class (:mod:`ui.window.views`); this module only
+follows the declarations: the first dock of an area is added to it, a dock ``dock_below``
+another is split under it, a dock of a ``tab_group`` already placed is tabbed behind the
+group's first, any other is split beside the area's previous dock.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea, QWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea, QVBoxLayout, QWidget
 
-LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
-RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
-BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+from .views import placement
+
+AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea,
+         "right": Qt.DockWidgetArea.RightDockWidgetArea,
+         "bottom": Qt.DockWidgetArea.BottomDockWidgetArea}
+#: the central view stays the largest
+CENTRAL_MIN_WIDTH = 430
 
 
 def make_dock(window, title: str, object_name: str, widget: QWidget) -> QDockWidget:
@@ -51,57 +60,75 @@ def scrolling(widget: QWidget) -> QScrollArea:
     return area
 
 
-def fit_network_dock(window) -> None:
+def fit_network_dock(window, views: dict, docks: dict) -> None:
     """Give the network stack the height it needs (no scrolling) and the training controls,
     which scroll anyway, the rest. Call once the window has its size."""
-    network = window.layer_editor.sizeHint().height() + 30
-    total = window.network_dock.height() + window.training_dock.height()
+    network = views["network"].sizeHint().height() + 30
+    total = docks["network"].height() + docks["training"].height()
     if total > network + 150:
-        window.resizeDocks([window.network_dock, window.training_dock],
+        window.resizeDocks([docks["network"], docks["training"]],
                            [network, total - network], Qt.Orientation.Vertical)
 
 
-def build_docks(window) -> None:
-    """Create the docks of ``window`` (attributes ``*_dock``) and fill its View menu."""
-    window.setCorner(Qt.Corner.TopLeftCorner, LEFT)
-    window.setCorner(Qt.Corner.BottomLeftCorner, LEFT)
-    window.setCorner(Qt.Corner.TopRightCorner, RIGHT)
-    window.setCorner(Qt.Corner.BottomRightCorner, BOTTOM)
-    window.data_dock = make_dock(window, "Data", "dataDock", window.data_panel)
-    window.network_dock = make_dock(window, "Network", "networkDock",
-                                    scrolling(window.layer_editor))
-    window.training_dock = make_dock(window, "Training", "trainingDock", window.controls)
-    window.loss_dock = make_dock(window, "Loss and accuracy", "lossDock", window.loss_plot)
-    window.backprop_dock = make_dock(window, "Step through backprop", "backpropDock",
-                                     window.phase_panel)
-    window.error_dock = make_dock(window, "Error signal per layer", "errorSignalDock",
-                                  window.error_plot)
-    window.weights_dock = make_dock(window, "Weights and gradients", "weightsDock",
-                                    window.histogram_plot)
-    window.addDockWidget(LEFT, window.data_dock)
-    window.splitDockWidget(window.data_dock, window.network_dock, Qt.Orientation.Horizontal)
-    window.splitDockWidget(window.network_dock, window.training_dock, Qt.Orientation.Vertical)
-    window.addDockWidget(RIGHT, window.loss_dock)
-    window.addDockWidget(BOTTOM, window.backprop_dock)
-    window.tabifyDockWidget(window.backprop_dock, window.error_dock)
-    window.tabifyDockWidget(window.error_dock, window.weights_dock)
-    window.backprop_dock.raise_()
-    window.resizeDocks([window.data_dock, window.network_dock], [285, 300],
-                       Qt.Orientation.Horizontal)
-    window.resizeDocks([window.network_dock, window.training_dock], [450, 350],
-                       Qt.Orientation.Vertical)
-    window.resizeDocks([window.loss_dock], [420], Qt.Orientation.Horizontal)
-    window.resizeDocks([window.backprop_dock], [390], Qt.Orientation.Vertical)
-    window.docks = [window.data_dock, window.network_dock, window.training_dock,
-                    window.loss_dock, window.backprop_dock, window.error_dock,
-                    window.weights_dock]
-    for dock in window.docks:          # a tab coming to the front draws what it missed
+def set_central(window, views: dict, above: QWidget) -> None:
+    """The central view (``dock_area == "central"``) under ``above`` (the notice bar)."""
+    central = QWidget(window)
+    column = QVBoxLayout(central)
+    column.setContentsMargins(4, 4, 4, 0)
+    column.setSpacing(4)
+    column.addWidget(above)
+    for view in views.values():
+        if placement(view).dock_area == "central":
+            view.setMinimumWidth(CENTRAL_MIN_WIDTH)
+            column.addWidget(view, 1)
+    window.setCentralWidget(central)
+
+
+def build_docks(window, views: dict, view_menu) -> dict[str, QDockWidget]:
+    """A dock for every view that is not central, placed as it declares, each with its
+    entry in ``view_menu``; returns the docks by ``view_name``."""
+    window.setCorner(Qt.Corner.TopLeftCorner, AREAS["left"])
+    window.setCorner(Qt.Corner.BottomLeftCorner, AREAS["left"])
+    window.setCorner(Qt.Corner.TopRightCorner, AREAS["right"])
+    window.setCorner(Qt.Corner.BottomRightCorner, AREAS["bottom"])
+    docks = {}
+    for name, view in views.items():
+        place = placement(view)
+        if place.dock_area != "central":
+            widget = scrolling(view) if place.dock_scrolls else view
+            docks[name] = make_dock(window, place.dock_title, place.dock_name, widget)
+    _arrange(window, views, docks)
+    for dock in docks.values():        # a tab coming to the front draws what it missed
         dock.visibilityChanged.connect(
             lambda visible: visible and QTimer.singleShot(0, window.redraw_pending))
-    menu = window.view_menu
-    for dock in window.docks:
-        menu.addAction(dock.toggleViewAction())
-    menu.addAction(window.file_toolbar.toggleViewAction())
-    menu.addAction(window.transport.toggleViewAction())
-    menu.addSeparator()
-    menu.addAction("Reset &Layout", window.reset_layout)
+        view_menu.addAction(dock.toggleViewAction())
+    return docks
+
+
+def _arrange(window, views: dict, docks: dict) -> None:
+    """Put each dock where its view's placement says, then give the docks their sizes."""
+    last_in_area: dict[str, QDockWidget] = {}
+    first_in_group: dict[str, QDockWidget] = {}
+    last_in_group: dict[str, QDockWidget] = {}
+    for name, dock in docks.items():
+        place = placement(views[name])
+        if place.tab_group in last_in_group:
+            window.tabifyDockWidget(last_in_group[place.tab_group], dock)
+        elif place.dock_below is not None:
+            window.splitDockWidget(docks[place.dock_below], dock, Qt.Orientation.Vertical)
+        elif place.dock_area in last_in_area:
+            window.splitDockWidget(last_in_area[place.dock_area], dock,
+                                   Qt.Orientation.Horizontal)
+        else:
+            window.addDockWidget(AREAS[place.dock_area], dock)
+        if place.tab_group is not None:
+            first_in_group.setdefault(place.tab_group, dock)
+            last_in_group[place.tab_group] = dock
+        last_in_area[place.dock_area] = dock
+    for dock in first_in_group.values():
+        dock.raise_()
+    for axis, orientation in enumerate((Qt.Orientation.Horizontal, Qt.Orientation.Vertical)):
+        sized = [(dock, placement(views[name]).dock_size[axis]) for name, dock in docks.items()]
+        sized = [(dock, size) for dock, size in sized if size is not None]
+        window.resizeDocks([dock for dock, _ in sized], [size for _, size in sized],
+                           orientation)

@@ -33,8 +33,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QToolBar,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QToolBar
 
 from playground import Experiment, PlaygroundError, Trainer
 from playground.presets import default_experiment
@@ -45,22 +44,21 @@ from ui.widgets.qt_workarounds import guard_none_refcount
 guard_none_refcount()     # first of all: PySide6 6.12 on CPython 3.11 (see ui.widgets.qt_workarounds)
 
 from . import settings
-from ui.panels.controls import ControlsPanel
-from ui.panels.data_panel import DataPanel
-from .docks import build_docks, fit_network_dock
+from .docks import build_docks, fit_network_dock, set_central
 from .file_actions import FileActions, describe_error, read_session
 from ui.widgets.icons import icon
-from ui.panels.layer_editor import LayerEditor
 from ui.live.model import ExperimentModel
 from .notice import NoticeBar
 from ui.diagram.phase_format import update_rule
-from ui.diagram.phase_panel import PhasePanel
-from ui.plots import DecisionBoundaryPlot, ErrorSignalPlot, LossPlot, WeightHistogramPlot
+from ui.plots.base import PlotPanel
 from ui.live.redraw import Redrawer
 from ui.live.session import describe_change
 from ui.widgets.theme import apply_theme
 from ui.live.training_worker import TrainingWorker
+from ui.platform_check import xcb_problem
+
 from .transport import TransportBar
+from .views import build_views, live_views
 from ui.widgets.view_errors import add_reporter, describe, guarded, remove_reporter
 
 APP_NAME = "Backprop Playground"
@@ -95,7 +93,9 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         add_reporter(self._on_view_error)
         self._build_actions()
-        build_docks(self)
+        #: the docks by view name (the central view has none)
+        self.docks = build_docks(self, self.views, self.view_menu)
+        self._finish_view_menu()
         self._default_state = self.saveState()
         self._connect()
         self._after_new_trainer(trainer)
@@ -104,7 +104,8 @@ class MainWindow(QMainWindow):
         if remember:
             self._restore_layout()
         self._update_title()
-        self.redrawer = Redrawer(self)
+        self.redrawer = Redrawer(self, live_views(self.views, "primary"),
+                                 live_views(self.views, "secondary"))
         self.refresh_timer = self.redrawer.timer
         self.refresh_timer.start()
         self.worker.start()
@@ -116,26 +117,15 @@ class MainWindow(QMainWindow):
         self.transport = TransportBar(self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.transport)
         self.notice = NoticeBar(self)
-        self.decision_plot = DecisionBoundaryPlot(self)
-        self.decision_plot.setMinimumWidth(430)     # the central view stays the largest
-        central = QWidget(self)
-        column = QVBoxLayout(central)
-        column.setContentsMargins(4, 4, 4, 0)
-        column.setSpacing(4)
-        column.addWidget(self.notice)
-        column.addWidget(self.decision_plot, 1)
-        self.setCentralWidget(central)
-        self.data_panel = DataPanel(self.model, self)
-        self.layer_editor = LayerEditor(self.model, self)
-        self.controls = ControlsPanel(self.model, self)
-        self.loss_plot = LossPlot(self)
-        # tabbed behind "Step through backprop" by default: their canvases are made when
-        # first seen (about 0.1 s less to wait for the window)
-        self.error_plot = ErrorSignalPlot(self, deferred=True)
-        self.histogram_plot = WeightHistogramPlot(self, deferred=True)
-        self.phase_panel = PhasePanel(self)
+        #: every view by name (ui.window.views); plots behind a tab build their canvases
+        #: when first seen (about 0.1 s less to wait for the window)
+        self.views = build_views(self.model, self)
+        set_central(self, self.views, above=self.notice)
         #: every plot panel, in the order of the export files
-        self.plots = [self.loss_plot, self.decision_plot, self.error_plot, self.histogram_plot]
+        self.plots = [view for view in self.views.values() if isinstance(view, PlotPanel)]
+        #: every view that draws what training reports
+        self.live_views = (live_views(self.views, "primary")
+                           + live_views(self.views, "secondary"))
         self.summary_label = QLabel()
         self.summary_label.setObjectName("networkSummaryLabel")
         self.statusBar().addPermanentWidget(self.summary_label)
@@ -164,7 +154,7 @@ class MainWindow(QMainWindow):
                                               "step-epoch")
         self.step_batch_action = self._action("Step &Batch", "Shift+Right", self.step_batch,
                                               "step-batch")
-        self.step_phase_action = self.phase_panel.step_action      # "." (see PhasePanel)
+        self.step_phase_action = self.views["backprop"].step_action      # "." (see PhasePanel)
         self.step_phase_action.setText("Step &Phase (backprop)")
         self.step_phase_action.setIcon(icon("step-phase"))
         self.step_phase_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -175,10 +165,20 @@ class MainWindow(QMainWindow):
             training.addAction(action)
         training.addSeparator()
         training.addAction(self.reset_action)
-        self.view_menu = self.menuBar().addMenu("&View")
+        self.view_menu = self.menuBar().addMenu("&View")       # filled by build_docks
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction("&Keyboard Shortcuts", self._show_shortcuts)
         help_menu.addAction(f"&About {APP_NAME}", self._show_about)
+
+    def _finish_view_menu(self) -> None:
+        """After the docks' entries: the toolbars (named so, the Training dock has the
+        name "Training") and Reset Layout."""
+        for toolbar in (self.file_toolbar, self.transport):
+            action = toolbar.toggleViewAction()
+            action.setText(f"{toolbar.windowTitle()} Toolbar")
+            self.view_menu.addAction(action)
+        self.view_menu.addSeparator()
+        self.view_menu.addAction("Reset &Layout", self.reset_layout)
 
     def _action(self, text: str, shortcut: str, slot, icon_name: str) -> QAction:
         action = QAction(icon(icon_name), text, self)
@@ -191,7 +191,8 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         worker, transport = self.worker, self.transport
         worker.snapshotReady.connect(self._on_snapshot)
-        worker.phaseReady.connect(self.phase_panel.show_phase)
+        phase_panel = self.views["backprop"]
+        worker.phaseReady.connect(phase_panel.show_phase)
         worker.playingChanged.connect(transport.set_playing)
         worker.speedChanged.connect(transport.set_speed)
         worker.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
@@ -199,20 +200,20 @@ class MainWindow(QMainWindow):
         transport.play_button.clicked.connect(self.toggle_play)
         transport.step_batch_button.clicked.connect(self.step_batch)
         transport.step_epoch_button.clicked.connect(self.step_epoch)
-        transport.step_phase_button.clicked.connect(self.phase_panel.request_step)
+        transport.step_phase_button.clicked.connect(phase_panel.request_step)
         transport.reset_button.clicked.connect(self.reset_training)
-        self.phase_panel.stepRequested.connect(self._step_phase)
-        self.phase_panel.leaveRequested.connect(worker.finish_iteration)
+        phase_panel.stepRequested.connect(self._step_phase)
+        phase_panel.leaveRequested.connect(worker.finish_iteration)
         self.model.changed.connect(self._on_model_changed)
         self.model.dirtyChanged.connect(lambda _dirty: self._update_title())
         self.model.fileChanged.connect(lambda _path: self._update_title())
-        if hasattr(self.data_panel, "error"):
-            self.data_panel.error.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        if hasattr(self.views["data"], "error"):
+            self.views["data"].error.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
     # -- transport -----------------------------------------------------------------------------
     def toggle_play(self) -> None:
-        if self.phase_panel.active:
-            self.phase_panel.request_leave()    # finish the stepped iteration first
+        if self.views["backprop"].active:
+            self.views["backprop"].request_leave()    # finish the stepped iteration first
         self.worker.toggle()
 
     def step_epoch(self) -> None:
@@ -222,8 +223,8 @@ class MainWindow(QMainWindow):
         self.worker.step_batch()
 
     def _step_phase(self) -> None:
-        self.backprop_dock.show()
-        self.backprop_dock.raise_()
+        self.docks["backprop"].show()
+        self.docks["backprop"].raise_()
         self.worker.step_phase()
 
     def reset_training(self) -> None:
@@ -261,7 +262,7 @@ class MainWindow(QMainWindow):
             plot.clear()
         self.notice.dismiss()
         self._rebuild_failed = False
-        self.phase_panel.set_active(False)
+        self.views["backprop"].set_active(False)
         self._show_update_rule(trainer.experiment)
         self._was_finished = trainer.finished
 
@@ -270,7 +271,7 @@ class MainWindow(QMainWindow):
             rule = update_rule(experiment)
         except PlaygroundError:             # settings the engine refuses: say nothing wrong
             rule = None
-        self.phase_panel.set_update_rule(rule)
+        self.views["backprop"].set_update_rule(rule)
 
     def install_session(self, experiment: Experiment, trainer: Trainer,
                         path: str | os.PathLike | None) -> None:
@@ -309,12 +310,14 @@ class MainWindow(QMainWindow):
     def _on_snapshot(self, snapshot) -> None:
         self.latest_snapshot = snapshot
         self.redrawer.fresh = True
-        for plot in self.plots:
-            guarded(f"{plot.export_name.replace('_', ' ')} plot")(plot.add_snapshot)(snapshot)
+        for view in self.live_views:
+            where = (f"{view.export_name.replace('_', ' ')} plot"
+                     if isinstance(view, PlotPanel) else view.dock_title)
+            guarded(where)(view.add_snapshot)(snapshot)
         if snapshot.data is not None and snapshot.data is not self._data_view:
             self._data_view = snapshot.data
-            self.data_panel.set_data_view(snapshot.data)
-            self.layer_editor.set_data_view(snapshot.data)
+            self.views["data"].set_data_view(snapshot.data)
+            self.views["network"].set_data_view(snapshot.data)
         if snapshot.finished and not self._was_finished and snapshot.stop_reason:
             text = f"Training stopped: {snapshot.stop_reason}"
             self.statusBar().showMessage(text, 15000)
@@ -334,6 +337,14 @@ class MainWindow(QMainWindow):
         text = f"Training paused: {reason}"
         self.notice.show_message(text, "error")
         self.statusBar().showMessage(text, 15000)
+
+    def show_numbers(self, snapshot) -> None:
+        """The toolbar's numbers and the status bar's network summary for ``snapshot``."""
+        self.transport.show_snapshot(snapshot)
+        sizes = " → ".join(str(s) for s in snapshot.sizes)
+        summary = f"{sizes}  ·  {snapshot.n_params:,} parameters"
+        if summary != self.summary_label.text():
+            self.summary_label.setText(summary)
 
     def refresh_views(self) -> None:
         """Redraw what changed (the refresh timer calls this; see :mod:`ui.live.redraw`)."""
@@ -379,12 +390,12 @@ class MainWindow(QMainWindow):
         if not self._fitted:                # a restored layout is the user's: keep it
             self._fitted = True
             if not (self.remember and settings.window_state() is not None):
-                QTimer.singleShot(0, lambda: fit_network_dock(self))
+                QTimer.singleShot(0, lambda: fit_network_dock(self, self.views, self.docks))
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state)
         self.resize(*DEFAULT_SIZE)
-        QTimer.singleShot(0, lambda: fit_network_dock(self))
+        QTimer.singleShot(0, lambda: fit_network_dock(self, self.views, self.docks))
 
     def closeEvent(self, event) -> None:
         if not self.files.maybe_save():
@@ -457,6 +468,11 @@ def run_app(file: str | None = None, self_test: bool = False,
               "--self-test to check the installation, or the headless commands "
               "(backprop-playground train FILE).", file=sys.stderr)
         return 2
+    else:
+        problem = xcb_problem()
+        if problem:
+            print(f"backprop-playground: error: {problem}", file=sys.stderr)
+            return 1
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(settings.ORGANIZATION)
