@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from playground import PlaygroundError
-from playground.data import preview_file
+from playground.data import FILE_FORMATS, file_kind, preview_file
 from playground.data.config import resolve_path
 
 from ui.widgets.theme import error_text
@@ -26,20 +26,6 @@ from ui.widgets.theme import error_text
 _TASKS = (("auto (infer from the target)", None), ("classification", "classification"),
           ("regression", "regression"))
 _TARGET_BACKGROUND = QColor("#fff3e0")
-
-
-def file_kind(path: str | Path) -> str:
-    """``"npz"`` for NumPy archives (by suffix, or a zip's first bytes), else ``"csv"``."""
-    path = Path(path)
-    if path.suffix.lower() == ".npz":
-        return "npz"
-    if path.suffix.lower() in (".csv", ".tsv", ".txt"):
-        return "csv"
-    try:
-        with open(path, "rb") as handle:
-            return "npz" if handle.read(4) == b"PK\x03\x04" else "csv"
-    except OSError:
-        return "csv"
 
 
 class ImportDialog(QDialog):
@@ -60,7 +46,7 @@ class ImportDialog(QDialog):
 
         self.path_label = QLabel(objectName="importPathLabel")
         self.path_label.setText(f"<b>{Path(self.path).name}</b> "
-                                f"<small>({self.kind.upper()}, {self.path})</small>")
+                                f"<small>({FILE_FORMATS[self.kind].title}, {self.path})</small>")
         self.path_label.setWordWrap(True)
         self.table = QTableWidget(objectName="importPreviewTable")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

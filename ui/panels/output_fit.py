@@ -22,8 +22,8 @@ from functools import lru_cache
 from types import SimpleNamespace
 
 from playground import ExperimentError
-from playground.data import (DIGIT_PIXELS, FILE_SOURCES, GENERATED_CLASSIFICATION,
-                             GENERATED_REGRESSION, preview_file, resolve_data_config)
+from playground.data import (DIGIT_PIXELS, FILE_SOURCES, GENERATED_SETS, preview_file,
+                             resolve_data_config)
 from playground.data.config import resolve_path
 from playground.training.output_layer import check_compatibility
 
@@ -57,10 +57,10 @@ def data_target(data: dict, base_dir=None) -> DataTarget:
     path, modification time and size). Raises the engine's DataError / ExperimentError."""
     cfg = resolve_data_config(data)
     source = cfg["source"]
-    if source in GENERATED_CLASSIFICATION:
-        return DataTarget(source, "classification", cfg["classes"], 1, cfg["features"])
-    if source in GENERATED_REGRESSION:
-        return DataTarget(source, "regression", 0, 1, cfg["features"])
+    if source in GENERATED_SETS:
+        task = GENERATED_SETS[source].task
+        classes = cfg["classes"] if task == "classification" else 0
+        return DataTarget(source, task, classes, 1, cfg["features"])
     if source not in FILE_SOURCES:               # shipped: digits
         return DataTarget(source, "classification", 10, 1, DIGIT_PIXELS)
     path = resolve_path(cfg["path"], base_dir)
