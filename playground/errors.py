@@ -45,3 +45,8 @@ class DataError(PlaygroundError):
 
 class RunFileError(PlaygroundError):
     """A saved run (``.bpp``) cannot be read or written."""
+
+
+class Cancelled(Exception):
+    """A long computation (a loss landscape, a learning-rate test) was cancelled by its
+    caller; not an error to report."""

@@ -27,6 +27,7 @@ from typing import Any
 from . import validation as v
 from playground.nn.activations import ACTIVATIONS
 from playground.files.atomic import atomic_write_text
+from playground.files.limits import MAX_JSON_BYTES, loads_json, read_text_file
 from .data import DATA_DEFAULTS, FILE_SOURCES, resolve_data_config
 from playground.training.early_stopping import EARLY_STOPPING_DEFAULTS, MONITORS
 from .errors import ExperimentError
@@ -34,6 +35,10 @@ from playground.nn.initializers import INITIALIZERS
 from playground.nn.losses import LOSSES
 from playground.optim.rules import OPTIMIZER_DEFAULTS, make_optimizer
 from playground.optim.schedules import make_schedule
+
+
+def _file_error(message: str) -> ExperimentError:
+    return ExperimentError("", message)
 
 FORMAT = "backprop-playground/1"
 MAX_LAYERS = 64
@@ -67,26 +72,13 @@ class Experiment:
 
     @classmethod
     def from_json(cls, text: str, base_dir=None, source: str = "experiment") -> "Experiment":
-        try:
-            d = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ExperimentError("", f"{source} is not valid JSON: {exc.msg} at line "
-                                      f"{exc.lineno}, column {exc.colno}") from None
-        return cls.from_dict(d, base_dir)
+        return cls.from_dict(loads_json(text, source, error=_file_error), base_dir)
 
     @classmethod
     def from_file(cls, path: str | os.PathLike) -> "Experiment":
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ExperimentError("", f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise ExperimentError("", f"{path}: is a folder, not an experiment file") from None
-        except UnicodeDecodeError:
-            raise ExperimentError("", f"{path}: not a UTF-8 text (JSON) file") from None
-        except OSError as exc:
-            raise ExperimentError("", f"{path}: cannot be read ({exc.strerror})") from None
+        text = read_text_file(path, max_bytes=MAX_JSON_BYTES, what="experiment file",
+                              error=_file_error)
         try:
             return cls.from_json(text, base_dir=path.parent.resolve(), source=str(path))
         except ExperimentError as exc:
@@ -255,7 +247,8 @@ def _normalize_network(d: Any) -> dict:
     out_layers = []
     for i, layer in enumerate(layers):
         p = f"network.layers[{i}]"
-        v.check_object(layer, p, ("units", "activation", "init", "dropout"))
+        v.check_object(layer, p, ("units", "activation", "init", "dropout", "use_bias",
+                                  "weights", "bias"))
         if "units" not in layer:
             raise ExperimentError(f"{p}.units", "is required")
         norm = {**LAYER_DEFAULTS, **layer}
@@ -269,7 +262,10 @@ def _normalize_network(d: Any) -> dict:
                                                      "(output) layer")
         if last and norm["dropout"] > 0:
             raise ExperimentError(f"{p}.dropout", "the output layer cannot have dropout")
-        out_layers.append({k: norm[k] for k in ("units", "activation", "init", "dropout")})
+        entry = {k: norm[k] for k in ("units", "activation", "init", "dropout")}
+        fan_in = out_layers[-1]["units"] if out_layers else None
+        entry.update(_hand_set(layer, p, norm["units"], fan_in))
+        out_layers.append(entry)
     last_p = f"network.layers[{len(layers) - 1}].activation"
     last_act = out_layers[-1]["activation"]
     fused = LOSSES[loss].fused_activation
@@ -279,6 +275,36 @@ def _normalize_network(d: Any) -> dict:
         raise ExperimentError(last_p, "a softmax output goes with the cross_entropy loss, "
                                       f"not {loss}")
     return {"layers": out_layers, "loss": loss}
+
+
+def _hand_set(layer: dict, p: str, units: int, fan_in: int | None) -> dict:
+    """The optional ``use_bias`` (kept only when false), ``weights`` and ``bias`` of a layer,
+    checked against its shape. The first layer's ``fan_in`` (the number of inputs) is only
+    known with the data: the Trainer checks its row count (:func:`check_weight_rows`)."""
+    out: dict = {}
+    if not v.boolean(layer.get("use_bias", True), f"{p}.use_bias"):
+        out["use_bias"] = False
+    if "weights" in layer:
+        rows = layer["weights"]
+        if not isinstance(rows, list) or not rows:
+            raise ExperimentError(f"{p}.weights", "must be a list of rows (one per input of "
+                                                  f"the layer) of {units} numbers each")
+        if fan_in is not None:
+            check_weight_rows(len(rows), fan_in, p)
+        out["weights"] = [v.numbers(row, f"{p}.weights[{r}]", units)
+                          for r, row in enumerate(rows)]
+    if "bias" in layer:
+        if "use_bias" in out:
+            raise ExperimentError(f"{p}.bias", "a layer with use_bias false has no bias to set")
+        out["bias"] = v.numbers(layer["bias"], f"{p}.bias", units)
+    return out
+
+
+def check_weight_rows(rows: int, fan_in: int, p: str) -> None:
+    """A layer's hand-set ``weights`` need one row per input of the layer."""
+    if rows != fan_in:
+        raise ExperimentError(f"{p}.weights", f"expected {fan_in} rows (one per input of "
+                                              f"the layer), got {rows}")
 
 
 def _normalize_training(d: Any) -> dict:

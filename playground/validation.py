@@ -83,6 +83,16 @@ def number(value: Any, path: str, lo: float | None = None, hi: float | None = No
     return value
 
 
+def numbers(value: Any, path: str, count: int) -> list[float]:
+    """A list of exactly ``count`` finite numbers (``path[i]`` names a bad entry)."""
+    if not isinstance(value, list):
+        raise ExperimentError(path, f"must be a list of {count} numbers, got {describe(value)}")
+    if len(value) != count:
+        raise ExperimentError(path, f"expected {count} number{'s' if count != 1 else ''}, "
+                                    f"got {len(value)}")
+    return [number(x, join(path, i)) for i, x in enumerate(value)]
+
+
 def boolean(value: Any, path: str) -> bool:
     if not isinstance(value, bool):
         raise ExperimentError(path, f"must be true or false, got {describe(value)}")

@@ -16,6 +16,10 @@ COMMANDS = {
     "train": "train",
     "gradcheck": "gradcheck",
     "trace": "trace",
+    "lr-find": "lr_find",
+    "compare": "compare",
+    "export": "export",
+    "lesson": "lesson",
 }
 
 NAMES = tuple(COMMANDS)

@@ -7,12 +7,15 @@ and targets split into a *training* part (the network learns from it) and a *val
 * generated 2-D sets (:mod:`playground.data.generated`): ``xor circle gaussian spiral moons
   blobs`` (classification) and ``plane sine`` (regression);
 * the shipped ``digits`` set (8×8 images of handwritten digits, 10 classes);
-* your own ``csv`` (:mod:`playground.data.csv_reader`) or ``npz`` (:mod:`playground.data.npz_reader`).
+* your own ``csv`` (:mod:`playground.data.csv_reader`) or ``npz`` (:mod:`playground.data.npz_reader`);
+* a ``table`` typed into the experiment (:mod:`playground.data.inline`): a worked example's
+  few samples, or points drawn by hand; with two inputs it is a set of the plane like the
+  generated ones (plotted, and ``features`` apply).
 
 Preparation, always in this order:
 
 1. **Draw or read** the samples. Generated sets use ``rng`` (see their module for the draws).
-2. **Features** (generated sets only): raw points ``(x1, x2)`` → the chosen feature columns.
+2. **Features** (2-D sets only): raw points ``(x1, x2)`` → the chosen feature columns.
 3. **Split**: one ``rng.permutation(n)`` (drawn even when ``validation_split`` is 0);
    ``n_val = floor(n · validation_split + 0.5)``; the *last* ``n_val`` indices of the
    permutation are validation, the rest training. Inside each part the samples keep their
@@ -37,8 +40,10 @@ from typing import Callable
 import numpy as np
 
 from .config import (ALL_SOURCES, CLASSES_DEFAULTS, DATA_DEFAULTS, FILE_SOURCES,
-                          GENERATED, GENERATED_CLASSIFICATION, GENERATED_REGRESSION, SHIPPED,
-                          DataConfigError, resolve_data_config, resolve_path)
+                     GENERATED, GENERATED_CLASSIFICATION, GENERATED_REGRESSION,
+                     INLINE_SOURCES, SHIPPED, DataConfigError, resolve_data_config,
+                     resolve_path)
+from .inline import read_inline
 from .table import TASKS, FileTable
 from .formats import FILE_FORMATS, file_filter, file_kind, read_table
 from .generated import FEATURES, GENERATED_SETS, feature_matrix, generate
@@ -47,6 +52,7 @@ from playground.files.resources import asset_path
 
 __all__ = [
     "GENERATED_CLASSIFICATION", "GENERATED_REGRESSION", "SHIPPED", "FILE_SOURCES",
+    "INLINE_SOURCES",
     "ALL_SOURCES", "FEATURES", "DATA_DEFAULTS", "CLASSES_DEFAULTS", "Dataset", "FilePreview",
     "DataConfigError", "load_dataset", "preview_file", "resolve_data_config",
     "split_indices", "DIGIT_PIXELS", "FILE_FORMATS", "GENERATED_SETS", "file_kind",
@@ -219,6 +225,14 @@ def load_dataset(config: dict | None, rng: np.random.Generator,
         X, y = _load_digits()
         task, feature_names, name = "classification", DIGIT_PIXELS, "digits"
         class_names, target_names = tuple(str(k) for k in range(10)), ("digit",)
+    elif source in INLINE_SOURCES:
+        table = read_inline(cfg["inputs"], cfg["targets"], cfg["task"])
+        X, y, task, name = table.X, table.y, table.task, "table"
+        feature_names, class_names = table.feature_names, table.class_names
+        target_names = table.target_names
+        if X.shape[1] == 2:         # points of the plane: plotted, and features apply
+            raw, feature_names = X, cfg["features"]
+            X = feature_matrix(raw, feature_names)
     else:
         path = resolve_path(cfg["path"], base_dir)
         where = str(cfg["path"])
@@ -239,7 +253,7 @@ def load_dataset(config: dict | None, rng: np.random.Generator,
         transform = _make_transform(cfg["features"], mean, std)
     description = _describe(name, task, len(class_names), X.shape[1],
                             1 if task == "classification" else y.shape[1], len(train),
-                            len(val), show_inputs=source in FILE_SOURCES)
+                            len(val), show_inputs=source in FILE_SOURCES + INLINE_SOURCES)
     return Dataset(
         source=source, task=task, X_train=_readonly(X_train), y_train=_readonly(y[train]),
         X_val=_readonly(X_val), y_val=_readonly(y[val]), feature_names=tuple(feature_names),

@@ -30,7 +30,7 @@ from playground.errors import DataError, ExperimentError
 
 __all__ = [
     "GENERATED_CLASSIFICATION", "GENERATED_REGRESSION", "GENERATED", "SHIPPED",
-    "FILE_SOURCES", "ALL_SOURCES", "DATA_DEFAULTS", "CLASSES_DEFAULTS", "MAX_SAMPLES",
+    "FILE_SOURCES", "INLINE_SOURCES", "ALL_SOURCES", "DATA_DEFAULTS", "CLASSES_DEFAULTS", "MAX_SAMPLES",
     "MAX_CLASSES", "DataConfigError", "resolve_data_config", "resolve_path",
 ]
 
@@ -39,7 +39,9 @@ GENERATED_CLASSIFICATION = tuple(n for n, s in GENERATED_SETS.items()
 GENERATED_REGRESSION = tuple(n for n, s in GENERATED_SETS.items() if s.task == "regression")
 SHIPPED = ("digits",)
 FILE_SOURCES = tuple(FILE_FORMATS)
-ALL_SOURCES = GENERATED_CLASSIFICATION + GENERATED_REGRESSION + SHIPPED + FILE_SOURCES
+INLINE_SOURCES = ("table",)
+ALL_SOURCES = (GENERATED_CLASSIFICATION + GENERATED_REGRESSION + SHIPPED + FILE_SOURCES
+               + INLINE_SOURCES)
 GENERATED = GENERATED_CLASSIFICATION + GENERATED_REGRESSION
 
 DATA_DEFAULTS: dict[str, Any] = {
@@ -51,8 +53,11 @@ DATA_DEFAULTS: dict[str, Any] = {
     "classes": None,             # None = per source: spiral 2, blobs 3 (others fixed at 2)
     "standardize": None,         # None = per source: True for csv/npz, False otherwise
     "path": None,                # csv/npz: the file, relative to the experiment's folder
-    "target": None,              # csv: column name or index; None = last column
-    "task": None,                # csv/npz: "classification" | "regression" | None = infer
+    "target": None,              # csv: column name or index (or a list: several outputs);
+                                 # None = last column
+    "task": None,                # csv/npz/table: "classification" | "regression" | None = infer
+    "inputs": None,              # table: rows of input numbers, one per sample
+    "targets": None,             # table: one class label, number or row of numbers per sample
 }
 """Default of every key of the ``data`` object; ``None`` means "decided per source"."""
 
@@ -133,15 +138,35 @@ def resolve_data_config(config: dict | None) -> dict:
     if cfg["task"] is not None and cfg["task"] not in TASKS:
         raise DataConfigError("task", f"must be one of {', '.join(TASKS)} or null, "
                                       f"not {cfg['task']!r}")
-    target = cfg["target"]
-    if target is not None and (isinstance(target, bool) or not isinstance(target, (int, str))):
-        raise DataConfigError("target", f"must be a column name, an index or null, "
-                                        f"not {target!r}")
+    _check_target(cfg["target"])
     if source in FILE_SOURCES:
         path = cfg["path"]
         if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
             raise DataConfigError("path", f"source {source!r} needs the path of a file")
+    if source in INLINE_SOURCES:
+        from .inline import read_inline          # checks every cell, naming its key path
+        read_inline(cfg["inputs"], cfg["targets"], cfg["task"])
     return cfg
+
+
+def _is_column(target: Any) -> bool:
+    return not isinstance(target, bool) and isinstance(target, (int, str))
+
+
+def _check_target(target: Any) -> None:
+    """A column name or index, a non-empty list of them (several outputs), or null."""
+    if target is None or _is_column(target):
+        return
+    if isinstance(target, list) and target:
+        for i, column in enumerate(target):
+            if not _is_column(column):
+                raise DataConfigError(f"target[{i}]", f"must be a column name or an index, "
+                                                      f"not {column!r}")
+            if column in target[:i]:
+                raise DataConfigError(f"target[{i}]", f"{column!r} is listed twice")
+        return
+    raise DataConfigError("target", f"must be a column name, an index, a list of them or "
+                                    f"null, not {target!r}")
 
 
 def resolve_path(path: str | os.PathLike, base_dir: str | os.PathLike | None) -> Path:

@@ -15,7 +15,8 @@ The rules, in the order they are applied:
    cells is non-numeric in a column whose other rows are all numbers. Without a header the
    columns are called ``col1 … colN``. Header names must be unique.
 5. **Target.** ``target`` is a column name or a 0-based index (negative counts from the end,
-   so ``-1`` is the last column, the default). All other columns are features.
+   so ``-1`` is the last column, the default), or a list of them: several target columns are
+   a regression with one output per column. All other columns are features.
 6. **Task.** Given, or inferred: a target with any non-numeric cell is classification; one
    whose values are all whole numbers with at most 20 distinct values is classification;
    anything else is regression. Class labels are numbered in sorted order.
@@ -37,9 +38,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .table import (MAX_INFERRED_CLASSES, TASKS, FileTable, column_label, encode_labels,
-                         read_file_bytes)
+from .table import (TASKS, FileTable, column_label, encode_labels, infer_task,
+                    read_file_bytes)
 from playground.errors import DataError
+from playground.files.limits import csv_error_text
 
 __all__ = ["read_csv", "parse_number", "detect_delimiter", "DELIMITERS"]
 
@@ -103,7 +105,7 @@ def _read_rows(text: str, delimiter: str, display: str) -> list[tuple[int, list[
         except StopIteration:
             break
         except csv.Error as exc:
-            raise DataError(f"cannot be parsed as CSV: {exc}", file=display,
+            raise DataError(csv_error_text(exc), file=display,
                             line=reader.line_num or line) from exc
         cells = [cell.strip() for cell in cells]
         if not any(cells) and len(cells) <= 1:
@@ -206,13 +208,36 @@ def _target_values(rows, t: int, name: str, task: str | None, decimal_comma: boo
     values = np.array(numbers, dtype=np.float64)
     if task is not None:
         return task, False, values
-    whole = bool(np.all(values == np.round(values)))
-    if whole and len(np.unique(values)) <= MAX_INFERRED_CLASSES:
-        return "classification", True, values
-    return "regression", True, values
+    return infer_task(values), True, values
 
 
-def read_csv(path: Path, *, display: str | None = None, target: str | int | None = None,
+def _target_columns(target, names: tuple[str, ...], display: str) -> list[int]:
+    """The target's column indices: one, or several for a list (several outputs)."""
+    columns = [_resolve_target(t, names, display)
+               for t in (target if isinstance(target, list) else [target])]
+    for i, t in enumerate(columns):
+        if t in columns[:i]:
+            raise DataError(f"target names column {column_label(t, names[t])} twice",
+                            file=display)
+    if len(columns) >= len(names):
+        raise DataError("every column is a target; at least one must be left as a feature",
+                        file=display)
+    return columns
+
+
+def _several_targets(rows, columns: list[int], names, task, decimal_comma, display
+                     ) -> np.ndarray:
+    """The ``(n, t)`` values of several target columns: a regression with t outputs."""
+    if task == "classification":
+        raise DataError("several target columns make a regression task (one output per "
+                        "column); a class label is a single column", file=display)
+    return np.column_stack([
+        _target_values(rows, t, names[t], "regression", decimal_comma, display)[2]
+        for t in columns])
+
+
+def read_csv(path: Path, *, display: str | None = None,
+             target: str | int | list | None = None,
              task: str | None = None, keep_rows: int = 8) -> FileTable:
     """Parse and check the CSV file at ``path`` (see the module docstring for every rule).
 
@@ -228,7 +253,10 @@ def read_csv(path: Path, *, display: str | None = None, target: str | int | None
     if not lines:
         raise DataError("the file is empty; expected a table of numbers with a target column",
                         file=display)
-    delimiter = detect_delimiter(lines)
+    try:
+        delimiter = detect_delimiter(lines)
+    except csv.Error as exc:
+        raise DataError(csv_error_text(exc), file=display) from None
     decimal_comma = delimiter == ";"
     rows = _read_rows(text, delimiter, display)
     width = len(rows[0][1])
@@ -245,10 +273,16 @@ def read_csv(path: Path, *, display: str | None = None, target: str | int | None
     data_rows = rows[1:] if header else rows
     if not data_rows:
         raise DataError("has a header row but no data rows", file=display)
-    t = _resolve_target(target, names, display)
-    task, inferred, values = _target_values(data_rows, t, names[t], task, decimal_comma,
-                                            display)
-    feature_idx = [j for j in range(width) if j != t]
+    columns = _target_columns(target, names, display)
+    t = columns[0]
+    if len(columns) > 1:
+        inferred = task is None
+        values = _several_targets(data_rows, columns, names, task, decimal_comma, display)
+        task = "regression"
+    else:
+        task, inferred, values = _target_values(data_rows, t, names[t], task, decimal_comma,
+                                                display)
+    feature_idx = [j for j in range(width) if j not in columns]
     X = np.empty((len(data_rows), len(feature_idx)), dtype=np.float64)
     for i, (line, cells) in enumerate(data_rows):
         for k, j in enumerate(feature_idx):
@@ -262,10 +296,11 @@ def read_csv(path: Path, *, display: str | None = None, target: str | int | None
         y, class_names = encode_labels(values, display=display,
                                        column=column_label(t, names[t]))
     else:
-        y, class_names = values.reshape(-1, 1), ()
+        y, class_names = values.reshape(len(data_rows), -1), ()
     return FileTable(
         path=display, columns=names,
         rows=tuple(tuple(cells) for _, cells in data_rows[:keep_rows]),
         n_rows=len(data_rows), X=X, y=y, task=task, task_inferred=inferred,
-        feature_names=tuple(names[j] for j in feature_idx), target_names=(names[t],),
-        class_names=class_names, target_column=names[t])
+        feature_names=tuple(names[j] for j in feature_idx),
+        target_names=tuple(names[j] for j in columns), class_names=class_names,
+        target_column=", ".join(names[j] for j in columns))

@@ -16,6 +16,8 @@ from typing import Callable
 from .csv_reader import read_csv
 from .npz_reader import read_npz
 from .table import FileTable
+from playground.errors import PlaygroundError
+from playground.files.limits import MAX_ARCHIVE_BYTES, open_regular_file
 
 __all__ = ["FileFormat", "FILE_FORMATS", "DEFAULT_FORMAT", "file_kind", "file_filter",
            "read_table"]
@@ -28,6 +30,7 @@ class FileFormat:
     suffixes: tuple[str, ...]       # lower case, with the dot
     read: Callable[..., FileTable]
     magic: bytes | None = None      # the first bytes of such a file, if they tell
+    chooses_target: bool = False    # the user picks the target column (a table of columns)
 
 
 def _read_npz(path: Path, *, display: str, target, task, keep_rows: int) -> FileTable:
@@ -35,7 +38,7 @@ def _read_npz(path: Path, *, display: str, target, task, keep_rows: int) -> File
 
 
 FILE_FORMATS: dict[str, FileFormat] = {f.name: f for f in (
-    FileFormat("csv", "CSV", (".csv", ".tsv", ".txt"), read_csv),
+    FileFormat("csv", "CSV", (".csv", ".tsv", ".txt"), read_csv, chooses_target=True),
     FileFormat("npz", "NPZ", (".npz",), _read_npz, magic=b"PK\x03\x04"),
 )}
 #: a file recognised by neither suffix nor first bytes is read as this (its reader explains)
@@ -43,16 +46,18 @@ DEFAULT_FORMAT = "csv"
 
 
 def file_kind(path: str | Path) -> str:
-    """The format of the file at ``path``: by suffix, else by its first bytes, else CSV."""
+    """The format of the file at ``path``: by suffix, else by its first bytes, else CSV.
+    Only a regular file is looked into (a FIFO would block): the reader then says what is
+    wrong with anything else."""
     path = Path(path)
     suffix = path.suffix.lower()
     for fmt in FILE_FORMATS.values():
         if suffix in fmt.suffixes:
             return fmt.name
     try:
-        with open(path, "rb") as handle:
+        with open_regular_file(path, max_bytes=MAX_ARCHIVE_BYTES) as handle:
             head = handle.read(16)
-    except OSError:
+    except (PlaygroundError, OSError):
         return DEFAULT_FORMAT     # missing or unreadable: the reader says which
     return next((f.name for f in FILE_FORMATS.values() if f.magic and head.startswith(f.magic)),
                 DEFAULT_FORMAT)

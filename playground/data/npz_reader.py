@@ -22,14 +22,14 @@ code when unpickled, so it is refused with an explanation of how to save it inst
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from .table import (TASKS, FileTable, check_file, column_label, encode_labels,
-                         format_number)
+from .table import (TASKS, FileTable, data_file_error, check_file, column_label, encode_labels,
+                    format_number)
 from playground.errors import DataError
+from playground.files.limits import MAX_ARCHIVE_BYTES, CheckedNpz, open_regular_file
 
 __all__ = ["read_npz"]
 
@@ -38,11 +38,9 @@ def _open(path: Path, display: str):
     """Open the archive after a look at its first bytes, so each wrong kind of file gets its
     own explanation (NumPy alone would call every non-archive "pickled data")."""
     check_file(path, display)
-    try:
-        with open(path, "rb") as handle:
-            magic = handle.read(6)
-    except OSError as exc:
-        raise DataError(f"cannot be read: {exc.strerror or exc}", file=display) from exc
+    with open_regular_file(path, display, max_bytes=MAX_ARCHIVE_BYTES, what="data file",
+                           error=data_file_error(display)) as handle:
+        magic = handle.read(6)
     if magic.startswith(b"\x93NUMPY"):
         raise DataError("holds a single .npy array, not an .npz archive; save with "
                         "np.savez(path, X=X, y=y)", file=display)
@@ -52,13 +50,7 @@ def _open(path: Path, display: str):
     if not magic.startswith(b"PK"):
         raise DataError("is not a readable .npz archive (an .npz file is the zip archive "
                         "written by np.savez(path, X=X, y=y))", file=display)
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise DataError(f"is not a readable .npz archive ({exc})", file=display) from exc
-    if not isinstance(archive, np.lib.npyio.NpzFile):      # pragma: no cover - magic checked
-        raise DataError("is not an .npz archive", file=display)
-    return archive
+    return CheckedNpz(path, display, error=data_file_error(display))
 
 
 def _array(archive, key: str, display: str, required: bool = True) -> np.ndarray | None:
@@ -67,15 +59,7 @@ def _array(archive, key: str, display: str, required: bool = True) -> np.ndarray
             return None
         raise DataError(f"has no array {key!r}; found: {', '.join(archive.files) or 'none'}. "
                         "Save with np.savez(path, X=X, y=y)", file=display)
-    try:
-        return archive[key]
-    except ValueError as exc:
-        raise DataError(
-            f"array {key!r} holds Python objects (dtype=object), which are never unpickled; "
-            "save numbers as a numeric array and text as a fixed-width string array, "
-            "e.g. y.astype(str)", file=display) from exc
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise DataError(f"array {key!r} cannot be read ({exc})", file=display) from exc
+    return archive[key]
 
 
 def _names(archive, key: str, count: int, default: tuple[str, ...], display: str
@@ -86,11 +70,18 @@ def _names(archive, key: str, count: int, default: tuple[str, ...], display: str
     if names.ndim != 1 or names.dtype.kind not in "US" or len(names) != count:
         raise DataError(f"{key!r} must be a 1-D string array of length {count}, got "
                         f"dtype {names.dtype} and shape {names.shape}", file=display)
-    return tuple(_text(names).tolist())
+    return tuple(_text(names, key, display).tolist())
 
 
-def _text(values: np.ndarray) -> np.ndarray:
-    return np.char.decode(values, "utf-8") if values.dtype.kind == "S" else values
+def _text(values: np.ndarray, key: str, display: str) -> np.ndarray:
+    if values.dtype.kind != "S":
+        return values
+    try:
+        return np.char.decode(values, "utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{key!r} holds byte strings that are not UTF-8 text ({exc.reason} "
+                        f"at byte {exc.start}); save text as a str array", file=display) \
+            from None
 
 
 def _check_finite(values: np.ndarray, key: str, names: tuple[str, ...], display: str) -> None:
@@ -137,7 +128,7 @@ def _targets(archive, y: np.ndarray, task: str | None, display: str):
         if task == "regression":
             raise DataError("y holds strings, but a regression target must be numeric",
                             file=display)
-        labels, classes = encode_labels(_text(y), display=display, column=names[0])
+        labels, classes = encode_labels(_text(y, 'y', display), display=display, column=names[0])
         return "classification", task is None, labels, names, classes
     values = y.astype(np.float64)
     _check_finite(values.reshape(-1, 1), "y", names, display)

@@ -16,20 +16,31 @@ same numbers, even after the rows of the file are shuffled.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from playground.errors import DataError
+from playground.files.limits import (MAX_ARCHIVE_BYTES, MAX_CSV_BYTES, MAX_PATH_CHARS,
+                                     check_regular_file, read_limited_bytes)
 
 __all__ = ["FileTable", "TASKS", "MAX_INFERRED_CLASSES", "read_file_bytes", "check_file",
-           "encode_labels", "format_number", "column_label"]
+           "data_file_error", "encode_labels", "format_number", "column_label", "infer_task"]
 
 TASKS = ("classification", "regression")
 
 MAX_INFERRED_CLASSES = 20
 """An all-integer target with at most this many distinct values is taken as class labels."""
+
+
+def infer_task(values: np.ndarray) -> str:
+    """The task of an all-numeric target: whole numbers with at most MAX_INFERRED_CLASSES
+    distinct values are class labels, anything else is a regression target."""
+    whole = bool(np.all(values == np.round(values)))
+    few = len(np.unique(values)) <= MAX_INFERRED_CLASSES
+    return "classification" if whole and few else "regression"
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,21 +71,29 @@ def column_label(index: int, name: str | None = None) -> str:
     return f"{index + 1} ({name!r})" if name is not None else str(index + 1)
 
 
-def check_file(path: Path, display: str) -> None:
-    """Raise :class:`DataError` unless ``path`` is an existing regular file."""
-    if not path.exists():
+def data_file_error(display: str):
+    def make(message: str) -> DataError:
+        prefix = f"{display}: "
+        return DataError(message[len(prefix):] if message.startswith(prefix) else message,
+                         file=display)
+    return make
+
+
+def check_file(path: Path, display: str, max_bytes: int = MAX_ARCHIVE_BYTES) -> None:
+    """Raise :class:`DataError` unless ``path`` is an existing regular file of at most
+    ``max_bytes`` (never a folder, a FIFO or a device; see :mod:`playground.files.limits`)."""
+    if not os.path.lexists(path) and len(str(path)) <= MAX_PATH_CHARS:
         raise DataError(f"file not found (resolved to {path})", file=display)
-    if path.is_dir():
-        raise DataError("is a folder, not a data file", file=display)
+    check_regular_file(path, display, max_bytes=max_bytes, what="data file",
+                       error=data_file_error(display))
 
 
-def read_file_bytes(path: Path, display: str) -> bytes:
+def read_file_bytes(path: Path, display: str, max_bytes: int = MAX_CSV_BYTES) -> bytes:
     """The whole file, or a :class:`DataError` saying why it cannot be read."""
-    check_file(path, display)
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot be read: {exc.strerror or exc}", file=display) from exc
+    if not os.path.lexists(path) and len(str(path)) <= MAX_PATH_CHARS:
+        raise DataError(f"file not found (resolved to {path})", file=display)
+    return read_limited_bytes(path, display, max_bytes=max_bytes, what="data file",
+                              error=data_file_error(display))
 
 
 def format_number(value: float) -> str:

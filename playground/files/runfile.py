@@ -3,7 +3,7 @@
 Members:
 
 ``experiment.json``    the experiment, as in an experiment file
-``weights.npz``        ``W0, b0, W1, b1, …`` (``W`` has shape ``(fan_in, fan_out)``)
+``weights.npz``        ``W0, b0, W1, b1, …`` (``W`` is ``(fan_in, fan_out)``; no ``b`` without a bias)
 ``optimizer.npz``      the optimizer's state arrays (momentum, Adam moments, …)
 ``state.json``         counters, the random generator's state, early-stopping and schedule
                        state, the optimizer's scalar state, the running epoch metrics
@@ -25,13 +25,15 @@ import io
 import json
 import os
 import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 
 from playground import __version__
 from .atomic import atomic_write_with
+from .limits import (MAX_JSON_BYTES, MAX_MEMBER_BYTES, MAX_ZIP_MEMBERS, check_zip_directory,
+                     loads_json, npz_array_names, open_zip, read_member,
+                     read_npz_array)
 from playground.data import FILE_SOURCES, Dataset
 from playground.errors import ExperimentError, PlaygroundError, RunFileError
 from playground.experiment import Experiment
@@ -39,6 +41,7 @@ from playground.training.history import History
 from playground.training.state import StateError
 
 RUN_FORMAT = "backprop-playground-run/1"
+MAX_TEXT_MEMBER_BYTES = MAX_JSON_BYTES * 8   # history.csv of a long run is the largest
 REQUIRED = ("experiment.json", "weights.npz", "optimizer.npz", "state.json", "history.csv")
 #: where each part of a trainer's state dict is stored
 MEMBERS = {"weights": "weights.npz", "optimizer": "optimizer.npz / state.json",
@@ -62,49 +65,61 @@ def _dataset_arrays(ds: Dataset) -> dict[str, np.ndarray]:
 
 def save_run(trainer, path: str | os.PathLike) -> None:
     path = Path(path)
-    experiment = trainer.experiment.rebased(path.parent.resolve())
-    sd = trainer.state_dict()
-    state = {"format": RUN_FORMAT, "version": __version__, **sd["state"]}
 
     def write(handle) -> None:
         with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr("experiment.json", experiment.to_json())
-            zf.writestr("weights.npz", _npz_bytes(sd["weights"]))
-            zf.writestr("optimizer.npz", _npz_bytes(sd["optimizer"]))
-            zf.writestr("state.json", json.dumps(state, indent=1))
-            zf.writestr("state.npz", _npz_bytes(sd["arrays"]))
-            zf.writestr("history.csv", sd["history"].to_csv())
-            if trainer.experiment.data["source"] in FILE_SOURCES:
-                zf.writestr("dataset.npz", _npz_bytes(_dataset_arrays(trainer.dataset)))
+            write_members(zf, trainer, path.parent.resolve())
 
     atomic_write_with(path, write)
 
 
-_DAMAGED = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError)
+def write_members(zf: zipfile.ZipFile, trainer, base_dir: Path, prefix: str = "") -> None:
+    """Write the members of one run into ``zf``, their names starting with ``prefix``
+    (a run set keeps its other runs under ``runs/<i>/``)."""
+    experiment = trainer.experiment.rebased(base_dir)
+    sd = trainer.state_dict()
+    state = {"format": RUN_FORMAT, "version": __version__, **sd["state"]}
+    members = {"experiment.json": experiment.to_json(),
+               "weights.npz": _npz_bytes(sd["weights"]),
+               "optimizer.npz": _npz_bytes(sd["optimizer"]),
+               "state.json": json.dumps(state, indent=1),
+               "state.npz": _npz_bytes(sd["arrays"]),
+               "history.csv": sd["history"].to_csv()}
+    if trainer.experiment.data["source"] in FILE_SOURCES:
+        members["dataset.npz"] = _npz_bytes(_dataset_arrays(trainer.dataset))
+    for name, data in members.items():
+        zf.writestr(prefix + name, data)
 
 
-def _read(zf: zipfile.ZipFile, name: str, source: Path) -> bytes:
-    try:
-        return zf.read(name)
-    except (*_DAMAGED, KeyError) as exc:
-        raise RunFileError(f"{source}: {name} cannot be read from the archive ({exc})") \
-            from None
+def _run_error(path: Path):
+    def make(message: str) -> RunFileError:
+        return RunFileError(message if message.startswith(str(path)) else f"{path}: {message}")
+    return make
 
 
 def _load_npz(zf: zipfile.ZipFile, name: str, source: Path) -> dict[str, np.ndarray]:
-    """The arrays of an ``.npz`` member, never unpickling (object arrays are refused)."""
-    data = _read(zf, name, source)
+    """The arrays of an ``.npz`` member, each header checked before its data is read, never
+    unpickling; a member over the size limit is refused before it is inflated."""
+    error = _run_error(source)
+    data = read_member(zf, name, f"{source}: {name}", max_bytes=MAX_MEMBER_BYTES, error=error)
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
-    except (*_DAMAGED, AttributeError) as exc:
-        raise RunFileError(f"{source}: {name} is damaged or not a plain array file ({exc})") \
-            from None
+        inner = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+        raise RunFileError(f"{source}: {name} is damaged or not a plain array file (not an "
+                           ".npz archive)") from None
+    display = f"{source}: {name}"
+    with inner:
+        check_zip_directory(inner, display, max_members=MAX_ZIP_MEMBERS,
+                            max_member_bytes=MAX_MEMBER_BYTES, error=error)
+        return {key: read_npz_array(inner, key, display, error=error)
+                for key in npz_array_names(inner)}
 
 
 def _text(zf: zipfile.ZipFile, name: str, source: Path) -> str:
+    data = read_member(zf, name, f"{source}: {name}", max_bytes=MAX_TEXT_MEMBER_BYTES,
+                       error=_run_error(source))
     try:
-        return _read(zf, name, source).decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise RunFileError(f"{source}: {name} is damaged (not UTF-8 text)") from None
 
@@ -139,57 +154,74 @@ def _dataset_from_arrays(a: dict[str, np.ndarray], source: Path) -> Dataset:
     return ds
 
 
+def open_archive(path: str | os.PathLike) -> zipfile.ZipFile:
+    """The zip archive of a saved run, its directory checked against the limits; a
+    :class:`RunFileError` when it is not one."""
+    path = Path(path)
+    return open_zip(path, what="saved run", error=_run_error(path))
+
+
 def load_run(path: str | os.PathLike):
     """Read a saved run; a :class:`RunFileError` naming the file says what is wrong."""
+    path = Path(path)
+    with open_archive(path) as zf:
+        return read_members(zf, path)
+
+
+def read_members(zf: zipfile.ZipFile, path: Path, prefix: str = ""):
+    """The Trainer whose members in ``zf`` start with ``prefix`` (see :func:`write_members`)."""
     from playground.training.trainer import Trainer
 
-    path = Path(path)
-    if path.is_dir():
-        raise RunFileError(f"{path}: is a folder, not a saved run")
-    if not path.is_file():
-        raise RunFileError(f"{path}: no such file")
+    source = Path(f"{path} ({prefix.rstrip('/')})") if prefix else path
+    names = {name[len(prefix):] for name in zf.namelist() if name.startswith(prefix)}
+    members = _Members(zf, prefix)
+    missing = [m for m in REQUIRED if m not in names]
+    if missing:
+        raise RunFileError(f"{source}: not a complete saved run (missing "
+                           f"{', '.join(missing)})")
+    state = loads_json(members.text("state.json", source), f"{source}: state.json",
+                       allow_nonfinite=True, error=_run_error(source))
+    if not isinstance(state, dict):
+        raise RunFileError(f"{source}: state.json is damaged (not a JSON object)")
+    if state.get("format") != RUN_FORMAT:
+        raise RunFileError(f"{source}: state.json: unknown run format "
+                           f"{state.get('format')!r} (expected {RUN_FORMAT!r})")
     try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise RunFileError(f"{path}: not a saved run (.bpp files are zip archives)") from None
-    with zf:
-        names = set(zf.namelist())
-        missing = [m for m in REQUIRED if m not in names]
-        if missing:
-            raise RunFileError(f"{path}: not a complete saved run (missing "
-                               f"{', '.join(missing)})")
-        try:
-            state = json.loads(_text(zf, "state.json", path))
-        except json.JSONDecodeError as exc:
-            raise RunFileError(f"{path}: state.json is damaged (not JSON: {exc})") from None
-        if not isinstance(state, dict):
-            raise RunFileError(f"{path}: state.json is damaged (not a JSON object)")
-        if state.get("format") != RUN_FORMAT:
-            raise RunFileError(f"{path}: state.json: unknown run format "
-                               f"{state.get('format')!r} (expected {RUN_FORMAT!r})")
-        try:
-            experiment = Experiment.from_json(_text(zf, "experiment.json", path),
-                                              base_dir=path.parent.resolve(),
-                                              source=f"{path}: experiment.json")
-        except ExperimentError as exc:
-            raise RunFileError(f"{path}: experiment.json: {exc}" if exc.path else str(exc)) \
-                from None
-        history = History.from_csv(_text(zf, "history.csv", path), f"{path}: history.csv")
-        dataset = None
-        if "dataset.npz" in names:
-            dataset = _dataset_from_arrays(_load_npz(zf, "dataset.npz", path), path)
-        weights = _load_npz(zf, "weights.npz", path)
-        opt_arrays = _load_npz(zf, "optimizer.npz", path)
-        state_arrays = _load_npz(zf, "state.npz", path) if "state.npz" in names else {}
-
+        experiment = Experiment.from_json(members.text("experiment.json", source),
+                                          base_dir=path.parent.resolve(),
+                                          source=f"{source}: experiment.json")
+    except ExperimentError as exc:
+        raise RunFileError(f"{source}: experiment.json: {exc}" if exc.path else str(exc)) \
+            from None
+    history = History.from_csv(members.text("history.csv", source), f"{source}: history.csv")
+    dataset = None
+    if "dataset.npz" in names:
+        dataset = _dataset_from_arrays(members.npz("dataset.npz", source), source)
+    weights = members.npz("weights.npz", source)
+    opt_arrays = members.npz("optimizer.npz", source)
+    state_arrays = members.npz("state.npz", source) if "state.npz" in names else {}
     try:
         trainer = Trainer(experiment, dataset=dataset)
     except PlaygroundError as exc:
-        raise RunFileError(f"{path}: the saved experiment cannot be rebuilt: {exc}") from None
+        raise RunFileError(f"{source}: the saved experiment cannot be rebuilt: {exc}") \
+            from None
     sd = {"weights": weights, "optimizer": opt_arrays, "state": state,
           "arrays": state_arrays, "history": history}
     try:
         trainer.load_state_dict(sd)
     except StateError as exc:
-        raise RunFileError(f"{path}: {MEMBERS[exc.part]}: {exc.reason}") from None
+        raise RunFileError(f"{source}: {exc.about(MEMBERS[exc.part])}") from None
     return trainer
+
+
+class _Members:
+    """Reads the members of one run, named relative to its prefix."""
+
+    def __init__(self, zf: zipfile.ZipFile, prefix: str):
+        self.zf, self.prefix = zf, prefix
+
+    def text(self, name: str, source) -> str:
+        return _text(self.zf, self.prefix + name, source)
+
+    def npz(self, name: str, source) -> dict[str, np.ndarray]:
+        return _load_npz(self.zf, self.prefix + name, source)

@@ -66,7 +66,8 @@ def _forward_formula(network: Network, i: int, training: bool) -> str:
     layer, k = network.layers[i], i + 1
     prev = "x" if i == 0 else f"a{sub(i)}"
     act = layer.activation.name
-    text = f"z{sub(k)} = {prev} W{sub(k)} + b{sub(k)};  a{sub(k)} = {act}(z{sub(k)})"
+    bias = f" + b{sub(k)}" if layer.use_bias else ""
+    text = f"z{sub(k)} = {prev} W{sub(k)}{bias};  a{sub(k)} = {act}(z{sub(k)})"
     if training and layer.dropout > 0:
         text += f";  out{sub(k)} = a{sub(k)} ⊙ m{sub(k)}  (dropout {layer.dropout:g})"
     return text
@@ -83,7 +84,10 @@ def _backward_formula(network: Network, loss: Loss, i: int, dropout: bool) -> st
     else:
         mask = f" ⊙ m{sub(k)}" if dropout else ""
         delta = f"δ{sub(k)} = (δ{sub(k + 1)} W{sub(k + 1)}ᵀ){mask} ⊙ f′(z{sub(k)})"
-    return f"{delta};  ∂L/∂W{sub(k)} = {prev}ᵀ δ{sub(k)};  ∂L/∂b{sub(k)} = Σ δ{sub(k)}"
+    text = f"{delta};  ∂L/∂W{sub(k)} = {prev}ᵀ δ{sub(k)}"
+    if network.layers[i].use_bias:
+        text += f";  ∂L/∂b{sub(k)} = Σ δ{sub(k)}"
+    return text
 
 
 def _copy_values(**arrays) -> dict[str, Any]:
@@ -168,15 +172,11 @@ def iteration(network: Network, loss: Loss, x: np.ndarray, y: np.ndarray, ws: Wo
         scale = min(1.0, clip_norm / (result.grad_norm + 1e-6))
         result.clip_scale = scale
         grads *= scale
-    before = [(layer.W.copy(), layer.b.copy()) for layer in layers] if observe else None
+    before = [_parameters(layer) for layer in layers] if observe else None
     optimizer.step(network.params, grads)
     result.updated = True
     if observe:
-        per_layer = tuple(
-            {"W_before": wb, "b_before": bb, "W_after": layer.W.copy(),
-             "b_after": layer.b.copy(), "delta_W": layer.W - wb, "delta_b": layer.b - bb,
-             "grad_W": layer.grad_W.copy(), "grad_b": layer.grad_b.copy()}
-            for layer, (wb, bb) in zip(layers, before))
+        per_layer = tuple(_changes(layer, old) for layer, old in zip(layers, before))
         formula = optimizer.update_formula()
         if clip_norm is not None:
             formula = clip_formula(clip_norm) + ";  " + formula
@@ -184,6 +184,26 @@ def iteration(network: Network, loss: Loss, x: np.ndarray, y: np.ndarray, ws: Wo
                     _copy_values(learning_rate=optimizer.learning_rate,
                                  grad_norm=result.grad_norm, clip_scale=result.clip_scale),
                     per_layer)
+
+
+def _parameters(layer) -> dict[str, np.ndarray]:
+    """Copies of a layer's parameters and gradients (no ``b`` entries without a bias)."""
+    out = {"W": layer.W.copy(), "grad_W": layer.grad_W.copy()}
+    if layer.use_bias:
+        out.update(b=layer.b.copy(), grad_b=layer.grad_b.copy())
+    return out
+
+
+def _changes(layer, before: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The update phase's record of one layer: each parameter before, after and its change."""
+    out = {"grad_W": before["grad_W"]}
+    for name in ("W", "b") if layer.use_bias else ("W",):
+        now = getattr(layer, name)
+        out.update({f"{name}_before": before[name], f"{name}_after": now.copy(),
+                    f"delta_{name}": now - before[name]})
+    if layer.use_bias:
+        out["grad_b"] = before["grad_b"]
+    return out
 
 
 def clip_formula(clip_norm: float) -> str:

@@ -1,5 +1,8 @@
 """The Dense layer: ``z = a_prev @ W + b``, ``a = f(z)``, then (training only) dropout.
 
+A layer made with ``"use_bias": false`` has no ``b`` at all (``b`` and ``grad_b`` are None):
+``z = a_prev W``, and nothing about a bias is computed, stored or shown.
+
 A layer knows how to do its three parts of backpropagation:
 
 ``forward``
@@ -49,8 +52,8 @@ class Dense:
     """A fully connected layer with an activation and optional dropout on its output."""
 
     def __init__(self, fan_in: int, units: int, activation: Activation, init: str,
-                 dropout: float, W: np.ndarray, b: np.ndarray, grad_W: np.ndarray,
-                 grad_b: np.ndarray):
+                 dropout: float, W: np.ndarray, b: np.ndarray | None, grad_W: np.ndarray,
+                 grad_b: np.ndarray | None):
         self.fan_in = fan_in
         self.units = units
         self.activation = activation
@@ -60,8 +63,13 @@ class Dense:
         self.W_T = W.T          # a view, made once: the backward pass needs it every batch
 
     @property
+    def use_bias(self) -> bool:
+        """False for a bias-free layer (``"use_bias": false``): ``b`` and ``grad_b`` are None."""
+        return self.b is not None
+
+    @property
     def n_params(self) -> int:
-        return self.W.size + self.b.size
+        return self.W.size + (self.b.size if self.b is not None else 0)
 
     def make_buffers(self, batch: int, dtype, with_dropout: bool) -> LayerBuffers:
         shape = (batch, self.units)
@@ -81,7 +89,8 @@ class Dense:
                 rng: np.random.Generator | None) -> np.ndarray:
         z = buf.z
         _matmul(a_prev, self.W, out=z)
-        _add(z, self.b, out=z)
+        if self.b is not None:
+            _add(z, self.b, out=z)
         self.activation.forward(z, buf.a)
         if buf.mask is None:
             return buf.a
@@ -108,7 +117,8 @@ class Dense:
                             l2: float) -> None:
         """∂L/∂W = a_prevᵀ δ + 2·l2·W + l1·sign(W) and ∂L/∂b = Σ δ, into the grad views."""
         _matmul(a_prev.T, delta, out=self.grad_W)
-        _add_reduce(delta, 0, None, self.grad_b)
+        if self.grad_b is not None:
+            _add_reduce(delta, 0, None, self.grad_b)
         if l2:
             self.grad_W += (2.0 * l2) * self.W
         if l1:
@@ -128,6 +138,8 @@ class Dense:
 
     def describe(self) -> str:
         text = f"{self.units} {self.activation.name}"
+        if self.b is None:
+            text += ", no bias"
         if self.dropout:
             text += f", dropout {self.dropout:g}"
         return text

@@ -2,8 +2,9 @@
 
 All weights and biases live in one contiguous vector ``params`` (and their gradients in
 ``grads``); each layer's ``W`` and ``b`` are reshaped *views* into it, in the order
-``W0, b0, W1, b1, …``. The optimizer therefore updates the whole network with a handful of
-vectorised operations, gradient clipping is one norm, and saving is a copy.
+``W0, b0, W1, b1, …`` (a bias-free layer has no ``b``, not even zeros). The optimizer
+therefore updates the whole network with a handful of vectorised operations, gradient
+clipping is one norm, and saving is a copy.
 
 Per-batch arrays are grouped in a :class:`Workspace` per batch size, created on first use and
 reused, so that training allocates nothing per step. Training and evaluation use separate
@@ -46,24 +47,29 @@ class Network:
         self.specs = [dict(spec) for spec in layer_specs]
         sizes = [self.n_inputs] + [int(spec["units"]) for spec in self.specs]
         self.sizes = sizes
-        n_params = sum(sizes[i] * sizes[i + 1] + sizes[i + 1] for i in range(len(self.specs)))
+        with_bias = [bool(spec.get("use_bias", True)) for spec in self.specs]
+        n_params = sum(sizes[i] * sizes[i + 1] + (sizes[i + 1] if with_bias[i] else 0)
+                       for i in range(len(self.specs)))
         self.params = np.zeros(n_params, self.dtype)
         self.grads = np.zeros(n_params, self.dtype)
         self.layers: list[Dense] = []
-        self.slices: list[tuple[slice, slice]] = []
+        #: per layer, where its W and b sit in ``params`` (b's slice is None without a bias)
+        self.slices: list[tuple[slice, slice | None]] = []
         offset = 0
         for i, spec in enumerate(self.specs):
             fan_in, fan_out = sizes[i], sizes[i + 1]
             w_slice = slice(offset, offset + fan_in * fan_out)
             offset = w_slice.stop
-            b_slice = slice(offset, offset + fan_out)
-            offset = b_slice.stop
+            b_slice = slice(offset, offset + fan_out) if with_bias[i] else None
+            offset = b_slice.stop if b_slice else offset
             self.slices.append((w_slice, b_slice))
             layer = Dense(
                 fan_in, fan_out, get_activation(spec.get("activation", "linear")),
                 spec.get("init", "xavier_uniform"), float(spec.get("dropout", 0.0) or 0.0),
-                W=self.params[w_slice].reshape(fan_in, fan_out), b=self.params[b_slice],
-                grad_W=self.grads[w_slice].reshape(fan_in, fan_out), grad_b=self.grads[b_slice],
+                W=self.params[w_slice].reshape(fan_in, fan_out),
+                b=self.params[b_slice] if b_slice else None,
+                grad_W=self.grads[w_slice].reshape(fan_in, fan_out),
+                grad_b=self.grads[b_slice] if b_slice else None,
             )
             self.layers.append(layer)
         self._workspaces: dict[tuple[int, bool], Workspace] = OrderedDict()
@@ -80,28 +86,89 @@ class Network:
         return self.sizes[-1]
 
     def initialize(self, rng: np.random.Generator) -> None:
-        """Draw every layer's weights with its initializer (in layer order); biases to 0."""
-        for layer in self.layers:
+        """Draw every layer's weights with its initializer (in layer order); biases to 0.
+        A layer whose spec gives ``weights`` / ``bias`` takes those instead; its draw is still
+        made, so hand-setting one layer leaves the random weights of the others unchanged."""
+        for layer, spec in zip(self.layers, self.specs):
             layer.W[...] = initial_weights(layer.init, layer.fan_in, layer.units, rng,
                                            self.dtype)
-            layer.b[...] = 0
+            if spec.get("weights") is not None:
+                layer.W[...] = self._given(spec["weights"], layer.W.shape, "weights")
+            if layer.b is not None:
+                given = spec.get("bias")
+                layer.b[...] = 0 if given is None else self._given(given, layer.b.shape, "bias")
+
+    @staticmethod
+    def _given(values, shape: tuple[int, ...], what: str) -> np.ndarray:
+        array = np.asarray(values, dtype=np.float64)
+        if array.shape != shape:
+            raise ValueError(f"{what} has shape {array.shape}, expected {shape}")
+        return array
+
+    def parameter_names(self) -> list[str]:
+        """The saved-run keys, in buffer order: ``W0, b0, W1, …`` (no ``bK`` without a bias)."""
+        names = []
+        for i, layer in enumerate(self.layers):
+            names.append(f"W{i}")
+            if layer.b is not None:
+                names.append(f"b{i}")
+        return names
+
+    def _named_arrays(self) -> list[tuple[str, np.ndarray]]:
+        arrays = []
+        for i, layer in enumerate(self.layers):
+            arrays.append((f"W{i}", layer.W))
+            if layer.b is not None:
+                arrays.append((f"b{i}", layer.b))
+        return arrays
 
     def weights(self) -> dict[str, np.ndarray]:
-        """Copies of the weights, keyed ``W0, b0, W1, b1, …`` (the saved-run layout)."""
-        out = {}
-        for i, layer in enumerate(self.layers):
-            out[f"W{i}"] = layer.W.copy()
-            out[f"b{i}"] = layer.b.copy()
-        return out
+        """Copies of the weights, keyed ``W0, b0, W1, b1, …`` (the saved-run layout; a layer
+        without a bias has no ``b`` key)."""
+        return {name: array.copy() for name, array in self._named_arrays()}
 
     def set_weights(self, weights: dict[str, np.ndarray]) -> None:
         """Copy weights in (shapes must match; values are cast to the network's dtype)."""
-        for i, layer in enumerate(self.layers):
-            for name, target in ((f"W{i}", layer.W), (f"b{i}", layer.b)):
-                value = np.asarray(weights[name])
-                if value.shape != target.shape:
-                    raise ValueError(f"{name} has shape {value.shape}, expected {target.shape}")
-                target[...] = value
+        for name, target in self._named_arrays():
+            value = np.asarray(weights[name])
+            if value.shape != target.shape:
+                raise ValueError(f"{name} has shape {value.shape}, expected {target.shape}")
+            target[...] = value
+
+    def set_parameter(self, layer_index: int, kind: str, row: int | None, column: int,
+                      value: float) -> float:
+        """Set one weight ``W[row, column]`` (``kind`` "W") or bias ``b[column]`` ("b") of
+        layer ``layer_index``; returns the value it had. Raises ValueError for a parameter the
+        network does not have or a value that is not a finite number."""
+        if not 0 <= layer_index < len(self.layers):
+            raise ValueError(f"there is no layer {layer_index + 1}")
+        layer = self.layers[layer_index]
+        if kind == "W":
+            if row is None or not (0 <= row < layer.fan_in and 0 <= column < layer.units):
+                raise ValueError(f"W{layer_index} has no entry [{row}, {column}]")
+            target, index = layer.W, (row, column)
+        elif kind == "b":
+            if layer.b is None:
+                raise ValueError(f"layer {layer_index + 1} has no bias")
+            if not 0 <= column < layer.units:
+                raise ValueError(f"b{layer_index} has no entry [{column}]")
+            target, index = layer.b, (column,)
+        else:
+            raise ValueError(f"kind must be 'W' or 'b', not {kind!r}")
+        value = float(value)
+        if not np.isfinite(value):
+            raise ValueError(f"a weight must be a finite number, not {value}")
+        old = float(target[index])
+        target[index] = value
+        return old
+
+    def copy(self, dtype=None) -> "Network":
+        """A separate network with the same layers and a copy of the weights (in ``dtype``,
+        the network's own by default): tools that probe the weights work on it, so the
+        original's parameters, gradients and workspaces are never touched."""
+        twin = Network(self.n_inputs, self.specs, self.dtype if dtype is None else dtype)
+        twin.params[...] = self.params
+        return twin
 
     def set_dropout(self, layer_index: int, rate: float) -> None:
         """Change one layer's dropout rate; buffers are re-made when the mask appears."""

@@ -107,6 +107,9 @@ def check_gradients(experiment: Experiment, *, samples: int = 16, max_entries: i
     for i, (layer, (w_slice, b_slice)) in enumerate(zip(net.layers, net.slices)):
         errors, checked = [], 0
         for part in (w_slice, b_slice):
+            if part is None:            # a layer without a bias: nothing to check
+                errors.append(0.0)
+                continue
             indices = np.arange(part.start, part.stop)
             if indices.size > max_entries:
                 indices = np.sort(rng.choice(indices, max_entries, replace=False))

@@ -15,6 +15,8 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
+import numpy as np
+
 #: ratio first/last layer ‖δ‖ beyond which the error signal counts as vanishing / exploding
 VANISHING_RATIO = 1e-3
 EXPLODING_RATIO = 1e3
@@ -42,3 +44,34 @@ def gradient_health(norms: Sequence[float]) -> GradientHealth:
     if ratio > EXPLODING_RATIO:
         return GradientHealth("exploding", ratio, n)
     return GradientHealth("", ratio, n)
+
+
+#: samples of the probe batch the error signal is measured on (as the Snapshot's)
+PROBE_SAMPLES = 256
+
+
+def probe_error_signal(trainer, params: np.ndarray | None = None) -> list[float]:
+    """‖δ‖ per layer on the first training samples (no dropout), at ``params`` if given (the
+    network's own otherwise). The trainer's weights and gradients are put back bitwise."""
+    from playground.nn.backprop import IterationResult, iteration
+
+    net = trainer.network
+    n = min(PROBE_SAMPLES, len(trainer.X_train))
+    if n == 0:
+        return []
+    saved_params = net.params.copy() if params is not None else None
+    saved_grads = net.grads.copy()
+    try:
+        if params is not None:
+            net.params[...] = params
+        ws = net.workspace(n, training=False)
+        with np.errstate(all="ignore"):
+            for _ in iteration(net, trainer.loss, trainer.X_train[:n], trainer.Y_train[:n], ws,
+                               rng=None, training=False, l1=trainer.l1, l2=trainer.l2,
+                               result=IterationResult()):
+                pass
+            return [float(np.sqrt(np.vdot(buf.delta, buf.delta))) for buf in ws.layers]
+    finally:
+        if saved_params is not None:
+            net.params[...] = saved_params
+        net.grads[...] = saved_grads

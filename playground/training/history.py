@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from playground.errors import RunFileError
+from playground.files.limits import csv_error_text
 
 COLUMNS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy",
            "learning_rate", "train_r2", "val_r2")
@@ -68,11 +69,21 @@ class History:
         return {name: self.column(name, start) for name in COLUMNS}
 
     def last(self) -> dict[str, float]:
-        if not self._n:
-            return {}
-        j = self._n - 1
+        return self.row(self._n - 1) if self._n else {}
+
+    def row(self, j: int) -> dict[str, float]:
+        """Row ``j`` (epoch ``j + 1``) as a dict of floats."""
+        if not 0 <= j < self._n:
+            raise IndexError(f"history row {j} of {self._n}")
         block = self._blocks[j // BLOCK_ROWS]
         return {name: float(block[i, j % BLOCK_ROWS]) for i, name in enumerate(COLUMNS)}
+
+    def copy(self, rows: int | None = None) -> "History":
+        """An independent copy of the first ``rows`` rows (all of them by default)."""
+        other = History()
+        other._n = self._n if rows is None else max(0, min(self._n, rows))
+        other._blocks = [block.copy() for block in self._blocks[:-(-other._n // BLOCK_ROWS)]]
+        return other
 
     def truncate(self, n: int) -> None:
         """Keep the first ``n`` rows; rows appended later overwrite the dropped ones."""
@@ -105,13 +116,17 @@ class History:
         reader = csv.reader(io.StringIO(text))
         try:
             header = next(reader)
+            rows = list(reader)
         except StopIteration:
             return history
+        except csv.Error as exc:
+            raise RunFileError(f"{source}, line {reader.line_num}: "
+                               f"{csv_error_text(exc)}") from None
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if missing:
             raise RunFileError(f"{source}: missing column(s) {', '.join(missing)}")
         index = {name: header.index(name) for name in COLUMNS if name in header}
-        for line_no, row in enumerate(reader, start=2):
+        for line_no, row in enumerate(rows, start=2):
             if not row:
                 continue
             if len(row) != len(header):

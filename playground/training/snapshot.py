@@ -10,7 +10,7 @@ comparable and taking one never changes training: the probe uses its own buffers
 gradient buffer back as it found it.
 
 For 2-D data the snapshot also carries the decision surface (:class:`Surface`): the network's
-output on a grid over the plane. For other classification data a confusion matrix, for other
+output on a grid over the plane, and (``neurons``) each neuron's own map of the plane. For other classification data a confusion matrix, for other
 regression data predicted-vs-target pairs.
 """
 
@@ -22,6 +22,7 @@ import numpy as np
 
 from playground.nn.backprop import IterationResult, iteration
 from .metrics import confusion_matrix, predicted_labels
+from .neurons import neuron_views
 
 PROBE_SIZE = 256
 HISTOGRAM_BINS = 41
@@ -44,9 +45,9 @@ class LayerStats:
     grad_counts: np.ndarray
     grad_edges: np.ndarray
     weight_norm: float
-    bias_norm: float
+    bias_norm: float | None   # None: the layer has no bias
     grad_norm: float          # ‖∂L/∂W‖ on the probe batch
-    bias_grad_norm: float
+    bias_grad_norm: float | None
     error_signal_norm: float  # ‖δ‖ = ‖∂L/∂z‖ on the probe batch
     activation_mean: float
     activation_std: float
@@ -124,8 +125,16 @@ class Snapshot:
     #: layer widths, input first: (2, 8, 8, 2)
     sizes: tuple[int, ...] = ()
     activations: tuple[str, ...] = ()
-    #: copies of (W, b) per layer when the network is small enough to draw (≤ MAX_DRAWN_PARAMS)
-    weights: tuple[tuple[np.ndarray, np.ndarray], ...] | None = field(default=None, repr=False)
+    #: copies of (W, b) per layer when the network is small enough to draw (≤ MAX_DRAWN_PARAMS);
+    #: b is None for a layer without a bias
+    weights: tuple[tuple[np.ndarray, np.ndarray | None], ...] | None = field(
+        default=None, repr=False)
+    #: the epoch the losses and metrics above are from when it is not the last one: early
+    #: stopping restored that epoch's weights (None: the last epoch)
+    metrics_epoch: int | None = None
+    #: what each neuron computes, per layer (:mod:`playground.training.neurons`); None for a
+    #: network too wide to map or a snapshot without detail
+    neurons: tuple | None = field(default=None, repr=False)
 
 
 def data_view(ds) -> DataView:
@@ -144,7 +153,11 @@ def _value(row: dict, key: str) -> float | None:
 
 
 def take_snapshot(trainer, history_from: int = 0, detail: bool = True) -> Snapshot:
-    last = trainer.history.last()
+    restored = trainer.restored_epoch
+    if restored and 0 < restored <= len(trainer.history):     # the weights it ends with
+        last = trainer.history.row(restored - 1)
+    else:
+        last, restored = trainer.history.last(), None
     layers, probe_loss, surface, confusion, predictions = (), None, None, None, None
     confusion_source = None
     if detail:
@@ -168,14 +181,16 @@ def take_snapshot(trainer, history_from: int = 0, detail: bool = True) -> Snapsh
         confusion=confusion, confusion_source=confusion_source, predictions=predictions, probe_loss=probe_loss,
         data=trainer.data_view, sizes=tuple(trainer.network.sizes),
         activations=tuple(layer.activation.name for layer in trainer.network.layers),
-        weights=_weights(trainer) if detail else None)
+        weights=_weights(trainer) if detail else None, metrics_epoch=restored,
+        neurons=neuron_views(trainer) if detail else None)
 
 
 def _weights(trainer):
     net = trainer.network
     if net.n_params > MAX_DRAWN_PARAMS:
         return None
-    return tuple((layer.W.copy(), layer.b.copy()) for layer in net.layers)
+    return tuple((layer.W.copy(), None if layer.b is None else layer.b.copy())
+                 for layer in net.layers)
 
 
 def _histogram(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -204,6 +219,11 @@ def _histogram(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _norm(a: np.ndarray) -> float:
     return float(np.sqrt(np.vdot(a, a)))
+
+
+def _norm_or_none(a: np.ndarray | None) -> float | None:
+    """The norm of a bias, None for a layer without one."""
+    return None if a is None else _norm(a)
 
 
 def _layer_stats(trainer) -> tuple[tuple[LayerStats, ...], float | None]:
@@ -235,16 +255,20 @@ def _layer_stats(trainer) -> tuple[tuple[LayerStats, ...], float | None]:
         wc, we = _histogram(layer.W.ravel())
         if np.isfinite(result.loss):
             gc, ge = _histogram(layer.grad_W.ravel())
-            grad_norm, bias_grad_norm = _norm(layer.grad_W), _norm(layer.grad_b)
+            grad_norm, bias_grad_norm = _norm(layer.grad_W), _norm_or_none(layer.grad_b)
             delta_norm = _norm(buf.delta)
         else:
             gc, ge = np.zeros(HISTOGRAM_BINS, np.int64), np.linspace(-1, 1, HISTOGRAM_BINS + 1)
-            grad_norm = bias_grad_norm = delta_norm = float("nan")
+            grad_norm = delta_norm = float("nan")
+            bias_grad_norm = float("nan") if layer.use_bias else None
+            finite = trainer.last_finite_error_signal     # diverged: where it was last finite
+            if finite and len(finite) == len(net.layers):
+                delta_norm = finite[i]
         stats.append(LayerStats(
             index=i, name=f"layer {i + 1}: {layer.describe()}", units=layer.units,
             fan_in=layer.fan_in, activation=act, dropout=layer.dropout,
             weight_counts=wc, weight_edges=we, grad_counts=gc, grad_edges=ge,
-            weight_norm=_norm(layer.W), bias_norm=_norm(layer.b), grad_norm=grad_norm,
+            weight_norm=_norm(layer.W), bias_norm=_norm_or_none(layer.b), grad_norm=grad_norm,
             bias_grad_norm=bias_grad_norm, error_signal_norm=delta_norm,
             activation_mean=a_mean, activation_std=a_std,
             dead_fraction=dead, saturated_fraction=saturated))

@@ -19,6 +19,7 @@ import numpy as np
 from playground.errors import PlaygroundError
 
 PARTS = ("weights", "optimizer", "state", "arrays", "history")
+MAX_COUNTER = 2**53                 # epochs / iterations: exact as floats, never infinite
 CHECKPOINT_PREFIX = "checkpoint_optimizer."
 
 
@@ -27,7 +28,13 @@ class StateError(PlaygroundError):
 
     def __init__(self, part: str, reason: str):
         self.part, self.reason = part, reason
-        super().__init__(f"{part}: {reason}")
+        super().__init__(self.about(part))
+
+    def about(self, holder: str) -> str:
+        """The reason said of ``holder`` (what holds the part: "state.json is damaged (…)",
+        "state.npz: the shuffle order is not …")."""
+        predicate = self.reason.split(" ", 1)[0] in ("is", "has", "does")
+        return f"{holder} {self.reason}" if predicate else f"{holder}: {self.reason}"
 
 
 @contextmanager
@@ -39,7 +46,7 @@ def state_part(part: str, damaged: bool = False):
         raise
     except KeyError as exc:
         raise StateError(part, f"is damaged (no {exc})") from None
-    except (PlaygroundError, TypeError, ValueError, AttributeError) as exc:
+    except (PlaygroundError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise StateError(part, f"is damaged ({exc})" if damaged else str(exc)) from None
 
 
@@ -68,7 +75,8 @@ def _check_array(arrays: dict, key: str, like: np.ndarray, part: str):
 
 
 def check_weights(network, weights: dict) -> None:
-    expected = {f"{kind}{i}" for i in range(len(network.layers)) for kind in "Wb"}
+    shapes = {name: array.shape for name, array in network.weights().items()}
+    expected = set(shapes)
     if set(weights) != expected:
         raise StateError("weights", f"has arrays {sorted(weights)}; the experiment's network "
                                     f"needs {sorted(expected)}")
@@ -76,12 +84,10 @@ def check_weights(network, weights: dict) -> None:
         if value.dtype.kind != "f":
             raise StateError("weights", f"{key} holds {value.dtype} values, not "
                                         f"floating-point numbers")
-    for i, layer in enumerate(network.layers):
-        for key, like in ((f"W{i}", layer.W), (f"b{i}", layer.b)):
-            if weights[key].shape != like.shape:
-                raise StateError("weights", f"does not fit the experiment's network ({key} has "
-                                            f"shape {weights[key].shape}, expected "
-                                            f"{like.shape})")
+    for key, shape in shapes.items():
+        if weights[key].shape != shape:
+            raise StateError("weights", f"does not fit the experiment's network ({key} has "
+                                        f"shape {weights[key].shape}, expected {shape})")
 
 
 def _check_perm(perm, n: int):
@@ -95,8 +101,10 @@ def _check_perm(perm, n: int):
 def _check_counters(state: dict, n: int, batching: tuple, shuffled: bool) -> dict:
     counters = {k: state[k] for k in ("epoch", "iteration", "batch_in_epoch")}
     for key, value in counters.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"{key!r} must be a whole number >= 0, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) \
+                or not 0 <= value <= MAX_COUNTER:
+            raise ValueError(f"{key!r} must be a whole number from 0 to {MAX_COUNTER:,}, "
+                             f"got {value!r}")
     batch_size, shuffle = batching
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) \
             or not 1 <= batch_size <= max(n, 1) or not isinstance(shuffle, bool):

@@ -8,8 +8,9 @@ each phase produced into a JSON-ready dict::
      "learning_rate": …, "layers": [{"z", "a", "error_signal", "grad_W", "grad_b",
                                      "W_before", "b_before", "W_after", "b_after", …}, …]}
 
-Layers are listed from the first hidden layer to the output layer. Small enough to check by
-hand on the classic XOR network.
+Layers are listed from the first hidden layer to the output layer; a bias-free layer has
+no ``grad_b``, ``b_before`` or ``b_after``. Small enough to check by hand on the classic XOR
+network.
 """
 
 from __future__ import annotations
@@ -65,7 +66,9 @@ def trace_iteration(trainer: Trainer, batch: int = 1) -> dict:
                        penalty=_plain(v["penalty"]))
         elif phase.kind == "backward":
             entry = layers[phase.layer]
-            entry.update(error_signal=v["delta"], grad_W=v["grad_W"], grad_b=v["grad_b"])
+            entry.update(error_signal=v["delta"], grad_W=v["grad_W"])
+            if "grad_b" in v:
+                entry["grad_b"] = v["grad_b"]
             if "f_prime" in v:
                 entry["activation_derivative"] = v["f_prime"]
             if "penalty_grad_W" in v:
@@ -74,8 +77,8 @@ def trace_iteration(trainer: Trainer, batch: int = 1) -> dict:
             out.update(learning_rate=float(v["learning_rate"]),
                        gradient_norm=float(v["grad_norm"]), clip_scale=float(v["clip_scale"]))
             for entry, upd in zip(layers, phase.per_layer):
-                entry.update(W_before=upd["W_before"], b_before=upd["b_before"],
-                             W_after=upd["W_after"], b_after=upd["b_after"])
+                entry.update({key: upd[key] for key in ("W_before", "b_before", "W_after",
+                                                        "b_after") if key in upd})
     if "learning_rate" not in out:
         raise ValueError(f"the iteration did not complete: {trainer.stop_reason}")
     net = trainer.network

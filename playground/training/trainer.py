@@ -27,14 +27,17 @@ from playground import blas
 from playground.nn.backprop import IterationResult, Phase, iteration
 from playground.data import Dataset, load_dataset
 from .batches import BatchGather
+from .divergence import check_runaway, likely_cause
+from .gradient_flow import probe_error_signal
 from .early_stopping import EarlyStopping
 from playground.errors import PlaygroundError
-from playground.experiment import Experiment
+from playground.experiment import Experiment, check_weight_rows
 from .history import History
 from playground.nn.losses import get_loss
 from .metrics import EpochMetrics, encode_targets, evaluate
 from .output_layer import check_compatibility
 from .state import CHECKPOINT_PREFIX, checked_state, state_part
+from .trajectory import Trajectory
 from playground.nn.network import Network
 from playground.optim.rules import make_optimizer
 from playground.optim.schedules import make_schedule
@@ -55,9 +58,13 @@ class Trainer:
         self.dtype = np.dtype(train_cfg["dtype"])
         self.loss = get_loss(net_cfg["loss"])
         check_compatibility(self.dataset, net_cfg)
+        if "weights" in net_cfg["layers"][0]:
+            check_weight_rows(len(net_cfg["layers"][0]["weights"]), self.dataset.n_inputs,
+                              "network.layers[0]")
         ds = self.dataset
-        self.X_train = np.ascontiguousarray(ds.X_train, dtype=self.dtype)
-        self.X_val = np.ascontiguousarray(ds.X_val, dtype=self.dtype)
+        with np.errstate(over="ignore"):    # data that overflow the dtype: see divergence
+            self.X_train = np.ascontiguousarray(ds.X_train, dtype=self.dtype)
+            self.X_val = np.ascontiguousarray(ds.X_val, dtype=self.dtype)
         self.Y_train = encode_targets(ds, ds.y_train, self.loss, net_cfg, self.dtype)
         self.Y_val = encode_targets(ds, ds.y_val, self.loss, net_cfg, self.dtype)
         self.network = Network(ds.n_inputs, net_cfg["layers"], self.dtype,
@@ -67,6 +74,8 @@ class Trainer:
         self.schedule = make_schedule(train_cfg["lr_schedule"], self.optimizer.learning_rate)
         self.early_stopping = EarlyStopping.from_config(train_cfg["early_stopping"])
         self.rng = np.random.default_rng(train_seq)
+        #: the weights at the start and after every epoch (bounded; see trajectory.py)
+        self.trajectory = Trajectory(self.network.params)
         self.history = History()
         self.epoch = 0                 # completed epochs
         self.iteration = 0             # completed iterations (batches) in total
@@ -74,6 +83,10 @@ class Trainer:
         self.stop_reason: str | None = None
         self.stopped_early = False
         self.diverged = False
+        #: ‖δ‖ per layer at the last finite weights, once training diverged (else None)
+        self.last_finite_error_signal: list[float] | None = None
+        #: the epoch whose weights early stopping restored (else None)
+        self.restored_epoch: int | None = None
         self._perm: np.ndarray | None = None
         self._metrics = EpochMetrics(self.dataset.task, self.dataset.n_classes, self.Y_train)
         #: (counts, what they were counted on) of the last finished epoch; None before one
@@ -168,6 +181,10 @@ class Trainer:
         self.stop_reason = None
         self.stopped_early = False
         self.diverged = False
+        #: ‖δ‖ per layer at the last finite weights, once training diverged (else None)
+        self.last_finite_error_signal: list[float] | None = None
+        #: the epoch whose weights early stopping restored (else None)
+        self.restored_epoch: int | None = None
         self.early_stopping.wait = 0
         self.early_stopping.stopped_epoch = 0
 
@@ -214,6 +231,7 @@ class Trainer:
         self.batch_in_epoch += 1
         if self.batch_in_epoch >= self.batches_per_epoch:
             self._end_epoch()
+            self.trajectory.record(self.epoch, self.network.params)
 
     # Overflow and invalid values of a diverging network raise no RuntimeWarnings: the
     # divergence is detected from the loss and reported in ``stop_reason``.
@@ -284,6 +302,10 @@ class Trainer:
         if not np.all(np.isfinite(self.network.params)):
             self._diverge("infinite or NaN", validation=True, what="weights")
             return
+        runaway = check_runaway(self)
+        if runaway:
+            self._diverge(None, validation=True, happened=runaway)
+            return
         if self.early_stopping.on_epoch_end(self.epoch, logs, self.network.params):
             self.stopped_early = True
             es = self.early_stopping
@@ -300,14 +322,19 @@ class Trainer:
         es = self.early_stopping
         if es.enabled and es.restore_best_weights and es.best_weights is not None:
             self.network.params[...] = es.best_weights
+            self.restored_epoch = es.best_epoch
             reason += f"; restored the weights of epoch {es.best_epoch}"
         self.stop_reason = reason
 
-    def _diverge(self, value, validation: bool = False, what: str = "loss") -> None:
+    def _diverge(self, value, validation: bool = False, what: str = "loss",
+                 happened: str | None = None) -> None:
         where = (f"epoch {self.epoch}" if validation else
                  f"epoch {self.epoch + 1}, batch {self.batch_in_epoch + 1}")
-        reason = (f"diverged: the {what} became {value} at {where} — the learning rate "
-                  f"({self.optimizer.learning_rate:g}) is probably too high")
+        start = self._checkpoint[0] if self._checkpoint is not None else None
+        # the error signal where it was last finite: the badge and the cause need it
+        self.last_finite_error_signal = probe_error_signal(self, start)
+        happened = happened or f"the {what} became {value} at {where}"
+        reason = f"diverged: {happened} — {likely_cause(self, start)}"
         if not np.all(np.isfinite(self.network.params)) and self._checkpoint is not None:
             params, arrays, *scalars = self._checkpoint
             self.network.params[...] = params
@@ -401,6 +428,8 @@ class Trainer:
         if checked.checkpoint is not None:
             self._checkpoint = checked.checkpoint
         self.history = sd["history"]
+        # the path in between is not saved: it resumes from the start and the saved weights
+        self.trajectory.record(self.epoch, self.network.params)
 
     def save(self, path: str | os.PathLike) -> None:
         from playground.files.runfile import save_run

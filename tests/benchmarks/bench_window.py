@@ -29,6 +29,9 @@ And **start-up**: a fresh ``python`` process imports the app, builds the window 
 experiment and shows it; the time from process start (``/proc/self/stat``) to the window's first
 Paint event, median of 5.
 
+Then **run sets** (issue #14, :mod:`bench_runsets`): 4 runs trained in turn against one alone
+(samples/s summed), and a timeline's memory after 10,000 epochs.
+
 Medians over the rounds are printed with the min–max spread: the machine has 2 cores and other
 jobs may run, so read the spread before reading a ratio.
 """
@@ -357,7 +360,8 @@ def main(argv=None) -> int:
     parser.add_argument("--only", choices=("default", "big"), help="one of the two runs")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the GUI thread during one window measurement per run")
-    parser.add_argument("--skip", nargs="*", default=[], choices=("memory", "startup"),
+    parser.add_argument("--skip", nargs="*", default=[],
+                        choices=("memory", "startup", "runsets"),
                         help="parts to leave out")
     args = parser.parse_args(argv)
 
@@ -414,6 +418,9 @@ def main(argv=None) -> int:
         print(f"  of which imports {spread([t[1] for t in times], '{:.2f}')} s, window built "
               f"{spread([t[2] for t in times], '{:.2f}')} s, show → first paint "
               f"{spread([t[3] for t in times], '{:.2f}')} s")
+    if "runsets" not in args.skip:
+        from bench_runsets import report as runsets_report
+        runsets_report(max(args.rounds, 1), args.seconds / 2, epochs=10_000)
     print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
     return 0
 

@@ -317,9 +317,9 @@ def test_missing_asset_is_a_clear_error():
 def test_defaults_cover_every_key_and_the_sources():
     assert set(DATA_DEFAULTS) == {"source", "samples", "noise", "validation_split",
                                   "features", "classes", "standardize", "path", "target",
-                                  "task"}
+                                  "task", "inputs", "targets"}
     assert DATA_DEFAULTS["source"] == "spiral" and DATA_DEFAULTS["features"] == ["x1", "x2"]
-    assert len(ALL_SOURCES) == len(set(ALL_SOURCES)) == 11
+    assert len(ALL_SOURCES) == len(set(ALL_SOURCES)) == 12
     ds = load_dataset({}, np.random.default_rng(0))
     assert (ds.source, ds.n_train, ds.n_val, ds.n_classes) == ("spiral", 400, 100, 2)
 

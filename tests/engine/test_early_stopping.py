@@ -325,3 +325,31 @@ def test_continue_after_early_stop_goes_on_from_the_restored_weights():
     assert not np.array_equal(trainer.network.params, restored)
     train_recording(trainer)
     assert trainer.epoch > stopped_at and len(trainer.history) == trainer.epoch
+
+
+def test_after_restoring_the_best_weights_the_snapshot_reports_that_epochs_numbers():
+    from conftest import small_experiment
+    d = small_experiment()
+    d["training"]["early_stopping"] = {"enabled": True, "monitor": "val_loss", "patience": 2,
+                                       "min_delta": 10.0, "restore_best_weights": True}
+    trainer = Trainer(d)
+    while not trainer.finished:
+        trainer.train_epoch()
+    assert trainer.stopped_early and trainer.best_epoch < trainer.epoch
+    snap = trainer.snapshot()
+    best = trainer.best_epoch
+    val = trainer.history.column("val_loss")
+    train = trainer.history.column("train_loss")
+    assert snap.metrics_epoch == best
+    assert snap.val_loss == val[best - 1] and snap.train_loss == train[best - 1]
+    assert snap.val_loss != val[-1]                  # not the last epoch's numbers
+
+
+def test_without_a_restore_the_snapshot_reports_the_last_epoch():
+    from conftest import small_experiment
+    trainer = Trainer(small_experiment())
+    trainer.train_epoch()
+    trainer.train_epoch()
+    snap = trainer.snapshot()
+    assert snap.metrics_epoch is None
+    assert snap.train_loss == trainer.history.column("train_loss")[-1]

@@ -316,7 +316,7 @@ def test_from_file_reads_and_names_the_file_in_errors(tmp_path):
     (b"\xff\xfe{\x00}\x00", ["UTF-8"]),
     (b'{"seed": 0}\xe9', ["UTF-8"]),
     (b"[1, 2]", ["JSON object"]),
-    (b"NaN", ["JSON object"]),
+    (b"NaN", ["NaN is not a JSON number"]),
 ])
 def test_unreadable_files(tmp_path, content, words):
     path = tmp_path / "broken.json"

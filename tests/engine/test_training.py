@@ -481,3 +481,36 @@ def test_snapshot_history_from():
 def test_trainer_accepts_a_dict_or_an_experiment():
     d = experiment()
     assert Trainer(d).experiment == Trainer(Experiment.from_dict(copy.deepcopy(d))).experiment
+
+
+def exploding_experiment() -> dict:
+    """Eight linear layers with U[0,1) weights: ‖δ‖ grows ~1500× from the output back."""
+    return {"seed": 0, "data": {"source": "spiral", "samples": 200},
+            "network": {"layers": [{"units": 8, "activation": "linear", "init": "uniform"}] * 8
+                        + [{"units": 2, "activation": "softmax", "init": "uniform"}],
+                        "loss": "cross_entropy"},
+            "training": {"optimizer": {"name": "sgd", "learning_rate": 0.03},
+                         "batch_size": 10, "epochs": 5}}
+
+
+def test_a_divergence_from_an_exploding_error_signal_blames_the_initialization():
+    t = Trainer(exploding_experiment())
+    snap = t.step_epoch()
+    assert t.diverged and t.epoch == 0                 # in its first epoch
+    reason = t.stop_reason
+    assert "error signal grows layer by layer" in reason
+    assert "initialization or the depth" in reason and "clip_norm" in reason
+    assert "learning rate" not in reason.split("—")[1].split(";")[0].replace(
+        "not the learning rate", "")
+    # the last finite error signal stays visible: the profile and the badge need it
+    norms = [layer.error_signal_norm for layer in snap.layers]
+    assert all(np.isfinite(norms)) and norms[0] > 1000 * norms[-1]
+
+
+def test_a_divergence_with_a_healthy_error_signal_blames_the_learning_rate():
+    t = Trainer(relu_net(experiment(optimizer={"name": "sgd", "learning_rate": 1e6},
+                                    epochs=50)))
+    while not t.finished:
+        t.train_epoch()
+    assert "learning rate (1e+06) is probably too high" in t.stop_reason
+    assert "error signal grows" not in t.stop_reason

@@ -42,9 +42,9 @@ def _write_csv(path, text):
 
 # ------------------------------------------------------------------------------- sources
 def test_every_pickable_source_has_a_button(panel):
-    from playground.data import ALL_SOURCES, FILE_SOURCES
+    from playground.data import ALL_SOURCES, FILE_SOURCES, INLINE_SOURCES
     for name in ALL_SOURCES:
-        if name not in FILE_SOURCES:
+        if name not in FILE_SOURCES + INLINE_SOURCES:     # a table is typed in or drawn
             assert not _source_button(panel, name).icon().isNull()
     assert panel.findChild(QToolButton, "importButton") is not None
     assert _source_button(panel, "spiral").isChecked()

@@ -329,21 +329,28 @@ def test_save_and_open_a_run(qtbot, window, dialogs, tmp_path):
     assert Trainer.load(tmp_path / "run.bpp").epoch == 4
 
 
-@pytest.mark.parametrize("name, content", [("bad.json", "{not json"),
-                                           ("bad.bpp", "not a zip"),
-                                           ("wrong.json", '{"seed": -1}')])
+@pytest.mark.parametrize("name, content, words", [
+    ("bad.json", "{not json", "not valid JSON"),
+    ("bad.bpp", "not a zip", "not a saved run"),
+    ("wrong.json", '{"seed": -1}', "seed"),
+    ("deep.json", "[" * 100_000, "nesting limit"),
+    ("long.json", '{"seed": ' + "9" * 5000 + "}", "number length limit"),
+    ("pipe.json", None, "named pipe")])
 def test_a_bad_file_shows_a_message_and_keeps_the_session(qtbot, window, dialogs, tmp_path,
-                                                          name, content):
+                                                          name, content, words):
     window.model.set("training.optimizer.learning_rate", 0.2)
     before, title = window.current_experiment(), window.windowTitle()
     trainer_id = on_worker(window, id)
     bad = tmp_path / name
-    bad.write_text(content)
+    if content is None:
+        os.mkfifo(bad)                          # opening it must not block the window
+    else:
+        bad.write_text(content)
     dialogs.answer = QMessageBox.StandardButton.Discard
     assert not window.files.open_path(bad)
     kind, heading, text = dialogs.messages[-1]
     assert kind == "warning" and name in heading
-    assert "Traceback" not in text and text
+    assert "Traceback" not in text and words in text
     assert window.current_experiment() == before
     assert window.windowTitle() == title
     assert on_worker(window, id) == trainer_id
@@ -479,7 +486,10 @@ def test_divergence_is_shown_and_the_weights_stay_finite(qtbot, make_window, sma
     assert "learning rate" in window.notice.text()
     assert not window.worker.playing
     assert on_worker(window, lambda t: bool(np.isfinite(t.network.params).all()))
-    assert "diverged" in window.findChild(QLabel, "stopReasonLabel").text()
+    # the reason stands once, whole, in the notice bar: not in the toolbar, not on a plot
+    toolbar_texts = [label.text() for label in window.findChildren(QLabel)
+                     if "diverged" in label.text() and label is not window.notice.label]
+    assert toolbar_texts == []
     click(qtbot, window, "playPauseButton")           # play again: refused with the reason
     qtbot.waitUntil(lambda: "Reset" in window.statusBar().currentMessage(), timeout=TIMEOUT)
     assert not window.worker.playing
@@ -513,3 +523,23 @@ def test_self_test_command_trains_and_renders_every_plot(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("self-test ok")
     assert shot.stat().st_size > 10_000
+
+
+def test_after_early_stopping_restores_the_header_shows_that_epochs_numbers_and_says_so(
+        qtbot, make_window, small_dict):
+    small_dict["training"]["early_stopping"] = {
+        "enabled": True, "monitor": "val_loss", "patience": 2, "min_delta": 10.0,
+        "restore_best_weights": True}
+    window = make_window(Experiment.from_dict(small_dict))
+    click(qtbot, window, "playPauseButton")
+    qtbot.waitUntil(lambda: "early stopping" in window.notice.text(), timeout=TIMEOUT)
+    snap = window.latest_snapshot
+    best = snap.best_epoch
+    assert snap.metrics_epoch == best and best < snap.epoch
+    captions = [label.text() for label in window.findChildren(QLabel)
+                if label.property("role") == "caption"]
+    assert f"validation loss · epoch {best}" in captions
+    val = window.findChild(QLabel, "valLossLabel").text()
+    best_val = on_worker(window, lambda t: float(t.history.column("val_loss")[best - 1]))
+    assert float(val) == pytest.approx(best_val, abs=1e-4)
+    assert window.notice.property("kind") == "info"      # a normal end: blue, not red

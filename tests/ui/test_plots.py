@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QCheckBox, QTabWidget, QWidget
 from playground import Trainer
 from playground.presets import preset
 from ui.plots import DecisionBoundaryPlot, ErrorSignalPlot, LossPlot, WeightHistogramPlot
-from ui.plots.base import class_color
+from ui.widgets.theme import class_color
 from ui.plots.error_signal import gradient_warning
 
 # the offscreen platform warns on every top-level show(); not our concern here
@@ -206,15 +206,15 @@ def test_best_epoch_and_early_stop_are_marked(qtbot, small_dict):
     assert plot.stop_line.isVisible()
     assert plot.stop_line.value() == trainer.epoch
     assert plot.stop_line.label.toPlainText() == "early stop"
-    assert "early stopping" in plot.stop_text.textItem.toPlainText()
-    assert plot.stop_text.isVisible()
+    texts = [item for item in plot.plot_widget.getPlotItem().getViewBox().allChildren()
+             if type(item) is pg.TextItem]     # (the lines' own labels are InfLineLabels)
+    assert texts == []                  # the reason is the notice bar's, never over the curves
 
 
 def test_no_markers_without_early_stopping(qtbot, small_dict):
     plot = make(qtbot, LossPlot)
     Feeder(Trainer(small_dict), plot).epochs(3)
     assert not plot.stop_line.isVisible()
-    assert not plot.stop_text.isVisible()
 
 
 def test_loss_export_csv_and_png(qtbot, small_dict, tmp_path):
@@ -658,3 +658,17 @@ def test_a_log_axis_over_decades_labels_in_one_notation():
     assert decade_labels([1e-6, 1e-5, 1e-4, 1e-3, 1e-2]) == ["10⁻⁶", "10⁻⁵", "10⁻⁴", "10⁻³",
                                                               "10⁻²"]
     assert decade_labels([2e-5, 1.0]) == ["2·10⁻⁵", "10⁰"]
+
+
+def test_the_data_panel_and_the_decision_plot_colour_every_class_alike(qtbot, small_dict):
+    from ui.panels.data_scatter import DataScatter
+    plot, trainer = blobs_surface(qtbot, small_dict, classes=10, samples=400)
+    scatter = DataScatter()
+    qtbot.addWidget(scatter)
+    scatter.set_data_view(trainer.dataset)
+    in_plot = [b.color().name() for b in plot.surface_view.train_scatter.data["brush"]]
+    in_panel = [b.color().name() for b in scatter.train_item.data["brush"]]
+    y = np.ravel(trainer.dataset.y_train).astype(int)
+    assert {7, 9} <= set(y.tolist())               # where the two palettes used to differ
+    assert in_plot == in_panel
+    assert len(set(in_panel)) == 10

@@ -154,3 +154,23 @@ def test_self_test_on_a_zero_initialized_network_passes_without_a_traceback(tmp_
     assert result.returncode == 0, result.stderr
     assert "self-test ok" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("data, layers, loss", [
+    ({"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]},
+     [{"units": 2, "activation": "sigmoid"}, {"units": 2, "activation": "sigmoid"}], "mse"),
+    ({"inputs": [[0.0, 0.0], [1.0, 1.0]], "targets": ["no", "yes"]},
+     [{"units": 3, "activation": "tanh"}, {"units": 2, "activation": "softmax"}],
+     "cross_entropy"),
+    ({"inputs": [[0.0, 0.0, 1.0]], "targets": [0.5]},
+     [{"units": 2, "activation": "tanh", "use_bias": False},
+      {"units": 1, "activation": "linear"}], "mse"),
+], ids=["one_sample_two_outputs", "two_labelled_points", "one_sample_three_inputs"])
+def test_a_typed_in_table_draws_every_view(qtbot, window, data, layers, loss):
+    d = relu_zero_init()
+    d["data"] = {"source": "table", "validation_split": 0.0, **data}
+    d["network"] = {"layers": layers, "loss": loss}
+    w = window(Trainer(Experiment.from_dict(d)))
+    show_every_tab(qtbot, w)
+    assert w.latest_snapshot.epoch == 1
+    assert w.notice.text() == ""

@@ -9,7 +9,8 @@ import pytest
 from PySide6.QtWidgets import QDockWidget
 
 from playground import Experiment
-from ui.plots.base import PlotPanel, current_theme, make_plot_widget
+from ui.plots.base import PlotPanel, make_plot_widget
+from ui.widgets.theme import current_theme
 from ui.window import views as window_views
 from ui.window.main_window import MainWindow
 from ui.window.views import AREAS, PANELS, REDRAWS, placement

@@ -55,7 +55,7 @@ class NetworkDiagram(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._sizes: tuple[int, ...] = ()
         self._activations: tuple[str, ...] = ()
-        self._weights: list[tuple[np.ndarray, np.ndarray]] | None = None
+        self._weights: list[tuple[np.ndarray, np.ndarray | None]] | None = None
         self._weight_rms: list[float | None] = []
         self._sample = 0
         self._view: DiagramView | None = None       # built on the first paint after a change
@@ -82,7 +82,8 @@ class NetworkDiagram(QWidget):
         self._sizes = sizes
         self._activations = tuple(snapshot.activations)
         if snapshot.weights is not None:
-            self._weights = [(np.asarray(W), np.asarray(b)) for W, b in snapshot.weights]
+            self._weights = [(np.asarray(W), None if b is None else np.asarray(b))
+                             for W, b in snapshot.weights]
             self._weight_rms = [float(np.sqrt(np.mean(np.square(W)))) if W.size else None
                                 for W, _ in self._weights]
         else:
@@ -103,7 +104,7 @@ class NetworkDiagram(QWidget):
                 self._x = v["a_prev"]
             self._a[k] = v["a"]
             if self._weights is not None and k - 1 < len(self._weights):
-                self._weights[k - 1] = (v["W"], v["b"])
+                self._weights[k - 1] = (v["W"], v.get("b"))
         elif phase.kind == "loss":
             self._loss = v
         elif phase.kind == "backward":
@@ -227,11 +228,7 @@ class NetworkDiagram(QWidget):
                 else:
                     view.pending[c] = True
         elif kind == "update" and self._update:
-            biases = [u["delta_b"] for u in self._update]
-            top = max((float(np.max(np.abs(b))) for b in biases if b.size), default=0.0)
-            for c, b in enumerate(biases, start=1):
-                view.node_values[c], view.node_quantity[c] = b, "Δb"
-                view.node_scales[c] = top or 1.0
+            self._bias_nodes(view, [u.get("delta_b") for u in self._update], "Δb")
         self._links(view, kind, k, n)
         self._captions(view, kind, k, n, s)
         return view
@@ -246,9 +243,18 @@ class NetworkDiagram(QWidget):
     def _idle_nodes(self, view) -> None:
         if self._weights is None:
             return
-        top = max((float(np.max(np.abs(b))) for _, b in self._weights if b.size), default=0.0)
-        for c, (_, b) in enumerate(self._weights, start=1):
-            view.node_values[c], view.node_quantity[c] = b, "b"
+        self._bias_nodes(view, [b for _, b in self._weights], "b")
+
+    @staticmethod
+    def _bias_nodes(view, biases, quantity: str) -> None:
+        """Nodes show one bias number each, on a common scale; a layer without a bias
+        (None) leaves its nodes blank."""
+        top = max((float(np.max(np.abs(b))) for b in biases if b is not None and b.size),
+                  default=0.0)
+        for c, b in enumerate(biases, start=1):
+            if b is None:
+                continue
+            view.node_values[c], view.node_quantity[c] = b, quantity
             view.node_scales[c] = top or 1.0
 
     def _links(self, view, kind, k, n) -> None:

@@ -150,12 +150,14 @@ def _forward_rows(phase, s: int) -> list[Row]:
     v, k = phase.values, phase.layer + 1
     prev = "x" if k == 1 else f"a{sub(k - 1)}"
     act = activation_name(phase)
+    bias = f" + b{sub(k)}" if "b" in v else ""
     rows = [_row(f"{prev}  (input)" if k == 1 else f"{prev}  (from layer {k - 1})",
                  v["a_prev"][s]),
-            _row(f"W{sub(k)}  ({_shape(v['W'])})", v["W"]),
-            _row(f"b{sub(k)}", v["b"]),
-            _row(f"z{sub(k)} = {prev} W{sub(k)} + b{sub(k)}", v["z"][s]),
-            _row(f"a{sub(k)} = {act}(z{sub(k)})", v["a"][s])]
+            _row(f"W{sub(k)}  ({_shape(v['W'])})", v["W"])]
+    if "b" in v:
+        rows.append(_row(f"b{sub(k)}", v["b"]))
+    rows += [_row(f"z{sub(k)} = {prev} W{sub(k)}{bias}", v["z"][s]),
+             _row(f"a{sub(k)} = {act}(z{sub(k)})", v["a"][s])]
     if "mask" in v:
         rows.append(_row(f"m{sub(k)}  (dropout mask)", v["mask"][s]))
         rows.append(_row(f"out{sub(k)} = a{sub(k)} ⊙ m{sub(k)}", v["out"][s]))
@@ -213,7 +215,8 @@ def _backward_rows(phase, s: int) -> list[Row]:
     else:
         rows.append(_row(f"δ{sub(k)} = ∂L/∂a{sub(k)} ⊙ f′(z{sub(k)})", v["delta"][s]))
     rows.append(_row(f"∂L/∂W{sub(k)} = {prev}ᵀ δ{sub(k)}  (Σ batch)", v["grad_W"]))
-    rows.append(_row(f"∂L/∂b{sub(k)} = Σ δ{sub(k)}  (Σ batch)", v["grad_b"]))
+    if "grad_b" in v:
+        rows.append(_row(f"∂L/∂b{sub(k)} = Σ δ{sub(k)}  (Σ batch)", v["grad_b"]))
     if "penalty_grad_W" in v:
         rows.append(_row(f"+ penalty gradient of W{sub(k)}", v["penalty_grad_W"]))
     return rows
@@ -230,8 +233,9 @@ def _update_rows(phase, s: int) -> list[Row]:
         rows += [_row(f"W{k} before  ({_shape(layer['W_before'])})", layer["W_before"]),
                  _row(f"∂L/∂W{k}", layer["grad_W"]),
                  _row(f"ΔW{k}  (the change)", layer["delta_W"]),
-                 _row(f"W{k} after", layer["W_after"]),
-                 _bias_row(k, layer)]
+                 _row(f"W{k} after", layer["W_after"])]
+        if "b_before" in layer:
+            rows.append(_bias_row(k, layer))
     return rows
 
 

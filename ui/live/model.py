@@ -6,18 +6,43 @@ listen to :attr:`ExperimentModel.changed` to show the new value. Every change is
 the engine (:meth:`playground.Experiment.replace`) *before* it is accepted — an invalid value
 raises :class:`~playground.errors.ExperimentError`, which the panel shows at the field — and
 is pushed on a ``QUndoStack``, so Edit ▸ Undo works for every panel alike. The stack's clean
-state is the "saved" state: the window title shows ``*`` when they differ.
+state is the "saved" state: the window title shows ``*`` when they differ. A panel that shows
+only part of the experiment subscribes to the key paths it draws (:meth:`ExperimentModel.watch`)
+instead of sifting every change itself.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from playground import Experiment
+
+
+def affects(changed: str, watched: str) -> bool:
+    """True when a change at key path ``changed`` can change the value at ``watched``: the same
+    path, one under it, one above it, or ``""`` (everything)."""
+    return (changed == "" or changed == watched or changed.startswith(watched + ".")
+            or watched.startswith(changed + "."))
+
+
+class KeyPathWatch(QObject):
+    """Calls ``slot()`` once per model change that affects one of ``paths``. A child of
+    ``owner``: it is disconnected when the owner goes."""
+
+    def __init__(self, model: "ExperimentModel", paths: Iterable[str], slot: Callable[[], Any],
+                 owner: QObject):
+        super().__init__(owner)
+        self.paths = tuple(paths)
+        self.slot = slot
+        model.changed.connect(self._on_changed)
+
+    def _on_changed(self, changed: list) -> None:
+        if any(affects(path, watched) for path in changed for watched in self.paths):
+            self.slot()
 
 
 class _SetCommand(QUndoCommand):
@@ -80,6 +105,12 @@ class ExperimentModel(QObject):
     @property
     def dirty(self) -> bool:
         return not self.undo_stack.isClean()
+
+    def watch(self, paths: Iterable[str], slot: Callable[[], Any],
+              owner: QObject) -> KeyPathWatch:
+        """Call ``slot()`` after every change that affects a value at or under one of the key
+        ``paths`` (``"network"``, ``"data.source"``), for as long as ``owner`` lives."""
+        return KeyPathWatch(self, paths, slot, owner)
 
     def get(self, dotted: str) -> Any:
         return self._experiment.get(dotted)

@@ -2,8 +2,9 @@
 
 :class:`TrainingWorker` is a ``QThread`` that owns the :class:`~playground.Trainer`: only this
 thread ever touches it. The GUI sends commands (play, pause, step, apply a setting, run a
-function such as *save*) through a thread-safe queue; the loop looks at the queue *between
-batches* — a queued Qt slot would only run after the loop ends — so pause and stop act
+function such as *save*) through a thread-safe queue — each command is one of the worker's
+``_on_*`` methods with its arguments, so the vocabulary is the list of those methods; the loop
+looks at the queue *between batches* — a queued Qt slot would only run after the loop ends — so pause and stop act
 within one batch.
 
 While playing it trains at full speed and emits a :class:`~playground.training.snapshot.Snapshot` at
@@ -104,37 +105,41 @@ class TrainingWorker(QThread):
         return self._stepper is not None
 
     def play(self) -> None:
-        self._commands.put(("play", None))
+        self._post(self._on_play)
 
     def pause(self) -> None:
-        self._commands.put(("pause", None))
+        self._post(self._on_pause)
 
     def toggle(self) -> None:
-        self._commands.put(("toggle", None))
+        self._post(self._on_toggle)
 
     def step_batch(self) -> None:
-        self._commands.put(("step_batch", None))
+        self._post(self._on_step_batch)
 
     def step_epoch(self) -> None:
-        self._commands.put(("step_epoch", None))
+        self._post(self._on_step_epoch)
 
     def step_phase(self) -> None:
-        self._commands.put(("step_phase", None))
+        self._post(self._on_step_phase)
 
     def finish_iteration(self) -> None:
         """Run the rest of a phase-by-phase iteration so normal training continues from a
         consistent state."""
-        self._commands.put(("finish_iteration", None))
+        self._post(self._on_finish_iteration)
 
     def apply(self, dotted: str, value: Any) -> None:
         """Change a live setting (``Trainer.update``) between batches."""
-        self._commands.put(("apply", (dotted, value)))
+        self._post(self._on_apply, dotted, value)
 
     def replace_trainer(self, trainer: Trainer) -> None:
-        self._commands.put(("replace", trainer))
+        self._post(self._on_replace, trainer)
 
     def request_snapshot(self) -> None:
-        self._commands.put(("snapshot", None))
+        self._post(self._on_snapshot)
+
+    def _post(self, command: Callable[..., None], *args) -> None:
+        """Queue ``command(*args)``, one of the ``_on_*`` methods, for the worker thread."""
+        self._commands.put((command, args))
 
     def gui_busy(self, busy: bool) -> None:
         """The GUI starts (True) or ends (False) a redraw: the worker waits between batches."""
@@ -152,14 +157,14 @@ class TrainingWorker(QThread):
     def submit(self, fn: Callable[[Trainer], Any]) -> Future:
         """Run ``fn(trainer)`` on the worker thread between batches; returns a Future."""
         future: Future = Future()
-        self._commands.put(("call", (fn, future)))
+        self._post(self._on_call, fn, future)
         return future
 
     def stop(self, timeout: float = 1.0) -> bool:
         """Ask the loop to end and wait for it (``timeout`` seconds); never terminates."""
         self._stop.set()
         self._gui_idle.set()                 # a worker waiting for a redraw stops now
-        self._commands.put(("stop", None))
+        self._post(self._on_stop)
         return self.wait(int(timeout * 1000))
 
     # -- worker thread -------------------------------------------------------------------
@@ -189,7 +194,7 @@ class TrainingWorker(QThread):
                     command = self._commands.get(timeout=0.25)
                 except queue.Empty:
                     continue
-                self._handle(*command)
+                self._run_command(command)
 
     def _drain_commands(self) -> None:
         while True:
@@ -197,7 +202,12 @@ class TrainingWorker(QThread):
                 command = self._commands.get_nowait()
             except queue.Empty:
                 return
-            self._handle(*command)
+            self._run_command(command)
+
+    @staticmethod
+    def _run_command(command) -> None:
+        method, args = command
+        method(*args)
 
     def _set_playing(self, playing: bool) -> None:
         if playing != self._playing:
@@ -223,64 +233,76 @@ class TrainingWorker(QThread):
             self.failed.emit(f"internal error: {type(exc).__name__}: {exc}")
         return None
 
-    def _handle(self, name: str, arg: Any) -> None:
+    # -- the commands (worker thread; queued by the GUI-thread API above) ---------------------
+    def _on_stop(self) -> None:
+        self._set_playing(False)
+
+    def _on_play(self) -> None:
+        self._start_playing()
+
+    def _on_toggle(self) -> None:
+        if self._playing:
+            self._on_pause()
+        else:
+            self._start_playing()
+
+    def _on_pause(self) -> None:
+        if self._playing:
+            self._set_playing(False)
+            self._emit_snapshot(force=True)
+
+    def _on_step_batch(self) -> None:
+        self._step(lambda trainer: trainer.train_batch())
+
+    def _on_step_epoch(self) -> None:
+        self._step(lambda trainer: trainer.train_epoch())
+
+    def _step(self, train: Callable[[Trainer], Any]) -> None:
+        """Pause, then ``train`` once (a batch or an epoch) and send the result."""
+        self._set_playing(False)
+        if self._ready_to_train():
+            trainer = self._trainer
+            self._guard(lambda: self._finish_stepper() or train(trainer))
+            self._emit_snapshot(force=True)
+
+    def _on_step_phase(self) -> None:
+        self._set_playing(False)
+        self._step_phase()
+
+    def _on_finish_iteration(self) -> None:
+        if self._stepper is not None:
+            self._guard(self._finish_stepper)
+            self._emit_snapshot(force=True)
+
+    def _on_apply(self, dotted: str, value: Any) -> None:
         trainer = self._trainer
-        if name == "stop":
-            self._set_playing(False)
-        elif name in ("play", "toggle"):
-            if name == "toggle" and self._playing:
-                self._set_playing(False)
-                self._emit_snapshot(force=True)
-            else:
-                self._start_playing()
-        elif name == "pause":
-            if self._playing:
-                self._set_playing(False)
-                self._emit_snapshot(force=True)
-        elif name == "step_batch":
-            self._set_playing(False)
-            if self._ready_to_train():
-                self._guard(lambda: self._finish_stepper() or trainer.train_batch())
-                self._emit_snapshot(force=True)
-        elif name == "step_epoch":
-            self._set_playing(False)
-            if self._ready_to_train():
-                self._guard(lambda: self._finish_stepper() or trainer.train_epoch())
-                self._emit_snapshot(force=True)
-        elif name == "step_phase":
-            self._set_playing(False)
-            self._step_phase()
-        elif name == "finish_iteration":
-            if self._stepper is not None:
-                self._guard(self._finish_stepper)
-                self._emit_snapshot(force=True)
-        elif name == "apply":
-            dotted, value = arg
-            self._guard(lambda: trainer.update(dotted, value))
-        elif name == "replace":
-            self._set_playing(False)
-            self._close_stepper()
-            self._trainer = arg
-            self._history_sent = 0
-            self._snapshot_cost = 0.0
-            self._emit_snapshot(force=True)
-        elif name == "snapshot":
-            self._emit_snapshot(force=True)
-        elif name == "call":
-            fn, future = arg
-            if future.set_running_or_notify_cancel():
-                try:
-                    future.set_result(fn(trainer))
-                except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                    future.set_exception(exc)
+        self._guard(lambda: trainer.update(dotted, value))
+
+    def _on_replace(self, trainer: Trainer) -> None:
+        self._set_playing(False)
+        self._close_stepper()
+        self._trainer = trainer
+        self._history_sent = 0
+        self._snapshot_cost = 0.0
+        self._emit_snapshot(force=True)
+
+    def _on_snapshot(self) -> None:
+        self._emit_snapshot(force=True)
+
+    def _on_call(self, fn: Callable[[Trainer], Any], future: Future) -> None:
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(fn(self._trainer))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                future.set_exception(exc)
 
     def _ready_to_train(self) -> bool:
         trainer = self._trainer
         if not trainer.finished:
             return True
         if trainer.diverged:
-            self.message.emit(f"Training stopped: {trainer.stop_reason}. Lower the learning "
-                              f"rate and press Reset to start again.")
+            self.message.emit("Training diverged (the note above says why); press Reset to "
+                              "start again.")
             return False
         if trainer.epoch >= trainer.max_epochs:
             self.message.emit(f"All {trainer.max_epochs} epochs are done. Raise the epoch "

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFileDialog,
                                QPushButton, QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from playground import ExperimentError, PlaygroundError
-from playground.data import (ALL_SOURCES, FEATURES, FILE_SOURCES, file_filter,
+from playground.data import (ALL_SOURCES, FEATURES, FILE_SOURCES, INLINE_SOURCES, file_filter,
                              resolve_data_config)
 from playground.data.config import CLASSES_DEFAULTS, GENERATED, MAX_CLASSES, MAX_SAMPLES
 from ui.panels.data_pictures import source_icon
@@ -36,7 +36,7 @@ from ui.live.model import ExperimentModel
 from ui.panels.output_fit import commit, data_target, fitted_network, target_from_preview
 from ui.widgets.theme import error_text, shade
 
-PICKABLE = tuple(s for s in ALL_SOURCES if s not in FILE_SOURCES)
+PICKABLE = tuple(s for s in ALL_SOURCES if s not in FILE_SOURCES + INLINE_SOURCES)
 FILE_FILTER = file_filter()
 #: (colours for the palette are filled in when the panel is built)
 _STYLE = """
@@ -68,7 +68,7 @@ class DataPanel(QWidget):
         self.model = model
         self.import_dialog: ImportDialog | None = None
         self._build()
-        model.changed.connect(self._on_model_changed)
+        model.watch(("data", "seed"), self._on_data_changed, owner=self)
         self.refresh()
 
     # -- construction ----------------------------------------------------------------------
@@ -375,7 +375,6 @@ class DataPanel(QWidget):
             return False
         return True
 
-    def _on_model_changed(self, paths: list) -> None:
-        if any(p == "" or p == "seed" or p.startswith("data") for p in paths):
-            self.clear_error()
-            self.refresh()
+    def _on_data_changed(self) -> None:
+        self.clear_error()
+        self.refresh()

@@ -15,18 +15,12 @@ from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPen, QPixmap
 
 from playground.data.config import CLASSES_DEFAULTS, GENERATED
 from playground.data.generated import RAW_SCALE, generate
+from ui.widgets.theme import class_color
 
-#: class colours: TF Playground's orange and blue first, then Tableau-10 order
-CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-                "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 _LOW, _MID, _HIGH = (np.array([245, 147, 34.]), np.array([196, 200, 206.]),
                     np.array([8, 119, 189.]))
 
 _THUMBS: dict[tuple[str, int], QIcon] = {}
-
-
-def class_color(k: int) -> QColor:
-    return QColor(CLASS_COLORS[int(k) % len(CLASS_COLORS)])
 
 
 def value_rgb(values: np.ndarray, low: float | None = None, high: float | None = None
@@ -101,7 +95,7 @@ def source_icon(source: str, size: int = 44) -> QIcon:
         if y.ndim == 2:
             colours = [QColor(*map(int, rgb)) for rgb in value_rgb(y[:, 0])]
         else:
-            colours = [class_color(k) for k in y]
+            colours = [QColor(class_color(k)) for k in y]
         _draw_points(painter, points, colours, size)
     elif source == "digits":
         _draw_digit(painter, size)

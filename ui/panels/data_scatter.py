@@ -13,8 +13,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ui.panels.data_pictures import CLASS_COLORS, value_rgb
-from ui.plots.base import current_theme
+from ui.panels.data_pictures import value_rgb
+from ui.widgets.theme import CLASS_COLORS, class_color, current_theme
 
 _TRAIN_SIZE, _VAL_SIZE = 6, 7
 
@@ -128,7 +128,7 @@ class DataScatter(QWidget):
         if view.task == "classification":
             names = list(view.class_names)
             shown = names[:6]
-            parts += [f"<span style='color:{CLASS_COLORS[i % len(CLASS_COLORS)]}'>■</span>"
+            parts += [f"<span style='color:{class_color(i)}'>■</span>"
                       f"&nbsp;{name}" for i, name in enumerate(shown)]
             if len(names) > len(shown):
                 parts.append("…")

@@ -107,7 +107,7 @@ class ImportDialog(QDialog):
 
     def reload(self) -> None:
         """Read the file again with the current choices and show the result or the error."""
-        target = self._target if self.kind == "csv" else None
+        target = self._target if FILE_FORMATS[self.kind].chooses_target else None
         try:
             preview = preview_file(self.path, target=target, task=self.task, max_rows=8,
                                    base_dir=self.base_dir)
@@ -128,7 +128,7 @@ class ImportDialog(QDialog):
     def data_config(self) -> dict:
         """The ``data`` keys for the chosen file (only meaningful after a good preview)."""
         target = None
-        if self.kind == "csv" and self.preview is not None:
+        if FILE_FORMATS[self.kind].chooses_target and self.preview is not None:
             target = self.preview.target_column
         return {"source": self.kind, "path": self.path, "target": target, "task": self.task,
                 "standardize": self.standardize_check.isChecked()}
@@ -167,7 +167,7 @@ class ImportDialog(QDialog):
     def _fill_targets(self, preview) -> None:
         self.target_combo.blockSignals(True)
         self.target_combo.clear()
-        if self.kind == "csv":
+        if FILE_FORMATS[self.kind].chooses_target:
             self.target_combo.addItems(list(preview.columns))
             self.target_combo.setEnabled(True)
         else:                                        # npz: the target is the array y
@@ -178,6 +178,6 @@ class ImportDialog(QDialog):
         self.target_combo.blockSignals(False)
 
     def _on_target(self, name: str) -> None:
-        if name and self.kind == "csv":
+        if name and FILE_FORMATS[self.kind].chooses_target:
             self._target = name
             self.reload()

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout, QLabel,
                                QListWidget, QListWidgetItem, QPushButton, QSizePolicy,
@@ -47,9 +47,6 @@ class LayerEditor(QWidget):
     view_name, dock_title, dock_name = "network", "Network", "networkDock"
     dock_area, dock_size, dock_scrolls = "left", (300, 450), True
 
-    #: the user changed the architecture or the loss (A restarts training)
-    architectureEdited = Signal()
-
     def __init__(self, model: ExperimentModel, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("layerEditor")
@@ -59,7 +56,7 @@ class LayerEditor(QWidget):
         self._input_info: tuple[int, str] | None = None
         self._view = None
         self._build()
-        model.changed.connect(self._on_model_changed)
+        model.watch(("network", "data"), self.refresh, owner=self)
         self.refresh()
 
     # -- construction ----------------------------------------------------------------------
@@ -237,8 +234,6 @@ class LayerEditor(QWidget):
         except ExperimentError as exc:
             _set_invalid_combo(self.loss_combo, True)
             self._show_error(f"loss: {exc.reason}")
-            return
-        self.architectureEdited.emit()
 
     def fix_output(self) -> None:
         """Make the output layer and loss fit the data (what the hint asks for)."""
@@ -250,8 +245,6 @@ class LayerEditor(QWidget):
                    ["network.layers", "network.loss"], network=network)
         except ExperimentError as exc:
             self._show_error(str(exc))
-            return
-        self.architectureEdited.emit()
 
     def _edit_layer(self, card: LayerCard, field: str, value) -> None:
         layers = self.model.get("network.layers")
@@ -267,7 +260,6 @@ class LayerEditor(QWidget):
             self._fit_item(card)
             return
         card.clear_error()
-        self.architectureEdited.emit()
 
     def _write(self, layers: list[dict], text: str) -> bool:
         try:
@@ -275,7 +267,6 @@ class LayerEditor(QWidget):
         except ExperimentError as exc:
             self._show_error(str(exc))
             return False
-        self.architectureEdited.emit()
         return True
 
     def _commit_list_order(self) -> None:
@@ -292,10 +283,6 @@ class LayerEditor(QWidget):
             self.hidden_list.setCurrentRow(moved)
 
     # -- display ---------------------------------------------------------------------------
-    def _on_model_changed(self, paths: list) -> None:
-        if any(p == "" or p.startswith(("network", "data")) for p in paths):
-            self.refresh()
-
     def _sync_list(self, hidden: list[dict]) -> None:
         lst = self.hidden_list
         while lst.count() > len(hidden):

@@ -22,9 +22,10 @@ from functools import lru_cache
 from types import SimpleNamespace
 
 from playground import ExperimentError
-from playground.data import (DIGIT_PIXELS, FILE_SOURCES, GENERATED_SETS, preview_file,
-                             resolve_data_config)
+from playground.data import (DIGIT_PIXELS, FILE_SOURCES, GENERATED_SETS, INLINE_SOURCES,
+                             preview_file, resolve_data_config)
 from playground.data.config import resolve_path
+from playground.data.inline import read_inline
 from playground.training.output_layer import check_compatibility
 
 @dataclass(frozen=True)
@@ -61,6 +62,12 @@ def data_target(data: dict, base_dir=None) -> DataTarget:
         task = GENERATED_SETS[source].task
         classes = cfg["classes"] if task == "classification" else 0
         return DataTarget(source, task, classes, 1, cfg["features"])
+    if source in INLINE_SOURCES:
+        table = read_inline(cfg["inputs"], cfg["targets"], cfg["task"])
+        features = cfg["features"] if len(table.feature_names) == 2 else table.feature_names
+        return DataTarget("table", table.task, len(table.class_names),
+                          1 if table.task == "classification" else table.y.shape[1],
+                          tuple(features))
     if source not in FILE_SOURCES:               # shipped: digits
         return DataTarget(source, "classification", 10, 1, DIGIT_PIXELS)
     path = resolve_path(cfg["path"], base_dir)

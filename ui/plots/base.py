@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import os
-from dataclasses import dataclass
 
 import pyqtgraph as pg
 from PySide6.QtCore import QBuffer, QIODevice, Qt
@@ -31,35 +30,14 @@ from PySide6.QtWidgets import (QFileDialog, QGraphicsItem, QHBoxLayout, QLabel, 
 from playground.files.atomic import atomic_write_bytes, atomic_write_text
 from playground.errors import PlaygroundError
 
-from ui.widgets.theme import is_dark
+from ui.widgets.theme import Theme, current_theme
 from ui.widgets.view_errors import report
 from .axes import EpochAxis, LogAxis
 
-#: TensorFlow-Playground colours for two classes (0 orange, 1 blue), then a categorical set
-CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-                "#17becf", "#bcbd22", "#7f7f7f")
 TRAIN_COLOR = "#2f7fdf"      # training curves (mid blue: readable on white and on black)
 VAL_COLOR = "#f0811a"        # validation curves (orange)
 BEST_COLOR = "#2ca02c"       # best-epoch marker
 STOP_COLOR = "#d62728"       # early-stopping marker
-
-
-@dataclass(frozen=True)
-class Theme:
-    dark: bool
-    background: str
-    foreground: str     # axes, labels, text
-    grid_alpha: float
-    panel: str          # legend / label backgrounds (semi-transparent)
-
-
-LIGHT = Theme(False, "#ffffff", "#303030", 0.25, "#ffffffd0")
-DARK = Theme(True, "#1e1f22", "#d8d8d8", 0.3, "#1e1f22d0")
-
-
-def current_theme() -> Theme:
-    """Dark when the application's window colour is dark, else light."""
-    return DARK if is_dark() else LIGHT
 
 
 class ElidedLabel(QLabel):
@@ -99,10 +77,6 @@ def on_screen(widget: QWidget) -> bool:
     """Shown and not hidden behind another tab. (A tabbed dock's background page stays
     ``isVisible()`` in Qt 6; only its visible region is empty.)"""
     return widget.isVisible() and not widget.visibleRegion().isEmpty()
-
-
-def class_color(k: int) -> str:
-    return CLASS_COLORS[k % len(CLASS_COLORS)]
 
 
 def layer_colors(n: int) -> list[QColor]:

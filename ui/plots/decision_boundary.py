@@ -23,11 +23,12 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QCheckBox
 
-from .base import CLASS_COLORS, ElidedLabel, PlotPanel, Theme, class_color, make_plot_widget
+from ui.widgets.theme import CLASS_COLORS, Theme, class_color
+from .base import ElidedLabel, PlotPanel, make_plot_widget
 from .outcome_views import ConfusionView, PredictionView
 
 #: TensorFlow Playground's orange and blue, meeting in a light grey-white
-PROBABILITY_MAP = pg.ColorMap([0.0, 0.5, 1.0], ["#f59322", "#e8eaeb", "#0877bd"])
+PROBABILITY_MAP = pg.ColorMap([0.0, 0.5, 1.0], [class_color(0), "#e8eaeb", class_color(1)])
 VALUE_MAP = pg.colormap.get("viridis")
 #: colours of regression points: targets are shown in this many shades of VALUE_MAP
 VALUE_SHADES = 64
@@ -93,7 +94,8 @@ class SurfaceView:
         regression = view.task == "regression"
         self._n_classes = 0 if regression else int(view.n_classes)
         if regression:
-            ys = np.concatenate([np.ravel(view.y_train), np.ravel(view.y_val)]).astype(float)
+            ys = np.concatenate([_first_output(view.y_train),
+                                 _first_output(view.y_val)]).astype(float)
             ys = ys[np.isfinite(ys)]
             lo, hi = (float(ys.min()), float(ys.max())) if ys.size else (0.0, 1.0)
             self._value_levels = (lo, hi if hi > lo else lo + 1.0)
@@ -102,7 +104,8 @@ class SurfaceView:
             if raw is None or len(raw) == 0:
                 scatter.setData([], [])
                 continue
-            styles, index = self._point_styles(np.ravel(y), regression)
+            styles, index = self._point_styles(
+                _first_output(y) if regression else np.ravel(y), regression)
             if filled:
                 brushes = [pg.mkBrush(c) for c in styles]
                 scatter.setData(raw[:, 0], raw[:, 1], brush=[brushes[k] for k in index],
@@ -299,3 +302,10 @@ class DecisionBoundaryPlot(PlotPanel):
         if self.view is None:
             return ["x", "y", "value"], []
         return self.view.csv_table()
+
+
+def _first_output(y: np.ndarray) -> np.ndarray:
+    """The first target of each sample: what the surface shows for a regression with
+    several outputs (the engine's surface is output 1)."""
+    y = np.asarray(y)
+    return y.reshape(len(y), -1)[:, 0] if len(y) else np.ravel(y)

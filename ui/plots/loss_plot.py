@@ -7,8 +7,9 @@ exponential moving average (display only: the raw curves stay as faint lines beh
 The lower canvas (``accuracyPlot``) shares the epoch axis and shows accuracy in [0, 1] for
 classification, R² for regression.
 
-Markers: a dashed green line at the best epoch (the one early stopping remembers), a red line
-"early stop" at the last epoch when early stopping ended the run, and the stop reason as text.
+Markers: a dashed green line at the best epoch (the one early stopping remembers) and a red line
+"early stop" at the last epoch when early stopping ended the run. The stop reason itself is
+the window's notice bar's, whole, in one place (never over the curves).
 History is kept bounded (see :mod:`ui.plots.series`): every epoch up to 20 000, evenly thinned
 beyond, so a long fast run costs flat memory and each redraw stays a few ``setData`` calls.
 """
@@ -44,7 +45,6 @@ class LossPlot(PlotPanel):
         self._ema_train, self._ema_val = EMA(), EMA()
         self._best_epoch = 0
         self._stop_epoch: float | None = None
-        self._stop_reason = ""
         self._has_val = False
         self._drawn_version = -1
         self._build_controls()
@@ -132,11 +132,6 @@ class LossPlot(PlotPanel):
             self.best_lines.append(best)
             self.stop_lines.append(stop)
         self.best_line, self.stop_line = self.best_lines[0], self.stop_lines[0]
-        self.stop_text = pg.TextItem("", color=self.theme.foreground, anchor=(0, 0),
-                                     fill=pg.mkBrush(self.theme.panel))
-        self.stop_text.setParentItem(loss_item.getViewBox())
-        self.stop_text.setPos(6, 4)
-        self.stop_text.hide()
 
     # -- feeding ---------------------------------------------------------------------------
     def add_snapshot(self, snapshot) -> None:
@@ -161,7 +156,6 @@ class LossPlot(PlotPanel):
             self.store.append(block)
         self._best_epoch = snapshot.best_epoch
         self._stop_epoch = float(snapshot.epoch) if snapshot.stopped_early else None
-        self._stop_reason = snapshot.stop_reason or ""
         self._dirty = True
 
     def _reset(self) -> None:
@@ -169,7 +163,7 @@ class LossPlot(PlotPanel):
         self._tracker.reset()
         self._ema_train.reset()
         self._ema_val.reset()
-        self._best_epoch, self._stop_epoch, self._stop_reason = 0, None, ""
+        self._best_epoch, self._stop_epoch = 0, None
         self._drawn_version = -1
 
     # -- drawing ---------------------------------------------------------------------------
@@ -204,7 +198,6 @@ class LossPlot(PlotPanel):
             self._follow.fit((0.0, float(epochs[-1])) if len(epochs) else None, y_bounds)
         self._place_lines(self.best_lines, self._best_epoch if self._best_epoch > 0 else None)
         self._place_lines(self.stop_lines, self._stop_epoch)
-        self._update_stop_text()
 
     def _legend_entry(self, curve, name: str, shown: bool) -> None:
         """A series is in the legend only while it has data (pyqtgraph draws a hidden one with
@@ -239,15 +232,6 @@ class LossPlot(PlotPanel):
             item.setYRange(low, 1.0, padding=0.02)
         else:
             item.setYRange(0.0, 1.0, padding=0.02)
-
-    def _update_stop_text(self) -> None:
-        text = self._stop_reason
-        if text != self.stop_text.textItem.toPlainText():
-            self.stop_text.setText(text)
-            # wrap left of the legend (top right)
-            free = self._plot.getPlotItem().getViewBox().width() - self._legend.width() - 30
-            self.stop_text.textItem.setTextWidth(max(120.0, free))
-        self.stop_text.setVisible(bool(text))
 
     # -- controls ----------------------------------------------------------------------------
     def _set_log(self, on: bool) -> None:

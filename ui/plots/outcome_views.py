@@ -19,7 +19,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
-from .base import TRAIN_COLOR, Theme, with_alpha
+from ui.widgets.theme import Theme
+from .base import TRAIN_COLOR, with_alpha
 
 MAX_CELL_TEXT = 20          # class counts above this get no per-cell numbers
 

@@ -1,17 +1,40 @@
-"""The app's look: Fusion style, the app icon, and a short style sheet for our own roles.
+"""The app's look, in one place: Fusion style, the app icon, a short style sheet for our own
+roles, the light-or-dark decision, the colours of drawing surfaces and of the classes.
 
 The palette is the platform's (light or dark); the style sheet only adds what Qt has no role
 for, using ``palette(...)`` references so it reads on both: the red border of a refused field,
 the error line under it, hint text, the big epoch counter and the key numbers of the toolbar.
-Widgets opt in through a dynamic property (``role``) or their objectName.
+Widgets opt in through a dynamic property (``role``) or their objectName. Plots and pictures
+draw on their own surface: :func:`current_theme` gives its colours, :func:`class_color` the
+colour of a class wherever a class is shown.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 ERROR_COLOR = "#d62728"
+
+#: class colours: TF Playground's orange and blue first, then Tableau-10 order
+CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+                "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+
+
+@dataclass(frozen=True)
+class Theme:
+    """The colours of a drawing surface (a plot canvas, a picture) on one palette."""
+    dark: bool
+    background: str
+    foreground: str     # axes, labels, text
+    grid_alpha: float
+    panel: str          # legend / label backgrounds (semi-transparent)
+
+
+LIGHT = Theme(False, "#ffffff", "#303030", 0.25, "#ffffffd0")
+DARK = Theme(True, "#1e1f22", "#d8d8d8", 0.3, "#1e1f22d0")
 
 STYLE_SHEET = f"""
 QLineEdit[invalid="true"], QComboBox[invalid="true"] {{
@@ -44,6 +67,16 @@ def is_dark() -> bool:
     app = QApplication.instance()
     return (app is not None
             and app.palette().color(QPalette.ColorRole.Window).lightness() < 128)
+
+
+def current_theme() -> Theme:
+    """Dark when the application's window colour is dark, else light."""
+    return DARK if is_dark() else LIGHT
+
+
+def class_color(k: int) -> str:
+    """The colour of class ``k`` (the same in the data panel, the plots and their legends)."""
+    return CLASS_COLORS[int(k) % len(CLASS_COLORS)]
 
 
 def shade(light: str, dark: str) -> str:

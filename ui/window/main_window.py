@@ -319,11 +319,12 @@ class MainWindow(QMainWindow):
             self.views["data"].set_data_view(snapshot.data)
             self.views["network"].set_data_view(snapshot.data)
         if snapshot.finished and not self._was_finished and snapshot.stop_reason:
-            text = f"Training stopped: {snapshot.stop_reason}"
-            self.statusBar().showMessage(text, 15000)
-            if snapshot.diverged:           # not a normal end: the user must not miss it
-                self.notice.show_message(text + ". Lower the learning rate and press Reset.",
-                                         "error")
+            # one place, whole: the notice bar (red for a divergence, blue for a normal end)
+            if snapshot.diverged:
+                self.notice.show_message(f"Training stopped: {snapshot.stop_reason}. Press "
+                                         "Reset to start again.", "error")
+            else:
+                self.notice.show_message(f"Training stopped: {snapshot.stop_reason}.", "info")
         self._was_finished = snapshot.finished
 
     def _on_view_error(self, where: str, exc: BaseException) -> None:

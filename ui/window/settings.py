@@ -11,14 +11,20 @@ The keys are declared once here; the window reads and writes them only through t
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
+
+from playground.errors import PlaygroundError
+from playground.files.limits import check_regular_file
 
 CONFIG_DIR_ENV = "BACKPROP_PLAYGROUND_CONFIG_DIR"
 ORGANIZATION = "backprop-playground"
 APPLICATION = "backprop-playground"
 MAX_RECENT = 8
+MAX_SETTINGS_BYTES = 2**20
 
 GEOMETRY = "window/geometry"
 STATE = "window/state"
@@ -26,14 +32,37 @@ LAST_FILE = "files/last"
 RECENT = "files/recent"
 
 
-def app_settings() -> QSettings:
-    """The settings store (INI file), honouring ``BACKPROP_PLAYGROUND_CONFIG_DIR``."""
+def settings_path() -> Path:
+    """The INI file: in ``BACKPROP_PLAYGROUND_CONFIG_DIR`` when set, else where Qt puts a
+    user-scope INI file (``%APPDATA%`` on Windows, ``$XDG_CONFIG_HOME`` or ``~/.config``)."""
     folder = os.environ.get(CONFIG_DIR_ENV)
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        return QSettings(str(Path(folder) / f"{APPLICATION}.ini"), QSettings.Format.IniFormat)
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION,
-                     APPLICATION)
+        return Path(folder) / f"{APPLICATION}.ini"
+    if sys.platform == "win32" and os.environ.get("APPDATA"):
+        base = Path(os.environ["APPDATA"])
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / ORGANIZATION / f"{APPLICATION}.ini"
+
+
+_fallback: dict[str, Path] = {}         # refused file → this session's stand-in
+
+
+def app_settings() -> QSettings:
+    """The settings store (INI file). The file is checked first (a regular file within the
+    size limit: QSettings would block on a FIFO and read a device forever); a file that fails
+    is left alone, said once on stderr, and this session's settings are not kept."""
+    path = settings_path()
+    if os.path.lexists(path):
+        try:
+            check_regular_file(path, max_bytes=MAX_SETTINGS_BYTES, what="settings file")
+        except PlaygroundError as exc:
+            if str(path) not in _fallback:
+                _fallback[str(path)] = Path(tempfile.mkdtemp()) / f"{APPLICATION}.ini"
+                print(f"settings not used: {exc}", file=sys.stderr)
+            path = _fallback[str(path)]
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 def _bytes(settings: QSettings, key: str) -> QByteArray | None:

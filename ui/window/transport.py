@@ -106,15 +106,8 @@ class TransportBar(QToolBar):
         self.addWidget(self._epoch_box())
         self.addSeparator()
         self.addWidget(self._metrics_box())
-        self.stop_reason_label = QLabel("")
-        self.stop_reason_label.setObjectName("stopReasonLabel")
-        self.stop_reason_label.setWordWrap(True)
-        self.stop_reason_label.setSizePolicy(QSizePolicy.Policy.Expanding,
-                                             QSizePolicy.Policy.Preferred)
-        self.stop_reason_label.setMinimumWidth(0)     # takes the room left, if any
-        self.addSeparator()
-        self.addWidget(self.stop_reason_label)
         self._regression = False
+        self._metrics_epoch: int | None = None
 
     def _button(self, name: str, text: str, icon_name: str, tip: str) -> QPushButton:
         button = QPushButton(icon(icon_name), text)
@@ -201,11 +194,19 @@ class TransportBar(QToolBar):
             f"of {snapshot.max_epochs} · batch {snapshot.batch_in_epoch}/"
             f"{snapshot.batches_per_epoch}")
         regression = snapshot.task == "regression"
-        if regression != self._regression:
+        if regression != self._regression or snapshot.metrics_epoch != self._metrics_epoch:
             self._regression = regression
+            self._metrics_epoch = snapshot.metrics_epoch
             word = "R²" if regression else "accuracy"
-            self.metric_captions["train_metric"].setText(f"training {word}")
-            self.metric_captions["val_metric"].setText(f"validation {word}")
+            # after early stopping restored the best weights, their epoch's numbers
+            at = (f" · epoch {snapshot.metrics_epoch}" if snapshot.metrics_epoch else "")
+            self.metric_captions["train_loss"].setText(f"training loss{at}")
+            self.metric_captions["val_loss"].setText(f"validation loss{at}")
+            self.metric_captions["train_metric"].setText(f"training {word}{at}")
+            self.metric_captions["val_metric"].setText(f"validation {word}{at}")
+            for caption in self.metric_captions.values():
+                caption.setToolTip(f"The weights of epoch {snapshot.metrics_epoch}, which "
+                                   "early stopping restored" if at else "")
         labels = self.metric_labels
         labels["train_loss"].setText(_fmt_loss(snapshot.train_loss))
         labels["val_loss"].setText(_fmt_loss(snapshot.val_loss))
@@ -213,9 +214,3 @@ class TransportBar(QToolBar):
         val = snapshot.val_r2 if regression else snapshot.val_accuracy
         labels["train_metric"].setText(_fmt_metric(train, regression))
         labels["val_metric"].setText(_fmt_metric(val, regression))
-        reason = snapshot.stop_reason or ""
-        if reason != self.stop_reason_label.text():
-            self.stop_reason_label.setText(reason)
-            self.stop_reason_label.setToolTip(reason)
-            self.stop_reason_label.setStyleSheet(
-                "color: #d62728;" if snapshot.diverged else "")

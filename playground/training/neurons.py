@@ -1,0 +1,115 @@
+"""What each neuron computes: its activation over the input plane, over the data, and its state.
+
+TensorFlow Playground draws every hidden neuron as a small picture of its activation
+``a = f(Σ wᵢ·xᵢ + b)`` as a function of the two inputs. :func:`neuron_views` measures, per
+Dense layer (:class:`NeuronView`):
+
+* ``maps`` (2-D data only): each unit's activation on a ``MAP_RESOLUTION²`` grid over the
+  plot bounds — the raw points go through the data set's own transform (features,
+  standardization) and then through the network in evaluation mode (no dropout);
+* ``counts``/``edges``: each unit's activation histogram over the probe batch (the first
+  ``PROBE_SIZE`` training samples), for data with more inputs than a plane;
+* ``status``: ``"dead"`` when a ReLU-family unit is never active on the probe batch
+  (``z ≤ 0`` for every sample: no gradient reaches its weights), ``"saturated"`` when a
+  tanh/sigmoid unit sits on its flat ends (``|a| > 0.97`` for tanh, ``a < 0.03`` or
+  ``a > 0.97`` for sigmoid) for at least ``SATURATED_SHARE`` of the probe samples, else ``""``;
+* ``images`` (first layer, 8×8 digit pixels): each unit's incoming weights as an 8×8 image.
+
+Everything is computed with its own buffers; training is not disturbed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+MAP_RESOLUTION = 33
+PROBE_SIZE = 256
+NEURON_BINS = 24
+SATURATED_SHARE = 0.9
+DEAD_FAMILY = ("relu", "leaky_relu", "elu", "gelu")
+MAX_UNITS = 64          # per layer: wider layers are summarised in the diagram, not mapped
+
+
+@dataclass(frozen=True)
+class NeuronView:
+    """What the units of one Dense layer compute (arrays are copies)."""
+
+    maps: np.ndarray | None          # (units, R, R) activation over the plane; row = x2
+    extent: tuple[float, float, float, float] | None   # x1 min, x1 max, x2 min, x2 max
+    counts: np.ndarray               # (units, NEURON_BINS) histogram over the probe batch
+    edges: np.ndarray                # (units, NEURON_BINS + 1)
+    status: tuple[str, ...]          # per unit: "dead", "saturated" or ""
+    images: np.ndarray | None        # (units, 8, 8): incoming weights of digit pixels
+
+
+def _activations(network, X: np.ndarray) -> list[np.ndarray]:
+    """Each layer's activation for ``X`` in evaluation mode (copies)."""
+    ws = network.workspace(X.shape[0], training=False)
+    a = np.asarray(X, dtype=network.dtype)
+    out = []
+    for layer, buf in zip(network.layers, ws.layers):
+        a = layer.forward(a, buf, False, None)
+        out.append(buf.a.astype(np.float64))
+    return out
+
+
+def _status(activation: str, z: np.ndarray, a: np.ndarray) -> tuple[str, ...]:
+    if activation in DEAD_FAMILY:
+        dead = np.all(z <= 0, axis=0)
+        return tuple("dead" if d else "" for d in dead)
+    if activation == "tanh":
+        flat = np.abs(a) > 0.97
+    elif activation == "sigmoid":
+        flat = (a < 0.03) | (a > 0.97)
+    else:
+        return ("",) * a.shape[1]
+    share = flat.mean(axis=0) if len(a) else np.zeros(a.shape[1])
+    return tuple("saturated" if s >= SATURATED_SHARE else "" for s in share)
+
+
+def _histograms(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    units = a.shape[1]
+    counts = np.zeros((units, NEURON_BINS), np.int64)
+    edges = np.zeros((units, NEURON_BINS + 1))
+    for j in range(units):
+        column = a[:, j][np.isfinite(a[:, j])]
+        lo, hi = (float(column.min()), float(column.max())) if column.size else (0.0, 1.0)
+        if hi - lo < 1e-12:
+            lo, hi = lo - 0.5, hi + 0.5
+        counts[j], edges[j] = np.histogram(column, NEURON_BINS, (lo, hi))
+    return counts, edges
+
+
+def _grid(ds) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    x0, x1, y0, y1 = ds.bounds
+    gx, gy = np.meshgrid(np.linspace(x0, x1, MAP_RESOLUTION), np.linspace(y0, y1, MAP_RESOLUTION))
+    return np.column_stack([gx.ravel(), gy.ravel()]), (x0, x1, y0, y1)
+
+
+def neuron_views(trainer) -> tuple[NeuronView, ...] | None:
+    """One :class:`NeuronView` per Dense layer, or None for a network too wide to map."""
+    net, ds = trainer.network, trainer.dataset
+    if any(layer.units > MAX_UNITS for layer in net.layers) or len(trainer.X_train) == 0:
+        return None
+    probe = trainer.X_train[:PROBE_SIZE]
+    with np.errstate(all="ignore"):
+        acts = _activations(net, probe)
+        zs = [buf.z.astype(np.float64) for buf in net.workspace(len(probe), False).layers]
+        maps = extent = None
+        if ds.raw_train is not None and ds.transform is not None and ds.bounds is not None:
+            points, extent = _grid(ds)
+            shape = (MAP_RESOLUTION, MAP_RESOLUTION)
+            maps = [a.T.reshape((a.shape[1],) + shape)
+                    for a in _activations(net, ds.transform(points))]
+    digits = ds.n_inputs == 64 and ds.feature_names[:1] == ("px0_0",)
+    views = []
+    for i, (layer, a, z) in enumerate(zip(net.layers, acts, zs)):
+        counts, edges = _histograms(a)
+        images = layer.W.T.reshape(layer.units, 8, 8).astype(np.float64) \
+            if digits and i == 0 else None
+        views.append(NeuronView(
+            maps=None if maps is None else maps[i].copy(), extent=extent, counts=counts,
+            edges=edges, status=_status(layer.activation.name, z, a), images=images))
+    return tuple(views)

@@ -1,0 +1,61 @@
+"""What each neuron computes (playground.training.neurons): maps over the input plane that
+match a hand evaluation of a = f(x·w + b), dead and saturated units named, digit weights as
+8×8 images."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from conftest import small_experiment
+from playground import Trainer
+from playground.presets import preset
+from playground.training.neurons import MAP_RESOLUTION, NEURON_BINS
+
+
+def test_each_hidden_map_is_the_neurons_activation_over_the_plane():
+    d = small_experiment()
+    d["training"]["dtype"] = "float64"
+    trainer = Trainer(d)
+    trainer.train_epoch()
+    snap = trainer.snapshot()
+    first = snap.neurons[0]
+    assert first.maps.shape == (6, MAP_RESOLUTION, MAP_RESOLUTION)
+    x0, x1, y0, y1 = first.extent
+    W, b = snap.weights[0]
+    for row, col in ((0, 0), (5, 17), (MAP_RESOLUTION - 1, MAP_RESOLUTION - 1)):
+        point = np.array([[x0 + (x1 - x0) * col / (MAP_RESOLUTION - 1),
+                           y0 + (y1 - y0) * row / (MAP_RESOLUTION - 1)]])
+        expected = np.tanh(point @ W + b)[0]          # the spiral's inputs are x1, x2 as is
+        assert np.allclose(first.maps[:, row, col], expected, atol=1e-12)
+    out = snap.neurons[-1].maps
+    assert np.allclose(out.sum(axis=0), 1.0)          # softmax outputs share each point
+
+
+def test_a_relu_that_is_never_active_is_dead_and_a_flat_tanh_is_saturated():
+    d = small_experiment()
+    d["network"]["layers"][0] = {"units": 2, "activation": "relu",
+                                 "weights": [[1.0, 0.1], [1.0, 0.1]], "bias": [-100.0, 0.0]}
+    d["network"]["layers"][1] = {"units": 2, "activation": "tanh",
+                                 "weights": [[0.0, 0.0], [0.0, 0.0]], "bias": [50.0, 0.0]}
+    neurons = Trainer(d).snapshot().neurons
+    assert neurons[0].status == ("dead", "")
+    assert neurons[1].status == ("saturated", "")
+
+
+def test_activation_histograms_count_every_probe_sample():
+    trainer = Trainer(preset("circle"))
+    views = trainer.snapshot().neurons
+    n = min(256, len(trainer.X_train))
+    for view in views:
+        assert view.counts.shape[1] == NEURON_BINS
+        assert (view.counts.sum(axis=1) == n).all()
+
+
+def test_digits_show_first_layer_weights_as_8x8_images_and_no_plane_maps():
+    d = preset("digits").to_dict()
+    d["network"]["layers"][0]["units"] = 16
+    trainer = Trainer(d)
+    first = trainer.snapshot().neurons[0]
+    assert first.maps is None and first.images.shape == (16, 8, 8)
+    W = trainer.network.layers[0].W
+    assert np.array_equal(first.images[3], W[:, 3].reshape(8, 8))
