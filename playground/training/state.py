@@ -6,7 +6,9 @@ stopping, schedule, optimizer scalars and the running epoch metrics: JSON-ready)
 (the shuffle order, the early-stopping best weights, the start-of-epoch checkpoint) and
 ``history``. :func:`checked_state` reads it against the trainer it is meant for and returns
 the values to restore, or raises :class:`StateError` naming the part that does not fit; it
-changes nothing, so the trainer stays as it was built when the state is refused.
+changes nothing, so the trainer stays as it was built when the state is refused. The two
+methods themselves are the Trainer's (:class:`TrainerState`, which it inherits): nothing
+outside the Trainer writes its attributes.
 """
 
 from __future__ import annotations
@@ -160,3 +162,69 @@ def checked_state(trainer, sd: dict) -> CheckedState:
                                     f"{counters['epoch']} epochs")
     return CheckedState(counters["epoch"], counters["iteration"], counters["batch_in_epoch"],
                         batching, stop_reason, flags, metrics, perm, best, checkpoint)
+
+
+class TrainerState:
+    """``state_dict`` / ``load_state_dict`` of :class:`~playground.training.trainer.Trainer`."""
+
+    def state_dict(self) -> dict:
+        """Everything a resumed run needs besides the experiment and the data, as copies:
+        parts ``weights``, ``optimizer``, ``state``, ``arrays``, ``history`` (see
+        :mod:`playground.training.state`). :meth:`load_state_dict` puts it back bit for bit."""
+        es = self.early_stopping
+        state = {
+            "epoch": self.epoch, "iteration": self.iteration,
+            "batch_in_epoch": self.batch_in_epoch,
+            # in use this epoch (a live change made mid-epoch waits for the next one)
+            "batch_size": self.batch_size, "shuffle": self.shuffle,
+            "learning_rate": self.optimizer.learning_rate,
+            "rng": self.rng.bit_generator.state,
+            "stop_reason": self.stop_reason, "stopped_early": self.stopped_early,
+            "diverged": self.diverged,
+            "optimizer": self.optimizer.state_scalars(),
+            "early_stopping": es.state(),
+            "schedule": self.schedule.state() if self.schedule is not None else None,
+            "metrics": self._metrics.state(),
+        }
+        arrays = {}
+        if self._perm is not None:
+            arrays["perm"] = self._perm.copy()
+        if es.best_weights is not None:
+            arrays["best_weights"] = es.best_weights.copy()
+        if self._checkpoint is not None:
+            arrays["checkpoint_params"] = self._checkpoint[0].copy()
+            for key, value in self._checkpoint[1].items():
+                arrays[CHECKPOINT_PREFIX + key] = value.copy()
+        return {"weights": self.network.weights(), "optimizer": self.optimizer.state_arrays(),
+                "state": state, "arrays": arrays, "history": self.history.copy()}
+
+    def load_state_dict(self, sd: dict) -> None:
+        """Continue from a :meth:`state_dict` of a trainer of the same experiment and data;
+        :class:`~playground.training.state.StateError` names the part that does not fit."""
+        checked = checked_state(self, sd)
+        state = sd["state"]
+        with state_part("weights"):
+            self.network.set_weights(sd["weights"])
+        with state_part("optimizer"):
+            self.optimizer.load_state(sd["optimizer"], state["optimizer"])
+        with state_part("state", damaged=True):
+            self.optimizer.learning_rate = state["learning_rate"]
+            self.rng.bit_generator.state = state["rng"]
+            self.early_stopping.load_state(state["early_stopping"], checked.best_weights)
+            if self.schedule is not None and state.get("schedule") is not None:
+                self.schedule.load_state(state["schedule"])
+        self.epoch, self.iteration = checked.epoch, checked.iteration
+        self.batch_in_epoch = checked.batch_in_epoch
+        configured = (self.batch_size, self.shuffle)
+        self.batch_size, self.shuffle = checked.batching
+        self._next_batching = configured if configured != checked.batching else None
+        self.stop_reason = checked.stop_reason
+        self.stopped_early, self.diverged = checked.flags
+        self._metrics.restore(*checked.metrics)
+        if checked.perm is not None:
+            self._perm = checked.perm
+        if checked.checkpoint is not None:
+            self._checkpoint = checked.checkpoint
+        self.history = sd["history"]
+        # the path in between is not saved: it resumes from the start and the saved weights
+        self.trajectory.record(self.epoch, self.network.params)

@@ -36,7 +36,7 @@ from .history import History
 from playground.nn.losses import get_loss
 from .metrics import EpochMetrics, encode_targets, evaluate
 from .output_layer import check_compatibility
-from .state import CHECKPOINT_PREFIX, checked_state, state_part
+from .state import TrainerState
 from .trajectory import Trajectory
 from playground.nn.network import Network
 from playground.optim.rules import make_optimizer
@@ -46,7 +46,7 @@ from .live import LIVE_KEYS, is_live_key, live_changes, rebuild_reason
 __all__ = ["Trainer", "LIVE_KEYS"]
 
 
-class Trainer:
+class Trainer(TrainerState):
     def __init__(self, experiment: Experiment | dict, *, dataset: Dataset | None = None):
         if isinstance(experiment, dict):
             experiment = Experiment.from_dict(experiment)
@@ -369,68 +369,6 @@ class Trainer:
         return take_snapshot(self, history_from=history_from, detail=detail)
 
     # -- saving --------------------------------------------------------------------------
-    def state_dict(self) -> dict:
-        """Everything a resumed run needs besides the experiment and the data, as copies:
-        parts ``weights``, ``optimizer``, ``state``, ``arrays``, ``history`` (see
-        :mod:`playground.training.state`). :meth:`load_state_dict` puts it back bit for bit."""
-        es = self.early_stopping
-        state = {
-            "epoch": self.epoch, "iteration": self.iteration,
-            "batch_in_epoch": self.batch_in_epoch,
-            # in use this epoch (a live change made mid-epoch waits for the next one)
-            "batch_size": self.batch_size, "shuffle": self.shuffle,
-            "learning_rate": self.optimizer.learning_rate,
-            "rng": self.rng.bit_generator.state,
-            "stop_reason": self.stop_reason, "stopped_early": self.stopped_early,
-            "diverged": self.diverged,
-            "optimizer": self.optimizer.state_scalars(),
-            "early_stopping": es.state(),
-            "schedule": self.schedule.state() if self.schedule is not None else None,
-            "metrics": self._metrics.state(),
-        }
-        arrays = {}
-        if self._perm is not None:
-            arrays["perm"] = self._perm.copy()
-        if es.best_weights is not None:
-            arrays["best_weights"] = es.best_weights.copy()
-        if self._checkpoint is not None:
-            arrays["checkpoint_params"] = self._checkpoint[0].copy()
-            for key, value in self._checkpoint[1].items():
-                arrays[CHECKPOINT_PREFIX + key] = value.copy()
-        return {"weights": self.network.weights(), "optimizer": self.optimizer.state_arrays(),
-                "state": state, "arrays": arrays, "history": self.history.copy()}
-
-    def load_state_dict(self, sd: dict) -> None:
-        """Continue from a :meth:`state_dict` of a trainer of the same experiment and data;
-        :class:`~playground.training.state.StateError` names the part that does not fit."""
-        checked = checked_state(self, sd)
-        state = sd["state"]
-        with state_part("weights"):
-            self.network.set_weights(sd["weights"])
-        with state_part("optimizer"):
-            self.optimizer.load_state(sd["optimizer"], state["optimizer"])
-        with state_part("state", damaged=True):
-            self.optimizer.learning_rate = state["learning_rate"]
-            self.rng.bit_generator.state = state["rng"]
-            self.early_stopping.load_state(state["early_stopping"], checked.best_weights)
-            if self.schedule is not None and state.get("schedule") is not None:
-                self.schedule.load_state(state["schedule"])
-        self.epoch, self.iteration = checked.epoch, checked.iteration
-        self.batch_in_epoch = checked.batch_in_epoch
-        configured = (self.batch_size, self.shuffle)
-        self.batch_size, self.shuffle = checked.batching
-        self._next_batching = configured if configured != checked.batching else None
-        self.stop_reason = checked.stop_reason
-        self.stopped_early, self.diverged = checked.flags
-        self._metrics.restore(*checked.metrics)
-        if checked.perm is not None:
-            self._perm = checked.perm
-        if checked.checkpoint is not None:
-            self._checkpoint = checked.checkpoint
-        self.history = sd["history"]
-        # the path in between is not saved: it resumes from the start and the saved weights
-        self.trajectory.record(self.epoch, self.network.params)
-
     def save(self, path: str | os.PathLike) -> None:
         from playground.files.runfile import save_run
         save_run(self, path)
