@@ -12,7 +12,8 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QLineEdit, QMenu, QMessageBox,
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QLabel, QLineEdit, QMenu,
+                               QMessageBox,
                                QPushButton, QToolBar, QToolButton)
 
 from playground import Experiment, Trainer
@@ -543,3 +544,18 @@ def test_after_early_stopping_restores_the_header_shows_that_epochs_numbers_and_
     best_val = on_worker(window, lambda t: float(t.history.column("val_loss")[best - 1]))
     assert float(val) == pytest.approx(best_val, abs=1e-4)
     assert window.notice.property("kind") == "info"      # a normal end: blue, not red
+
+
+def test_the_speed_box_paces_play(qtbot, window):
+    import time
+    combo = window.findChild(QComboBox, "speedCombo")
+    combo.setCurrentIndex(combo.findText("1 epoch/s"))
+    click(qtbot, window, "playPauseButton")
+    qtbot.waitUntil(lambda: epoch_shown(window) >= 1, timeout=TIMEOUT)
+    first = time.perf_counter()
+    qtbot.waitUntil(lambda: epoch_shown(window) >= 2, timeout=TIMEOUT)
+    # one epoch a second: the next epoch comes no sooner than the pace allows (at full
+    # speed this network trains an epoch in milliseconds)
+    assert time.perf_counter() - first > 0.8
+    click(qtbot, window, "playPauseButton")
+    qtbot.waitUntil(lambda: not window.worker.playing, timeout=TIMEOUT)

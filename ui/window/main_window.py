@@ -202,6 +202,8 @@ class MainWindow(QMainWindow):
         transport.step_epoch_button.clicked.connect(self.step_epoch)
         transport.step_phase_button.clicked.connect(phase_panel.request_step)
         transport.reset_button.clicked.connect(self.reset_training)
+        transport.paceChanged.connect(
+            lambda pace: worker.set_pace(*(pace if pace else (None, 0.0))))
         phase_panel.stepRequested.connect(self._step_phase)
         phase_panel.leaveRequested.connect(worker.finish_iteration)
         self.model.changed.connect(self._on_model_changed)

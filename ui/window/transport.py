@@ -1,10 +1,13 @@
 """The transport toolbar: play/pause, step, reset, and the numbers that matter right now.
 
-Left to right: Reset, a big Play/Pause, Step batch, Step epoch, Step phase; the epoch counter
+Left to right: Reset, a big Play/Pause, Step batch, Step epoch, Step phase, the speed to play
+at (``speedCombo``: full speed, 100 down to 1 epochs a second, or a slow motion that shows
+each batch — pacing changes when steps happen, never their numbers); the epoch counter
 (``epochLabel`` reads exactly "Epoch N"; the budget and the position inside the epoch sit
 beneath it); the training speed (``speedLabel``, epochs per second while playing); the latest
-training / validation loss and accuracy (R² for regression); and why training stopped, if it
-did (``stopReasonLabel``).
+training / validation loss and accuracy (R² for regression) — after early stopping restored
+the best weights, that epoch's, and the captions say which. Why training stopped is the
+notice bar's, in one place.
 
 The bar only displays. Its buttons emit ``clicked``; the window connects them to the worker
 and mirrors them as window-wide shortcuts (Space, →, Shift+→, ., Ctrl+R).
@@ -17,9 +20,9 @@ a text no longer fits.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
-                               QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton,
+                               QSizePolicy, QToolBar, QVBoxLayout, QWidget)
 
 from ui.widgets.icons import icon
 from ui.widgets.view_errors import guarded
@@ -70,8 +73,19 @@ def _caption(text: str) -> QLabel:
     return label
 
 
+#: the speeds offered: (shown text, (unit, per second) or None for full speed)
+PACES = (("full speed", None), ("100 epochs/s", ("epochs", 100.0)),
+         ("30 epochs/s", ("epochs", 30.0)), ("10 epochs/s", ("epochs", 10.0)),
+         ("3 epochs/s", ("epochs", 3.0)), ("1 epoch/s", ("epochs", 1.0)),
+         ("slow motion: 10 batches/s", ("batches", 10.0)),
+         ("slow motion: 2 batches/s", ("batches", 2.0)))
+
+
 class TransportBar(QToolBar):
     """Toolbar with the transport buttons and the live readouts."""
+
+    #: the user picked a speed: (unit, per second), or None for full speed
+    paceChanged = Signal(object)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Training", parent)
@@ -102,6 +116,17 @@ class TransportBar(QToolBar):
         self.addWidget(self.step_batch_button)
         self.addWidget(self.step_epoch_button)
         self.addWidget(self.step_phase_button)
+        self.pace_combo = QComboBox(objectName="speedCombo")
+        for text, pace in PACES:
+            self.pace_combo.addItem(text, pace)
+        self.pace_combo.setToolTip(
+            "How fast Play trains: full speed, a number of epochs a second you can follow, or "
+            "a slow motion that shows every batch. Only the timing changes: the weights are "
+            "those of full speed.")
+        self.pace_combo.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.pace_combo.currentIndexChanged.connect(
+            lambda index: self.paceChanged.emit(self.pace_combo.itemData(index)))
+        self.addWidget(self.pace_combo)
         self.addSeparator()
         self.addWidget(self._epoch_box())
         self.addSeparator()
