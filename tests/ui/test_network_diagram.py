@@ -170,3 +170,10 @@ def test_a_wide_layer_with_weights_is_summarised_too(diagram, small_dict):
     small = Trainer(preset("xor_classic"))
     diagram.show_snapshot(small.snapshot())
     assert not diagram.summarised
+
+
+def test_narrow_column_titles_abbreviate_instead_of_eliding():
+    from ui.diagram.paint import abbreviated
+    assert abbreviated("layer 3") == "L3"
+    assert abbreviated("input x") == "x"
+    assert abbreviated("output") == "out"

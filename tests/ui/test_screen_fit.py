@@ -79,3 +79,13 @@ def test_at_1000_by_640_every_named_control_is_reachable(small_window):
     for name in ("playPauseButton", "stepEpochButton", "stepPhaseToolButton", "speedCombo",
                  "learningRateInput"):
         assert name in {w.objectName() for w in controls}
+
+
+def test_dock_tabs_show_their_whole_titles(qtbot, small_window):
+    from PySide6.QtCore import Qt
+    bars = [bar for bar in small_window.findChildren(QTabBar)
+            if bar.parent() is small_window and bar.count() > 3]
+    assert bars
+    qtbot.waitUntil(lambda: all(bar.elideMode() == Qt.TextElideMode.ElideNone
+                                for bar in bars), timeout=2000)
+    assert all(bar.usesScrollButtons() for bar in bars)

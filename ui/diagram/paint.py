@@ -292,6 +292,17 @@ def _fitted(text: str, font: QFont, width: float, *shorter: str) -> str:
     return metrics.elidedText((shorter or (text,))[-1], Qt.TextElideMode.ElideRight, width)
 
 
+def abbreviated(title: str) -> str:
+    """A column title for a narrow column: "layer 3" → "L3", "input x" → "x", "output" →
+    "out" (nine columns in a small dock left "in… la… 8 s…")."""
+    words = title.split()
+    if len(words) == 2 and words[0] == "layer":
+        return "L" + words[1]
+    if words and words[0] == "input":
+        return words[-1]
+    return {"output": "out"}.get(title, title)
+
+
 def _paint_headers(painter, view, layout, base_font) -> None:
     top = layout.top - HEADER_H
     bold, small = _font(base_font, 9.5, bold=True), _font(base_font, 8.5)
@@ -304,9 +315,12 @@ def _paint_headers(painter, view, layout, base_font) -> None:
         width = min([140.0] + [g - 6 for g in gaps])
         short = title.split(" · ")[-1] if " · " in title else title
         _text(painter, QRectF(x - width / 2, top + 4, width, 18),
-              _fitted(title, bold, width, short), bold, colour, Qt.AlignmentFlag.AlignCenter)
+              _fitted(title, bold, width, short, abbreviated(short)), bold, colour,
+              Qt.AlignmentFlag.AlignCenter)
+        # "8 sigmoid" → "8": the count always fits, the name is in the tooltip and the card
         _text(painter, QRectF(x - width / 2, top + 21, width, 16),
-              _fitted(subtitle, small, width), small, MUTED, Qt.AlignmentFlag.AlignCenter)
+              _fitted(subtitle, small, width, subtitle.split(" ")[0]), small, MUTED,
+              Qt.AlignmentFlag.AlignCenter)
     if layout.loss_box is not None:
         box = layout.loss_box
         colour = HIGHLIGHT if view.loss_active else TEXT

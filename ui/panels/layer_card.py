@@ -102,6 +102,8 @@ class LayerCard(QFrame):
         self.units = QSpinBox(objectName="unitsSpin")
         self.units.setRange(0, 99999)          # the engine decides what is valid (1..16384)
         self.units.setSuffix(" units")
+        self.units.valueChanged.connect(        # "1 unit", never "1 units"
+            lambda v: self.units.setSuffix(" unit" if v == 1 else " units"))
         self.units.setKeyboardTracking(False)  # commit on Enter / focus out / arrows
         self.units.setToolTip("Number of neurons in this layer")
         self.activation = QComboBox(objectName="activationCombo")
@@ -110,6 +112,10 @@ class LayerCard(QFrame):
         self.init = QComboBox(objectName="initCombo")
         self.init.addItems(list(INITIALIZERS))
         self.init.setToolTip("How the weights start (biases start at 0)")
+        # every name whole ("xavier_normal" was cut to "xavier_norma")
+        self.init.setMinimumContentsLength(max(len(name) for name in INITIALIZERS))
+        self.init.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.dropout = QDoubleSpinBox(objectName="dropoutSpin")
         self.dropout.setRange(0.0, 0.99)       # the engine accepts 0..0.95
         self.dropout.setSingleStep(0.05)

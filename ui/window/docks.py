@@ -25,7 +25,7 @@ group's first, any other is split beside the area's previous dock.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea, QTabBar, QVBoxLayout, QWidget
 
 from .views import placement
 
@@ -58,6 +58,15 @@ def scrolling(widget: QWidget) -> QScrollArea:
     bar = area.style().pixelMetric(area.style().PixelMetric.PM_ScrollBarExtent)
     area.setMinimumWidth(widget.minimumSizeHint().width() + bar)
     return area
+
+
+def whole_tab_titles(window) -> None:
+    """Dock tabs show their whole titles and scroll when there are more than fit (Qt's
+    default cut six bottom tabs to "Step through back…", "R…")."""
+    for bar in window.findChildren(QTabBar):
+        if bar.parent() is window:
+            bar.setElideMode(Qt.TextElideMode.ElideNone)
+            bar.setUsesScrollButtons(True)
 
 
 def fit_network_dock(window, views: dict, docks: dict) -> None:

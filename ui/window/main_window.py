@@ -42,7 +42,7 @@ from ui.widgets.qt_workarounds import guard_none_refcount
 guard_none_refcount()     # first of all: PySide6 6.12 on CPython 3.11 (see ui.widgets.qt_workarounds)
 
 from . import settings
-from .docks import build_docks, fit_network_dock, set_central
+from .docks import build_docks, fit_network_dock, set_central, whole_tab_titles
 from .file_actions import FileActions, describe_error
 from .loss_tools import LossTools
 from .menus import build_menus, finish_view_menu
@@ -353,6 +353,7 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        QTimer.singleShot(0, lambda: whole_tab_titles(self))
         if not self._fitted:                # a restored layout is the user's: keep it
             self._fitted = True
             if not (self.remember and settings.window_state() is not None):
@@ -363,6 +364,7 @@ class MainWindow(QMainWindow):
         self.resize(*initial_size(available_area(self)))
         keep_on_screen(self)
         QTimer.singleShot(0, lambda: fit_network_dock(self, self.views, self.docks))
+        QTimer.singleShot(0, lambda: whole_tab_titles(self))
 
     def closeEvent(self, event) -> None:
         if not self.files.maybe_save():
