@@ -61,7 +61,8 @@ def _dock_of(widget):
 
 def test_the_first_size_fits_the_screen_and_a_small_screen_gets_the_compact_layout():
     assert initial_size(QRect(0, 0, 1280, 720)) == (1264, 680)
-    assert initial_size(QRect(0, 0, 2560, 1440)) == (1400, 900)
+    assert initial_size(QRect(0, 0, 1600, 1000)) == (1440, 900)
+    assert initial_size(QRect(0, 0, 2560, 1440)) == (2304, 1296)
     assert needs_compact(QRect(0, 0, 1280, 720)) and not needs_compact(QRect(0, 0, 1920, 1080))
 
 

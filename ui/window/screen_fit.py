@@ -5,7 +5,7 @@ The full arrangement (data, network, the decision view and the loss side by side
 is tabbed behind the Network dock, which leaves ~900 pixels of minimum width, and the transport
 bar gets a row of its own with icon-only buttons; every dock that may be short scrolls (docks
 declare ``dock_scrolls``). The first launch takes the screen's
-available area up to 1400×900; a remembered geometry that no longer fits (another monitor, a
+available area up to 1400×900, or 90 % of a larger screen; a remembered geometry that no longer fits (another monitor, a
 lower resolution) is brought back inside it.
 """
 
@@ -20,9 +20,10 @@ COMPACT_BELOW = 1300
 
 
 def initial_size(available: QRect) -> tuple[int, int]:
-    """The preferred size, shrunk to the screen's available area (less room for a frame)."""
-    return (min(PREFERRED[0], available.width() - 16),
-            min(PREFERRED[1], available.height() - 40))
+    """The preferred size, or 90 % of a larger screen, never more than the screen's available
+    area (less room for a frame)."""
+    return (min(max(PREFERRED[0], int(0.9 * available.width())), available.width() - 16),
+            min(max(PREFERRED[1], int(0.9 * available.height())), available.height() - 40))
 
 
 def needs_compact(available: QRect) -> bool:
