@@ -33,12 +33,6 @@ class History:
     def __len__(self) -> int:
         return self._n
 
-    def copy(self) -> "History":
-        other = History()
-        other._blocks = [block.copy() for block in self._blocks]
-        other._n = self._n
-        return other
-
     def append(self, **row: float | None) -> None:
         j = self._n % BLOCK_ROWS
         if j == 0 and self._n // BLOCK_ROWS == len(self._blocks):
