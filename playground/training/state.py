@@ -7,7 +7,7 @@ stopping, schedule, optimizer scalars and the running epoch metrics: JSON-ready)
 ``history``. :func:`checked_state` reads it against the trainer it is meant for and returns
 the values to restore, or raises :class:`StateError` naming the part that does not fit; it
 changes nothing, so the trainer stays as it was built when the state is refused. The two
-methods themselves are the Trainer's (:class:`TrainerState`, which it inherits): nothing
+methods themselves are the Trainer's (:class:`Resumable`, which it inherits): nothing
 outside the Trainer writes its attributes.
 """
 
@@ -164,7 +164,7 @@ def checked_state(trainer, sd: dict) -> CheckedState:
                         batching, stop_reason, flags, metrics, perm, best, checkpoint)
 
 
-class TrainerState:
+class Resumable:
     """``state_dict`` / ``load_state_dict`` of :class:`~playground.training.trainer.Trainer`."""
 
     def state_dict(self) -> dict:

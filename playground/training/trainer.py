@@ -38,7 +38,7 @@ from .history import History
 from playground.nn.losses import get_loss
 from .metrics import EpochMetrics, encode_targets, evaluate
 from .output_layer import check_compatibility
-from .state import TrainerState
+from .state import Resumable
 from .trajectory import Trajectory
 from playground.nn.network import Network
 from playground.optim.rules import make_optimizer
@@ -48,7 +48,7 @@ from .live import LIVE_KEYS, is_live_key, live_changes, rebuild_reason
 __all__ = ["Trainer", "LIVE_KEYS"]
 
 
-class Trainer(TrainerState):
+class Trainer(Resumable):
     def __init__(self, experiment: Experiment | dict, *, dataset: Dataset | None = None):
         if isinstance(experiment, dict):
             experiment = Experiment.from_dict(experiment)
