@@ -90,6 +90,7 @@ def write_members(zf: zipfile.ZipFile, trainer, base_dir: Path, prefix: str = ""
         "schedule": trainer.schedule.state() if trainer.schedule is not None else None,
         "metrics": {"loss_sum": trainer._metrics.loss_sum, "seen": trainer._metrics.seen,
                     "correct": trainer._metrics.correct, "sse": trainer._metrics.sse},
+        "edits": list(trainer.history.edits),
     }
     state_arrays = {}
     if trainer._perm is not None:
@@ -123,7 +124,7 @@ def _load_npz(zf: zipfile.ZipFile, name: str, source: Path) -> dict[str, np.ndar
     """The arrays of an ``.npz`` member, each header checked before its data is read, never
     unpickling; a member over the size limit is refused before it is inflated."""
     error = _run_error(source)
-    data = read_member(zf, name, f"{source}: {name}", max_bytes=MAX_MEMBER_BYTES, error=error)
+    data = read_member(zf, name, str(source), max_bytes=MAX_MEMBER_BYTES, error=error)
     try:
         inner = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError, OSError):
@@ -138,7 +139,7 @@ def _load_npz(zf: zipfile.ZipFile, name: str, source: Path) -> dict[str, np.ndar
 
 
 def _text(zf: zipfile.ZipFile, name: str, source: Path) -> str:
-    data = read_member(zf, name, f"{source}: {name}", max_bytes=MAX_TEXT_MEMBER_BYTES,
+    data = read_member(zf, name, str(source), max_bytes=MAX_TEXT_MEMBER_BYTES,
                        error=_run_error(source))
     try:
         return data.decode("utf-8")
@@ -351,4 +352,8 @@ def _restore(trainer, path: Path, state: dict, history: History, weights: dict,
     if len(history) != trainer.epoch:
         raise RunFileError(f"{path}: history.csv has {len(history)} rows, but the run "
                            f"completed {trainer.epoch} epochs")
+    edits = state.get("edits", [])
+    if not isinstance(edits, list) or not all(isinstance(e, dict) for e in edits):
+        raise RunFileError(f"{path}: state.json is damaged (the weight edits are not a list)")
+    history.edits = edits
     trainer.history = history

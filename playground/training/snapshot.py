@@ -278,6 +278,11 @@ def _layer_stats(trainer) -> tuple[tuple[LayerStats, ...], float | None]:
     return tuple(stats), (result.loss if np.isfinite(result.loss) else None)
 
 
+def decision_surface(trainer) -> Surface | None:
+    """The network's output over a grid of the input plane (2-D data), else None."""
+    return _surface(trainer)
+
+
 def _surface(trainer) -> Surface | None:
     ds = trainer.dataset
     if ds.raw_train is None or ds.transform is None or ds.bounds is None:

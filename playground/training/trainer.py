@@ -26,6 +26,7 @@ import numpy as np
 from playground import blas
 from playground.nn.backprop import IterationResult, Phase, iteration
 from playground.data import Dataset, load_dataset
+from .budget import check_experiment_fits
 from .divergence import check_runaway, likely_cause
 from .gradient_flow import probe_error_signal
 from .early_stopping import EarlyStopping
@@ -56,6 +57,7 @@ class Trainer:
         net_cfg, train_cfg = experiment.network, experiment.training
         self.dtype = np.dtype(train_cfg["dtype"])
         self.loss = get_loss(net_cfg["loss"])
+        check_experiment_fits(self.dataset, net_cfg, train_cfg, self.dtype.itemsize)
         check_compatibility(self.dataset, net_cfg)
         if "weights" in net_cfg["layers"][0]:
             check_weight_rows(len(net_cfg["layers"][0]["weights"]), self.dataset.n_inputs,
@@ -344,8 +346,9 @@ class Trainer:
         # the error signal where it was last finite: the badge and the cause need it
         self.last_finite_error_signal = probe_error_signal(self, start)
         happened = happened or f"the {what} became {value} at {where}"
-        reason = f"diverged: {happened} — {likely_cause(self, start)}"
-        if not np.all(np.isfinite(self.network.params)) and self._checkpoint is not None:
+        reason = f"diverged: {happened} — {likely_cause(self, self._checkpoint)}"
+        if not np.all(np.isfinite(self.network.params)) and self._checkpoint is not None \
+                and np.all(np.isfinite(self._checkpoint[0])):
             params, arrays, *scalars = self._checkpoint
             self.network.params[...] = params
             try:
@@ -354,12 +357,25 @@ class Trainer:
             except PlaygroundError:     # the optimizer's settings changed since the checkpoint
                 self.optimizer.reset()
             reason += "; weights restored to the last finite values (start of the epoch)"
-        else:
+        elif np.all(np.isfinite(self.network.params)):
             reason += "; the weights are the last finite ones"
         if not validation:
             self.batch_in_epoch = 0
         self.diverged = True
         self.stop_reason = reason
+
+    def set_parameter(self, layer: int, kind: str, row: int | None, column: int,
+                      value: float) -> float:
+        """Set one weight W[row, column] (``kind`` "W") or bias b[column] ("b") of layer
+        ``layer`` (0-based) by hand, between iterations; training goes on from it. The edit
+        is recorded in ``history.edits``. Returns the old value."""
+        old = self.network.set_parameter(layer, kind, row, column, value)
+        where = f"W{layer}[{row}, {column}]" if kind == "W" else f"b{layer}[{column}]"
+        new = float(self.network.layers[layer].W[row, column] if kind == "W"
+                    else self.network.layers[layer].b[column])
+        self.history.edits.append({"epoch": self.epoch, "iteration": self.iteration,
+                                   "parameter": where, "old": old, "new": new})
+        return old
 
     # -- looking -------------------------------------------------------------------------
     def predict(self, X: np.ndarray) -> np.ndarray:

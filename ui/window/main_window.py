@@ -44,9 +44,11 @@ guard_none_refcount()     # first of all: PySide6 6.12 on CPython 3.11 (see ui.w
 from . import settings
 from .docks import build_docks, fit_network_dock, set_central
 from .file_actions import FileActions, describe_error
+from .loss_tools import LossTools
 from .menus import build_menus, finish_view_menu
 from ui.widgets.icons import icon
 from ui.live.model import ExperimentModel
+from ui.live.weight_edits import connect_parameter_edits
 from .notice import NoticeBar
 from ui.diagram.phase_format import update_rule
 from ui.plots.base import PlotPanel
@@ -54,12 +56,15 @@ from ui.live.redraw import Redrawer
 from ui.live.session import describe_change
 from ui.live.training_worker import TrainingWorker
 
+from .run_actions import connect_runs
 from .transport import TransportBar
+from .presentation import Presentation
+from .screen_fit import available_area, compact, initial_size, keep_on_screen, needs_compact
 from .views import build_views, live_views
+from ui.panels.lesson_panel import install_lessons
 from ui.widgets.view_errors import add_reporter, describe, guarded, remove_reporter
 
 APP_NAME = "Backprop Playground"
-DEFAULT_SIZE = (1400, 900)
 
 
 class MainWindow(QMainWindow):
@@ -91,13 +96,18 @@ class MainWindow(QMainWindow):
         #: the docks by view name (the central view has none)
         self.docks = build_docks(self, self.views, self.view_menu)
         finish_view_menu(self, self.menus)
+        if needs_compact(available_area(self)):
+            compact(self, self.docks)
+        self.loss_tools = LossTools(self)
+        install_lessons(self)
         self._default_state = self.saveState()
         self._connect()
         self._after_new_trainer(trainer)
         self._fitted = False                # the network dock is fitted when first shown
-        self.resize(*DEFAULT_SIZE)
+        self.resize(*initial_size(available_area(self)))
         if remember:
             self._restore_layout()
+        keep_on_screen(self)
         self._update_title()
         self.redrawer = Redrawer(self, live_views(self.views, "primary"),
                                  live_views(self.views, "secondary"))
@@ -139,6 +149,7 @@ class MainWindow(QMainWindow):
         worker.speedChanged.connect(transport.set_speed)
         worker.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         worker.failed.connect(self._on_failed)
+        connect_runs(self)
         transport.play_button.clicked.connect(self.toggle_play)
         transport.step_batch_button.clicked.connect(self.step_batch)
         transport.step_epoch_button.clicked.connect(self.step_epoch)
@@ -148,6 +159,7 @@ class MainWindow(QMainWindow):
             lambda pace: worker.set_pace(*(pace if pace else (None, 0.0))))
         phase_panel.stepRequested.connect(self._step_phase)
         phase_panel.leaveRequested.connect(worker.finish_iteration)
+        connect_parameter_edits(phase_panel, worker, self.model.undo_stack)
         self.model.changed.connect(self._on_model_changed)
         self.model.dirtyChanged.connect(lambda _dirty: self._update_title())
         self.model.fileChanged.connect(lambda _path: self._update_title())
@@ -224,6 +236,15 @@ class MainWindow(QMainWindow):
         self.worker.replace_trainer(trainer)
         self._after_new_trainer(trainer)
         self.model.reset(trainer.experiment, Path(path) if path is not None else None)
+
+    def adopt_run(self, experiment: Experiment) -> None:
+        """Another run of the comparison is current (the worker trains it already): its
+        settings in the panels, its history on the plots."""
+        self._trainer_experiment = experiment
+        for plot in self.plots:
+            plot.clear()
+        self._show_update_rule(experiment)
+        self.model.reset(experiment, self.model.file_path)
 
     def _on_model_changed(self, paths: list) -> None:
         new = self.model.experiment
@@ -339,7 +360,8 @@ class MainWindow(QMainWindow):
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state)
-        self.resize(*DEFAULT_SIZE)
+        self.resize(*initial_size(available_area(self)))
+        keep_on_screen(self)
         QTimer.singleShot(0, lambda: fit_network_dock(self, self.views, self.docks))
 
     def closeEvent(self, event) -> None:
@@ -356,6 +378,7 @@ class MainWindow(QMainWindow):
         the second it is given (``stopped_promptly``); else this waits for the batch."""
         self.refresh_timer.stop()
         remove_reporter(self._on_view_error)
+        self.loss_tools.shutdown()
         self.stopped_promptly = not self.worker.isRunning() or self.worker.stop(1.0)
         if not self.stopped_promptly:
             self.statusBar().showMessage("Waiting for the current batch to finish…")

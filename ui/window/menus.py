@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox, QToolBar
 
 from ui.widgets.icons import icon
+from ui.window.presentation import Presentation
 
 SHORTCUTS_TEXT = ("Space\tplay / pause\n→\tstep one epoch\nShift+→\tstep one batch\n"
                   ".\tstep one backprop phase\nCtrl+R\treset (same seed)\n"
@@ -27,6 +28,8 @@ class Menus:
     """What :func:`build_menus` made that the window refers to later."""
     view: QMenu
     file_toolbar: QToolBar
+    training: QMenu
+    reset: QAction             # Training ▸ Reset (tools insert their entries before it)
 
 
 def build_menus(window, app_name: str) -> Menus:
@@ -40,14 +43,15 @@ def build_menus(window, app_name: str) -> Menus:
     file_toolbar.setIconSize(QSize(20, 20))
     window.files.fill_toolbar(file_toolbar)
     window.insertToolBar(window.transport, file_toolbar)
-    _fill_training_menu(window, bar.addMenu("&Training"))
+    training = bar.addMenu("&Training")
+    reset = _fill_training_menu(window, training)
     view = bar.addMenu("&View")                     # filled by build_docks
     help_menu = bar.addMenu("&Help")
     help_menu.addAction("&Keyboard Shortcuts",
                         lambda: QMessageBox.information(window, "Keyboard shortcuts",
                                                         SHORTCUTS_TEXT))
     help_menu.addAction(f"&About {app_name}", lambda: show_about(window, app_name))
-    return Menus(view, file_toolbar)
+    return Menus(view, file_toolbar, training, reset)
 
 
 def _fill_edit_menu(window, edit: QMenu) -> None:
@@ -61,7 +65,7 @@ def _fill_edit_menu(window, edit: QMenu) -> None:
     edit.addAction(redo)
 
 
-def _fill_training_menu(window, training: QMenu) -> None:
+def _fill_training_menu(window, training: QMenu) -> QAction:
     steps = [window_action(window, "&Play / Pause", "Space", window.toggle_play, "play"),
              window_action(window, "Step &Epoch", "Right", window.step_epoch, "step-epoch"),
              window_action(window, "Step &Batch", "Shift+Right", window.step_batch,
@@ -76,6 +80,7 @@ def _fill_training_menu(window, training: QMenu) -> None:
         training.addAction(action)
     training.addSeparator()
     training.addAction(reset)
+    return reset
 
 
 def window_action(window, text: str, shortcut: str, slot, icon_name: str) -> QAction:
@@ -96,6 +101,8 @@ def finish_view_menu(window, menus: Menus) -> None:
         action.setText(f"{toolbar.windowTitle()} Toolbar")
         menus.view.addAction(action)
     menus.view.addSeparator()
+    window.presentation = Presentation(window)
+    menus.view.addAction(window.presentation.action)
     menus.view.addAction("Reset &Layout", window.reset_layout)
 
 
