@@ -80,6 +80,8 @@ class History:
         other = History()
         other._n = self._n if rows is None else max(0, min(self._n, rows))
         other._blocks = [block.copy() for block in self._blocks[:-(-other._n // BLOCK_ROWS)]]
+        other.edits = [dict(e) for e in self.edits
+                       if rows is None or e.get("epoch", 0) <= other._n]
         return other
 
     def truncate(self, n: int) -> None:
