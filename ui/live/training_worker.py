@@ -37,14 +37,13 @@ brackets each redraw with :meth:`gui_busy`; meanwhile the worker, between two ba
 (on an Event, lock released; at most ``MAX_YIELD`` per batch) instead of competing: the
 redraw finishes at its own speed, and training loses only the redraw's time — which the window
 keeps small (:mod:`ui.live.refresh_pacer`). Outside redraws the GUI thread still needs the lock for
-every event (a key press, a timer); while the worker runs, the interpreter's switch interval is
-lowered to ``SWITCH_INTERVAL`` so it gets it within a millisecond rather than five.
+every event (a key press, a timer): while the worker runs it gets it within a millisecond
+(:mod:`ui.live.switch_interval`).
 """
 
 from __future__ import annotations
 
 import queue
-import sys
 import threading
 import time
 import traceback
@@ -56,21 +55,17 @@ from PySide6.QtCore import QThread, Signal
 from playground import PlaygroundError, Trainer
 from playground.training.runset import Run, RunSet
 
+from .switch_interval import quick_switching
+
 #: while playing, taking snapshots costs at most this share of the worker's time
 SNAPSHOT_SHARE = 0.1
 #: a paced worker sends the next snapshot after this long even if the GUI did not draw
 DRAW_TIMEOUT = 1.0
-#: the interpreter's switch interval while the worker thread runs (CPython's default: 5 ms)
-SWITCH_INTERVAL = 0.001
 #: a busy GUI makes the worker wait between batches at most this long (seconds)
 MAX_YIELD = 0.05
 #: how often the speed readout is updated while playing (seconds; up to 4× longer while
 #: fewer than 3 epochs end in that time, so a slow run's readout does not jump)
 SPEED_PERIOD = 0.5
-
-
-_running_lock = threading.Lock()
-_running: list = []             # [switch interval before the first worker, one None per worker]
 
 
 class TrainingWorker(QThread):
@@ -198,18 +193,8 @@ class TrainingWorker(QThread):
 
     # -- worker thread -------------------------------------------------------------------
     def run(self) -> None:
-        with _running_lock:
-            if not _running:
-                _running.append(sys.getswitchinterval())
-                sys.setswitchinterval(min(_running[0], SWITCH_INTERVAL))
-            _running.append(None)
-        try:
+        with quick_switching():
             self._loop()
-        finally:
-            with _running_lock:
-                _running.pop()
-                if len(_running) == 1:          # the last worker: back to the default
-                    sys.setswitchinterval(_running.pop())
 
     def _loop(self) -> None:
         self._emit_snapshot(force=True)
