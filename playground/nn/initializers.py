@@ -78,3 +78,13 @@ def init_after_activation_change(old_activation: str, new_activation: str, init:
         if init == recommended_init(old_activation, normal):
             return recommended_init(new_activation, normal)
     return init
+
+
+def with_activation(layer: dict, activation: str) -> dict:
+    """A copy of the ``layer`` settings with ``activation``, its initializer following the
+    change (:func:`init_after_activation_change`); hand-set weights keep their numbers."""
+    new = dict(layer, activation=activation)
+    old = layer.get("activation", activation)
+    if "init" in layer:
+        new["init"] = init_after_activation_change(old, activation, layer["init"])
+    return new

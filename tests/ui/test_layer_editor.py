@@ -196,3 +196,38 @@ def test_the_trainers_data_view_names_what_the_output_needs(editor):
     text = editor.input_label.text()
     assert "Input: 2 features (x1, x2)" in text
     assert "2 classes → 2 softmax units (cross_entropy) or 1 sigmoid unit" in text
+
+
+@pytest.fixture
+def deep_sigmoid(show_panel):
+    from playground.presets import preset
+    model = ExperimentModel(preset("vanishing_gradients"))
+    yield show_panel(LayerEditor, model)
+    model.undo_stack.clear()
+
+
+def test_one_choice_makes_every_hidden_layer_relu_with_he_and_one_undo_reverts(deep_sigmoid):
+    editor = deep_sigmoid
+    before = editor.model.get("network.layers")
+    assert len(before) == 9 and all(l["activation"] == "sigmoid" for l in before[:-1])
+    combo = editor.findChild(QComboBox, "allHiddenActivationCombo")
+    combo.activated.emit(combo.findText("relu"))          # what choosing it in the list does
+    layers = editor.model.get("network.layers")
+    assert [l["activation"] for l in layers[:-1]] == ["relu"] * 8
+    expected = {"xavier_uniform": "he_uniform", "xavier_normal": "he_normal"}
+    assert [l["init"] for l in layers[:-1]] == [expected.get(l["init"], l["init"])
+                                                 for l in before[:-1]]
+    assert layers[-1] == before[-1]                        # the output layer is not hidden
+    assert combo.currentIndex() == 0                       # back to its prompt
+    editor.model.undo_stack.undo()
+    assert editor.model.get("network.layers") == before
+
+
+def test_the_initializer_follows_a_cards_activation_until_the_user_picks_one(editor):
+    card = editor.cards()[0]
+    card.init.setCurrentText("xavier_uniform")
+    card.activation.setCurrentText("relu")
+    assert editor.model.get("network.layers")[0]["init"] == "he_uniform"
+    card.init.setCurrentText("uniform")                    # the user's own choice …
+    card.activation.setCurrentText("tanh")
+    assert editor.model.get("network.layers")[0]["init"] == "uniform"   # … stays

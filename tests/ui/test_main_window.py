@@ -12,7 +12,8 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QLineEdit, QMenu, QMessageBox,
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QLabel, QLineEdit, QMenu,
+                               QMessageBox,
                                QPushButton, QToolBar, QToolButton)
 
 from playground import Experiment, Trainer
@@ -122,7 +123,13 @@ def on_worker(window, fn, timeout=5.0):
 def test_opens_on_the_default_experiment_with_docks(qtbot, make_window):
     window = make_window()
     assert window.current_experiment() == default_experiment()
-    assert window.size().width() == 1400 and window.size().height() == 900
+    # sized to the screen it opens on (the offscreen platform's is small), never past it
+    # unless the window's minimum is larger
+    from ui.window.screen_fit import available_area, initial_size
+    wanted = initial_size(available_area(window))
+    minimum = window.minimumSizeHint()
+    assert window.width() == max(wanted[0], minimum.width())
+    assert window.height() == max(wanted[1], minimum.height())
     assert "Untitled" in window.windowTitle() and "*" not in window.windowTitle()
     docks = {dock.objectName() for dock in window.findChildren(QDockWidget)}
     assert {"dataDock", "networkDock", "trainingDock", "lossDock", "backpropDock",
@@ -411,9 +418,10 @@ def test_export_plots_as_png_and_csv(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: epoch_shown(window) == 1, timeout=TIMEOUT)
     pngs = window.files.export_plots_to(tmp_path, "png")
     csvs = window.files.export_plots_to(tmp_path, "csv")
-    assert len(pngs) == len(csvs) == 4
+    assert len(pngs) == len(csvs) == 5       # the loss landscape: empty until computed
     assert all(p.stat().st_size > 1000 for p in pngs)
     assert (tmp_path / "loss.csv").read_text().startswith("epoch,train_loss")
+    assert (tmp_path / "loss_landscape.csv").read_text() == "kind,alpha,beta,t,loss\n"
     texts = [action.text() for menu in window.menuBar().findChildren(type(window.view_menu))
              for action in menu.actions()]
     assert not any("svg" in text.lower() for text in texts)
@@ -543,3 +551,18 @@ def test_after_early_stopping_restores_the_header_shows_that_epochs_numbers_and_
     best_val = on_worker(window, lambda t: float(t.history.column("val_loss")[best - 1]))
     assert float(val) == pytest.approx(best_val, abs=1e-4)
     assert window.notice.property("kind") == "info"      # a normal end: blue, not red
+
+
+def test_the_speed_box_paces_play(qtbot, window):
+    import time
+    combo = window.findChild(QComboBox, "speedCombo")
+    combo.setCurrentIndex(combo.findText("1 epoch/s"))
+    click(qtbot, window, "playPauseButton")
+    qtbot.waitUntil(lambda: epoch_shown(window) >= 1, timeout=TIMEOUT)
+    first = time.perf_counter()
+    qtbot.waitUntil(lambda: epoch_shown(window) >= 2, timeout=TIMEOUT)
+    # one epoch a second: the next epoch comes no sooner than the pace allows (at full
+    # speed this network trains an epoch in milliseconds)
+    assert time.perf_counter() - first > 0.8
+    click(qtbot, window, "playPauseButton")
+    qtbot.waitUntil(lambda: not window.worker.playing, timeout=TIMEOUT)

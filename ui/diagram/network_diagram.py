@@ -51,7 +51,7 @@ class NetworkDiagram(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("networkDiagram")
-        self.setMinimumSize(320, 240)
+        self.setMinimumSize(240, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._sizes: tuple[int, ...] = ()
         self._activations: tuple[str, ...] = ()
@@ -333,7 +333,7 @@ class NetworkDiagram(QWidget):
         return QSize(560, 400)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(320, 240)
+        return QSize(240, 160)
 
     @guarded("network diagram")
     def paintEvent(self, event) -> None:

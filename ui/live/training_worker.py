@@ -25,6 +25,11 @@ much of the training time:
 
 The speed readout (``speedChanged``) is independent of the snapshots: every ``SPEED_PERIOD``.
 
+Pacing (:meth:`set_pace`): full speed, or a rate a person can follow — so many epochs a second
+(a snapshot after every epoch), or a slow motion of so many *batches* a second (a snapshot
+after every batch). Pacing only waits between steps (on an Event that any command wakes, so
+pause and stop still act at once); the steps and their numbers are those of full speed.
+
 The interpreter lock. Both threads run Python, and CPython hands the lock from a busy thread to
 a waiting one only every few milliseconds, so a redraw that needs the lock hundreds of times
 would take many times its own CPU time while training runs flat out. The window therefore
@@ -94,6 +99,9 @@ class TrainingWorker(QThread):
         self._history_sent = 0
         self._speed_epochs = 0
         self._speed_since = time.perf_counter()
+        self._pace: tuple[str, float] | None = None   # ("epochs" | "batches", per second)
+        self._next_step_at = 0.0
+        self._wake = threading.Event()      # set by every command: ends a pacing wait
 
     # -- GUI-thread API (thread-safe: all of these only enqueue) -----------------------------
     @property
@@ -137,9 +145,17 @@ class TrainingWorker(QThread):
     def request_snapshot(self) -> None:
         self._post(self._on_snapshot)
 
+    def set_pace(self, unit: str | None, per_second: float = 0.0) -> None:
+        """Full speed (``unit`` None), or ``per_second`` epochs (``"epochs"``) or batches
+        (``"batches"``, slow motion) a second."""
+        if unit not in (None, "epochs", "batches") or (unit and not per_second > 0):
+            raise ValueError(f"bad pace {unit!r} {per_second!r}")
+        self._post(self._on_pace, unit, per_second)
+
     def _post(self, command: Callable[..., None], *args) -> None:
         """Queue ``command(*args)``, one of the ``_on_*`` methods, for the worker thread."""
         self._commands.put((command, args))
+        self._wake.set()
 
     def gui_busy(self, busy: bool) -> None:
         """The GUI starts (True) or ends (False) a redraw: the worker waits between batches."""
@@ -164,6 +180,7 @@ class TrainingWorker(QThread):
         """Ask the loop to end and wait for it (``timeout`` seconds); never terminates."""
         self._stop.set()
         self._gui_idle.set()                 # a worker waiting for a redraw stops now
+        self._wake.set()                     # … and one waiting for its pace
         self._post(self._on_stop)
         return self.wait(int(timeout * 1000))
 
@@ -289,6 +306,10 @@ class TrainingWorker(QThread):
     def _on_snapshot(self) -> None:
         self._emit_snapshot(force=True)
 
+    def _on_pace(self, unit: str | None, per_second: float) -> None:
+        self._pace = (unit, per_second) if unit else None
+        self._next_step_at = time.perf_counter()
+
     def _on_call(self, fn: Callable[[Trainer], Any], future: Future) -> None:
         if future.set_running_or_notify_cancel():
             try:
@@ -330,6 +351,10 @@ class TrainingWorker(QThread):
             self._set_playing(False)
             self._emit_snapshot(force=True)
             return
+        if self._pace is not None and (epoch_ended or self._pace[0] == "batches"):
+            self._emit_snapshot(force=True)      # every paced step is seen
+            self._wait_for_pace()
+            return
         now = time.perf_counter()
         elapsed = now - self._speed_since
         if elapsed >= SPEED_PERIOD and (self._speed_epochs >= 3 or elapsed >= 4 * SPEED_PERIOD):
@@ -339,6 +364,21 @@ class TrainingWorker(QThread):
         if since >= self.snapshot_interval and (not (self._paced and self._undrawn)
                                                 or since >= DRAW_TIMEOUT):
             self._emit_snapshot()
+
+    def _wait_for_pace(self) -> None:
+        """Wait until the next paced step is due (a command ends the wait early)."""
+        self._next_step_at = max(self._next_step_at + 1.0 / self._pace[1],
+                                 time.perf_counter() - 1.0 / self._pace[1])
+        delay = self._next_step_at - time.perf_counter()
+        if delay > 0:
+            self._wake.clear()
+            if self._commands.empty():
+                self._wake.wait(delay)
+        now = time.perf_counter()
+        elapsed = now - self._speed_since
+        if elapsed >= SPEED_PERIOD:
+            self.speedChanged.emit(self._speed_epochs / elapsed)
+            self._speed_epochs, self._speed_since = 0, now
 
     def _emit_snapshot(self, force: bool = False) -> None:
         start = time.perf_counter()

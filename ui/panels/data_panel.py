@@ -56,7 +56,7 @@ class DataPanel(QWidget):
     """Edits the ``data`` section (and ``seed``) of the model's experiment."""
 
     view_name, dock_title, dock_name = "data", "Data", "dataDock"
-    dock_area, dock_size = "left", (285, None)
+    dock_area, dock_size, dock_scrolls = "left", (285, None), True
 
     #: an error was shown in the panel (the message)
     error = Signal(str)

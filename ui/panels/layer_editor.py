@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout
 
 from playground import ExperimentError, PlaygroundError
 from playground.nn.losses import LOSSES
+from playground.nn.initializers import with_activation
+from ui.panels.all_layers import AllHiddenRow
 from ui.panels.layer_card import InputCard, LayerCard, arrow
 from ui.live.model import ExperimentModel
 from ui.widgets.theme import error_text, shade
@@ -103,6 +105,9 @@ class LayerEditor(QWidget):
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hidden_list.viewport().installEventFilter(self)
         root.addWidget(self.hidden_list, 1)
+        self.all_hidden = AllHiddenRow(self)
+        self.all_hidden.apply.connect(self.apply_to_hidden)
+        root.addWidget(self.all_hidden)
         root.addWidget(self.empty_label)
         root.addWidget(arrow())
 
@@ -186,6 +191,7 @@ class LayerEditor(QWidget):
         self.error_label.hide()
         self.hidden_list.setVisible(bool(hidden))
         self.empty_label.setVisible(not hidden)
+        self.all_hidden.setVisible(len(hidden) > 1)     # one layer: its own card does it
         if hidden:
             self.hidden_list.setCurrentRow(min(max(current, 0), len(hidden) - 1)
                                            if current >= 0 else -1)
@@ -251,7 +257,10 @@ class LayerEditor(QWidget):
         index = len(layers) - 1 if card is self.output_card else self._row_of(card)
         if index < 0:
             return
-        layers[index][field] = value
+        if field == "activation":               # the initializer follows (engine rule)
+            layers[index] = with_activation(layers[index], value)
+        else:
+            layers[index][field] = value
         name = "output layer" if card is self.output_card else f"layer {index + 1}"
         try:
             self.model.set("network.layers", layers, text=f"{name}: {field} → {value}")
@@ -260,6 +269,16 @@ class LayerEditor(QWidget):
             self._fit_item(card)
             return
         card.clear_error()
+
+    def apply_to_hidden(self, field: str, value: str) -> None:
+        """Give every hidden layer ``value`` for ``field`` (activation or init), one undo step."""
+        layers = self.model.get("network.layers")
+        if len(layers) < 2:
+            return
+        for i in range(len(layers) - 1):
+            layers[i] = (with_activation(layers[i], value) if field == "activation"
+                         else dict(layers[i], **{field: value}))
+        self._write(layers, f"all hidden layers: {field} → {value}")
 
     def _write(self, layers: list[dict], text: str) -> bool:
         try:

@@ -46,6 +46,7 @@ guard_none_refcount()     # first of all: PySide6 6.12 on CPython 3.11 (see ui.w
 from . import settings
 from .docks import build_docks, fit_network_dock, set_central
 from .file_actions import FileActions, describe_error, read_session
+from .loss_tools import LossTools
 from ui.widgets.icons import icon
 from ui.live.model import ExperimentModel
 from .notice import NoticeBar
@@ -58,6 +59,7 @@ from ui.live.training_worker import TrainingWorker
 from ui.platform_check import xcb_problem
 
 from .transport import TransportBar
+from .screen_fit import available_area, compact, initial_size, keep_on_screen, needs_compact
 from .views import build_views, live_views
 from ui.panels.lesson_panel import install_lessons
 from ui.widgets.view_errors import add_reporter, describe, guarded, remove_reporter
@@ -65,7 +67,6 @@ from ui.widgets.view_errors import add_reporter, describe, guarded, remove_repor
 APP_NAME = "Backprop Playground"
 #: the desktop entry's id (packaging/linux): names the app to the desktop, e.g. Wayland's app id
 DESKTOP_FILE_ID = "io.github.backprop_playground.BackpropPlayground"
-DEFAULT_SIZE = (1400, 900)
 
 
 class MainWindow(QMainWindow):
@@ -97,14 +98,18 @@ class MainWindow(QMainWindow):
         #: the docks by view name (the central view has none)
         self.docks = build_docks(self, self.views, self.view_menu)
         self._finish_view_menu()
-        install_lessons(self)
+        if needs_compact(available_area(self)):
+            compact(self, self.docks)
+        install_lessons(self)               # after compact: its tab joins Data's, wherever
+        self.loss_tools = LossTools(self)
         self._default_state = self.saveState()
         self._connect()
         self._after_new_trainer(trainer)
         self._fitted = False                # the network dock is fitted when first shown
-        self.resize(*DEFAULT_SIZE)
+        self.resize(*initial_size(available_area(self)))
         if remember:
             self._restore_layout()
+        keep_on_screen(self)
         self._update_title()
         self.redrawer = Redrawer(self, live_views(self.views, "primary"),
                                  live_views(self.views, "secondary"))
@@ -150,7 +155,7 @@ class MainWindow(QMainWindow):
         self.file_toolbar.setIconSize(QSize(20, 20))
         self.files.fill_toolbar(self.file_toolbar)
         self.insertToolBar(self.transport, self.file_toolbar)
-        training = self.menuBar().addMenu("&Training")
+        training = self.training_menu = self.menuBar().addMenu("&Training")
         self.play_action = self._action("&Play / Pause", "Space", self.toggle_play, "play")
         self.step_epoch_action = self._action("Step &Epoch", "Right", self.step_epoch,
                                               "step-epoch")
@@ -204,6 +209,8 @@ class MainWindow(QMainWindow):
         transport.step_epoch_button.clicked.connect(self.step_epoch)
         transport.step_phase_button.clicked.connect(phase_panel.request_step)
         transport.reset_button.clicked.connect(self.reset_training)
+        transport.paceChanged.connect(
+            lambda pace: worker.set_pace(*(pace if pace else (None, 0.0))))
         phase_panel.stepRequested.connect(self._step_phase)
         phase_panel.leaveRequested.connect(worker.finish_iteration)
         self.model.changed.connect(self._on_model_changed)
@@ -397,7 +404,8 @@ class MainWindow(QMainWindow):
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state)
-        self.resize(*DEFAULT_SIZE)
+        self.resize(*initial_size(available_area(self)))
+        keep_on_screen(self)
         QTimer.singleShot(0, lambda: fit_network_dock(self, self.views, self.docks))
 
     def closeEvent(self, event) -> None:
@@ -414,6 +422,7 @@ class MainWindow(QMainWindow):
         the second it is given (``stopped_promptly``); else this waits for the batch."""
         self.refresh_timer.stop()
         remove_reporter(self._on_view_error)
+        self.loss_tools.shutdown()
         self.stopped_promptly = not self.worker.isRunning() or self.worker.stop(1.0)
         if not self.stopped_promptly:
             self.statusBar().showMessage("Waiting for the current batch to finish…")

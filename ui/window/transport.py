@@ -1,10 +1,13 @@
 """The transport toolbar: play/pause, step, reset, and the numbers that matter right now.
 
-Left to right: Reset, a big Play/Pause, Step batch, Step epoch, Step phase; the epoch counter
+Left to right: Reset, a big Play/Pause, Step batch, Step epoch, Step phase, the speed to play
+at (``speedCombo``: full speed, 100 down to 1 epochs a second, or a slow motion that shows
+each batch — pacing changes when steps happen, never their numbers); the epoch counter
 (``epochLabel`` reads exactly "Epoch N"; the budget and the position inside the epoch sit
 beneath it); the training speed (``speedLabel``, epochs per second while playing); the latest
-training / validation loss and accuracy (R² for regression); and why training stopped, if it
-did (``stopReasonLabel``).
+training / validation loss and accuracy (R² for regression) — after early stopping restored
+the best weights, that epoch's, and the captions say which. Why training stopped is the
+notice bar's, in one place.
 
 The bar only displays. Its buttons emit ``clicked``; the window connects them to the worker
 and mirrors them as window-wide shortcuts (Space, →, Shift+→, ., Ctrl+R).
@@ -17,9 +20,9 @@ a text no longer fits.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
-                               QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton,
+                               QSizePolicy, QToolBar, QVBoxLayout, QWidget)
 
 from ui.widgets.icons import icon
 from ui.widgets.view_errors import guarded
@@ -70,8 +73,19 @@ def _caption(text: str) -> QLabel:
     return label
 
 
+#: the speeds offered: (shown text, (unit, per second) or None for full speed)
+PACES = (("full speed", None), ("100 epochs/s", ("epochs", 100.0)),
+         ("30 epochs/s", ("epochs", 30.0)), ("10 epochs/s", ("epochs", 10.0)),
+         ("3 epochs/s", ("epochs", 3.0)), ("1 epoch/s", ("epochs", 1.0)),
+         ("slow motion: 10 batches/s", ("batches", 10.0)),
+         ("slow motion: 2 batches/s", ("batches", 2.0)))
+
+
 class TransportBar(QToolBar):
     """Toolbar with the transport buttons and the live readouts."""
+
+    #: the user picked a speed: (unit, per second), or None for full speed
+    paceChanged = Signal(object)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Training", parent)
@@ -102,12 +116,35 @@ class TransportBar(QToolBar):
         self.addWidget(self.step_batch_button)
         self.addWidget(self.step_epoch_button)
         self.addWidget(self.step_phase_button)
+        self.pace_combo = QComboBox(objectName="speedCombo")
+        for text, pace in PACES:
+            self.pace_combo.addItem(text, pace)
+        self.pace_combo.setToolTip(
+            "How fast Play trains: full speed, a number of epochs a second you can follow, or "
+            "a slow motion that shows every batch. Only the timing changes: the weights are "
+            "those of full speed.")
+        self.pace_combo.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        # as wide as "100 epochs/s": the list shows the long slow-motion entries whole
+        self.pace_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.pace_combo.setMinimumContentsLength(len("full spe"))
+        self.pace_combo.currentIndexChanged.connect(
+            lambda index: self.paceChanged.emit(self.pace_combo.itemData(index)))
+        self.addWidget(self.pace_combo)
         self.addSeparator()
         self.addWidget(self._epoch_box())
         self.addSeparator()
         self.addWidget(self._metrics_box())
         self._regression = False
         self._metrics_epoch: int | None = None
+
+    def set_compact(self, compact: bool) -> None:
+        """Icons without their words (the tooltips keep them): for a narrow screen."""
+        for button, text in ((self.reset_button, "Reset"), (self.step_batch_button, "Batch"),
+                             (self.step_epoch_button, "Epoch"),
+                             (self.step_phase_button, "Phase")):
+            button.setText("" if compact else text)
+            button.setAccessibleName(text)
 
     def _button(self, name: str, text: str, icon_name: str, tip: str) -> QPushButton:
         button = QPushButton(icon(icon_name), text)
@@ -128,23 +165,23 @@ class TransportBar(QToolBar):
         self.progress_label = ReadoutLabel("of — · batch —", "of 10000 · batch 000/000")
         self.progress_label.setProperty("role", "caption")
         self.progress_label.setObjectName("epochProgressLabel")
-        row = QHBoxLayout()
+        row = QHBoxLayout()                 # "Epoch 12   35 epochs/s" over "of 300 · batch …"
         row.setSpacing(10)
         self.speed_label = ReadoutLabel("paused", "0000 epochs/s")
         self.speed_label.setObjectName("speedLabel")
         self.speed_label.setToolTip("Training speed while playing (epochs per second)")
-        layout.addWidget(self.epoch_label)
-        row.addWidget(self.progress_label)
-        row.addWidget(self.speed_label)
+        row.addWidget(self.epoch_label)
+        row.addWidget(self.speed_label, 0, Qt.AlignmentFlag.AlignBottom)
         row.addStretch(1)
         layout.addLayout(row)
+        layout.addWidget(self.progress_label)
         return box
 
     def _metrics_box(self) -> QWidget:
         box = QWidget()
         grid = QGridLayout(box)
         grid.setContentsMargins(8, 0, 8, 0)
-        grid.setHorizontalSpacing(14)
+        grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(0)
         self.metric_labels: dict[str, QLabel] = {}
         self.metric_captions: dict[str, QLabel] = {}

@@ -41,6 +41,7 @@ from ui.panels.data_panel import DataPanel
 from ui.panels.layer_editor import LayerEditor
 from ui.panels.lesson_panel import LessonPanel
 from ui.plots import DecisionBoundaryPlot, ErrorSignalPlot, LossPlot, WeightHistogramPlot
+from ui.plots.landscape_plot import LandscapePlot
 
 #: every view of the window, in the order of the View menu, the tabs and the export files
 PANELS = (
@@ -52,6 +53,7 @@ PANELS = (
     PhasePanel,
     ErrorSignalPlot,
     WeightHistogramPlot,
+    LandscapePlot,
     LessonPanel,
 )
 
