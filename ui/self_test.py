@@ -111,7 +111,8 @@ def check_window(window) -> list[str]:
 
 
 def run_self_test(file: str | None = None, screenshot: str | None = None) -> int:
-    from ui.window.main_window import MainWindow, initial_window
+    from ui.window.launch import initial_window
+    from ui.window.main_window import MainWindow
     from ui.widgets.view_errors import add_reporter, describe, remove_reporter
 
     if file:

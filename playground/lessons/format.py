@@ -106,10 +106,14 @@ class Lesson:
     path: Path | None = None
 
 
+def _lesson_error(message: str) -> "LessonError":
+    return LessonError("", message)
+
+
 def load_lesson(path: str | os.PathLike) -> Lesson:
     """Read and check a lesson file, behind the limits of every JSON file the app reads."""
     path = Path(path)
-    data = read_json_file(path, what="lesson file", error=lambda text: LessonError("", text))
+    data = read_json_file(path, what="lesson file", error=_lesson_error)
     try:
         return parse_lesson(data, path.parent.resolve(), path)
     except ExperimentError as exc:

@@ -17,20 +17,23 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from playground.errors import ExperimentError
+from playground.files.limits import loads_json
 from playground.experiment import Experiment
 from .timeline import Timeline
 from .trainer import Trainer
 from .trainer_state import capture, clone, rebuild
 
 
+_NOT_JSON = object()
+
+
 def parse_value(text: str) -> Any:
     """A value as typed after ``KEY=``: JSON (``0.1``, ``true``, ``null``, ``[8, 8]``) or,
     when it is not JSON, the text itself (``adam``)."""
     text = text.strip()
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
+    value = loads_json(text, f"the value {text[:30]!r}", not_json=_NOT_JSON,
+                       error=lambda message: ExperimentError("", message))
+    return text if value is _NOT_JSON else value
 
 
 def parse_vary(text: str) -> tuple[str, list]:
@@ -71,6 +74,20 @@ def describe_settings(settings: dict[str, Any]) -> str:
     return ", ".join(f"{short_key(k)}={json.dumps(v)}" for k, v in settings.items()) or "base"
 
 
+@dataclass(frozen=True)
+class RunView:
+    """What a window shows of one run (copies; safe to hand to another thread)."""
+    number: int                 # stable: colours and names follow it, never reused
+    label: str                  # what differs from the current run
+    current: bool
+    visible: bool
+    pinned: bool
+    epoch: int
+    finished: bool
+    history: dict               # epoch, train_loss, val_loss, train_metric, val_metric
+    surface: object = None      # the decision surface (2-D data), when asked for
+
+
 @dataclass
 class Run:
     trainer: Trainer
@@ -79,6 +96,7 @@ class Run:
     visible: bool = True
     pinned: bool = False                              # kept on the plots as a reference
     timeline: Timeline = field(default_factory=Timeline)
+    number: int = 0                                   # given by the RunSet
 
     def __post_init__(self):
         if not len(self.timeline):
@@ -114,8 +132,17 @@ class Run:
 
 class RunSet:
     def __init__(self, runs: Iterable[Run] = ()):
-        self.runs: list[Run] = list(runs)
+        self.runs: list[Run] = []
         self.current = 0
+        self._numbers = 0
+        for run in runs:
+            self._append(run)
+
+    def _append(self, run: Run) -> Run:
+        self._numbers += 1
+        run.number = self._numbers
+        self.runs.append(run)
+        return run
 
     def __len__(self) -> int:
         return len(self.runs)
@@ -144,9 +171,7 @@ class RunSet:
 
     def add(self, trainer: Trainer, settings: dict | None = None, origin: str | None = None
             ) -> Run:
-        run = Run(trainer, dict(settings or {}), origin)
-        self.runs.append(run)
-        return run
+        return self._append(Run(trainer, dict(settings or {}), origin))
 
     def fork(self, index: int, changes: dict[str, Any], epoch: int | None = None) -> Run:
         """A new run that starts as run ``index`` is now (or as it was at the timeline
@@ -171,8 +196,34 @@ class RunSet:
         timeline = source.timeline.until(at)
         timeline.record(trainer, origin=True)
         run = Run(trainer, {**source.settings, **changes},
-                  f"fork of run {index + 1} at epoch {at}", source.visible, timeline=timeline)
-        self.runs.append(run)
+                  f"fork of run {source.number} at epoch {at}", source.visible,
+                  timeline=timeline)
+        return self._append(run)
+
+    def pin(self) -> Run:
+        """Keep the current run as it is now as a reference (a frozen copy: it does not
+        train); the current run goes on."""
+        source = self.runs[self.current]
+        return self._append(Run(clone(source.trainer), dict(source.settings),
+                                f"pinned at epoch {source.trainer.epoch}", pinned=True,
+                                timeline=source.timeline.until(source.trainer.epoch)))
+
+    def start_sweep(self, base: Experiment, vary: dict[str, list]) -> list[Run]:
+        """The runs that are not pinned give way to one new run per combination of ``vary``
+        on ``base`` (see :meth:`sweep`); the first becomes current. Nothing changes when a
+        value is refused."""
+        new = RunSet.sweep(base, vary).runs
+        self.runs = [run for run in self.runs if run.pinned]
+        self.current = len(self.runs)
+        for run in new:
+            self._append(run)
+        return new
+
+    def replace_current(self, trainer: Trainer) -> Run:
+        """The current run starts over as ``trainer`` (new settings); the others stay."""
+        run = Run(trainer, {})
+        run.number = self.runs[self.current].number
+        self.runs[self.current] = run
         return run
 
     def remove(self, index: int) -> None:
@@ -182,21 +233,25 @@ class RunSet:
 
     # -- training ------------------------------------------------------------------------
     @property
+    def training(self) -> list[Run]:
+        """The runs that train: not pinned, not finished."""
+        return [run for run in self.runs if not run.pinned and not run.trainer.finished]
+
+    @property
     def finished(self) -> bool:
-        return all(run.trainer.finished for run in self.runs)
+        return not self.training
 
     def train_epoch(self) -> None:
         """One epoch of every run that has not finished, in turn."""
-        for run in self.runs:
-            if not run.trainer.finished:
-                run.train_epoch()
+        for run in self.training:
+            run.train_epoch()
 
     def train(self, epochs: int | None = None, on_epoch=None) -> None:
         """Train every run until it ends, or ``epochs`` more epochs each; ``on_epoch(self)``
         after each round."""
         targets = [None if epochs is None else run.trainer.epoch + epochs for run in self.runs]
         while True:
-            todo = [run for run, target in zip(self.runs, targets) if not run.trainer.finished
+            todo = [run for run, target in zip(self.runs, targets) if run in self.training
                     and (target is None or run.trainer.epoch < target)]
             if not todo:
                 return
@@ -218,6 +273,33 @@ class RunSet:
         mine = _flatten(self.runs[index].trainer.experiment.to_dict())
         theirs = _flatten(self.runs[ref].trainer.experiment.to_dict())
         return {k: v for k, v in mine.items() if theirs.get(k, None) != v}
+
+
+    def overview(self, surfaces: bool = False) -> list[RunView]:
+        """Every run as a window shows it, labelled by what differs from the current run;
+        with ``surfaces``, each visible run's decision surface too (2-D data)."""
+        from .snapshot import decision_surface
+
+        views = []
+        for i, run in enumerate(self.runs):
+            diff = describe_settings(self.difference(i)) if i != self.current else "current"
+            label = diff if diff != "base" else "same settings"
+            if run.origin:
+                label += f" ({run.origin})"
+            views.append(RunView(run.number, label, i == self.current, run.visible,
+                                 run.pinned, run.trainer.epoch, run.trainer.finished,
+                                 _curves(run.trainer),
+                                 decision_surface(run.trainer) if surfaces and run.visible
+                                 else None))
+        return views
+
+
+def _curves(trainer) -> dict:
+    metric = "r2" if trainer.dataset.task == "regression" else "accuracy"
+    h = trainer.history
+    return {"epoch": h.column("epoch"), "train_loss": h.column("train_loss"),
+            "val_loss": h.column("val_loss"), "train_metric": h.column(f"train_{metric}"),
+            "val_metric": h.column(f"val_{metric}")}
 
 
 def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:

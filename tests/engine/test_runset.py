@@ -223,3 +223,67 @@ def test_an_optimizer_sweep_gives_each_run_that_optimizer_with_the_same_learning
     with pytest.raises(ExperimentError, match=r"training\.optimizer\.name.*adagrad"):
         RunSet.sweep(Experiment.from_dict(small_experiment()),
                      {"training.optimizer.name": ["adagard"]})
+
+
+def test_a_pinned_run_is_a_frozen_copy_and_the_current_run_goes_on():
+    runs = RunSet.sweep(Experiment.from_dict(noisy_experiment()), {})
+    runs.train(epochs=3)
+    pinned = runs.pin()
+    runs.train(epochs=2)
+    assert pinned.pinned and pinned.trainer.epoch == 3 and runs[0].trainer.epoch == 5
+    assert pinned.origin == "pinned at epoch 3"
+    assert np.array_equal(pinned.trainer.history.column("train_loss"),
+                          runs[0].trainer.history.column("train_loss")[:3])
+
+
+def test_the_overview_labels_each_run_by_what_differs_from_the_current_one():
+    runs = RunSet.sweep(Experiment.from_dict(small_experiment()), {LR: [0.01, 0.1]})
+    runs.train(epochs=2)
+    runs.pin()
+    views = runs.overview()
+    assert [v.label for v in views] == ["current", "learning_rate=0.1",
+                                        "same settings (pinned at epoch 2)"]
+    assert [v.number for v in views] == [1, 2, 3]
+    assert [v.epoch for v in views] == [2, 2, 2]
+    assert list(views[1].history["epoch"]) == [1.0, 2.0]
+    runs.current = 1
+    assert runs.overview()[0].label == "learning_rate=0.01"
+
+
+def test_replacing_the_current_run_keeps_its_number_and_the_other_runs():
+    runs = RunSet.sweep(Experiment.from_dict(small_experiment()), {LR: [0.01, 0.1]})
+    runs.remove(0)
+    runs.add(Trainer(small_experiment()))
+    fresh = Trainer(small_experiment(seed=5))
+    runs.replace_current(fresh)
+    assert [r.number for r in runs] == [2, 3]
+    assert runs[0].trainer is fresh and runs[1].settings == {}
+
+
+def test_a_new_sweep_keeps_the_pinned_runs_and_replaces_the_others():
+    runs = RunSet.sweep(Experiment.from_dict(small_experiment()), {})
+    runs.train(epochs=1)
+    runs.pin()
+    base = runs[0].trainer.experiment
+    made = runs.start_sweep(base, {"training.batch_size": [5, 20]})
+    assert [r.pinned for r in runs] == [True, False, False]
+    assert runs.current == 1 and runs[1] is made[0]
+    assert [r.trainer.epoch for r in runs] == [1, 0, 0]
+    with pytest.raises(ExperimentError, match="training.batch_size"):
+        runs.start_sweep(base, {"training.batch_size": [0]})
+    assert len(runs) == 3
+
+
+def test_the_overview_carries_each_visible_runs_decision_surface_when_asked():
+    runs = RunSet.sweep(Experiment.from_dict(small_experiment()), {LR: [0.01, 0.1]})
+    runs.train(epochs=2)
+    runs[1].visible = False
+    plain, with_surfaces = runs.overview(), runs.overview(surfaces=True)
+    assert plain[0].surface is None
+    assert with_surfaces[1].surface is None
+    grid = with_surfaces[0].surface
+    xs, ys = np.meshgrid(grid.xs, grid.ys)
+    raw = np.column_stack([xs.ravel(), ys.ravel()])
+    trainer = runs[0].trainer
+    probability = trainer.predict(trainer.dataset.transform(raw))[:, 1]
+    assert np.allclose(grid.values.ravel(), probability)

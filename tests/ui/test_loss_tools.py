@@ -110,7 +110,7 @@ def test_a_new_run_forgets_the_landscape_and_needs_a_path_first(qtbot, window):
 
 
 def test_find_learning_rate_suggests_and_uses_a_rate_undoably(qtbot, window):
-    assert window.loss_tools.find_lr_action in window.training_menu.actions()
+    assert window.loss_tools.find_lr_action in window.menus.training.actions()
     before = trainer_weights(window)
     window.loss_tools.find_lr_action.trigger()
     dialog = window.loss_tools.dialog

@@ -101,7 +101,8 @@ def test_docks_start_where_their_panels_declare(qtbot, small_dict, monkeypatch):
         assert area(window.docks["data"]) == area(window.docks["training"])
         assert area(window.docks["loss"]) != area(window.docks["data"])
         tabbed = {dock.objectName() for dock in window.tabifiedDockWidgets(window.docks["error"])}
-        assert tabbed == {"backpropDock", "weightsDock", "landscapeDock"}
+        assert tabbed == {"backpropDock", "weightsDock", "landscapeDock", "runsDock",
+                          "runGalleryDock"}
         assert window.docks["training"].y() > window.docks["network"].y()   # dock_below
         assert window.docks["network"].x() > window.docks["data"].x()       # beside
         assert window.views["decision"] is not None and "decision" not in window.docks

@@ -54,6 +54,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QThread, Signal
 
 from playground import PlaygroundError, Trainer
+from playground.training.runset import Run, RunSet
 
 #: while playing, taking snapshots costs at most this share of the worker's time
 SNAPSHOT_SHARE = 0.1
@@ -79,11 +80,15 @@ class TrainingWorker(QThread):
     message = Signal(str)               # something the user should read (e.g. why play did nothing)
     failed = Signal(str)                # an error from the engine; training is paused
     speedChanged = Signal(float)        # epochs per second while playing
+    runsChanged = Signal(object)        # list of RunView: every run, with each snapshot
+    currentRunChanged = Signal(object)  # Experiment of the run that became current
 
     def __init__(self, trainer: Trainer, max_rate: float = 30.0, *,
                  snapshot_share: float = SNAPSHOT_SHARE, paced: bool = False, parent=None):
         super().__init__(parent)
         self._trainer = trainer
+        #: every run this worker trains in turn; the current one is ``_trainer``
+        self._runs = RunSet([Run(trainer)])
         self._commands: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self._playing = False
@@ -141,6 +146,13 @@ class TrainingWorker(QThread):
 
     def replace_trainer(self, trainer: Trainer) -> None:
         self._post(self._on_replace, trainer)
+
+    def change_runs(self, fn: Callable[[RunSet], Any]) -> Future:
+        """Run ``fn(run_set)`` on the worker thread between batches (pin, fork, sweep, make
+        current, remove, show/hide); the views hear of the result. Returns a Future."""
+        future: Future = Future()
+        self._post(self._change_runs, fn, future)
+        return future
 
     def request_snapshot(self) -> None:
         self._post(self._on_snapshot)
@@ -299,6 +311,7 @@ class TrainingWorker(QThread):
         self._set_playing(False)
         self._close_stepper()
         self._trainer = trainer
+        self._runs.replace_current(trainer)
         self._history_sent = 0
         self._snapshot_cost = 0.0
         self._emit_snapshot(force=True)
@@ -344,10 +357,13 @@ class TrainingWorker(QThread):
         if not self._gui_idle.is_set():
             self._yield_to_gui()
         trainer = self._trainer
-        epoch_ended = self._guard(trainer.train_batch)
+        epoch_ended = not trainer.finished and self._guard(self._current_run.train_batch)
+        for run in self._runs.training:      # the other runs, one batch each, in turn
+            if run.trainer is not trainer:
+                self._guard(run.train_batch)
         if epoch_ended:
             self._speed_epochs += 1
-        if trainer.finished or not self._playing:
+        if self._runs.finished or not self._playing:
             self._set_playing(False)
             self._emit_snapshot(force=True)
             return
@@ -392,6 +408,31 @@ class TrainingWorker(QThread):
         self._history_sent = snapshot.history_start + len(snapshot.history["epoch"])
         self._undrawn = True
         self.snapshotReady.emit(snapshot)
+        self.runsChanged.emit(self._runs.overview(surfaces=True))
+
+    # run sets --------------------------------------------------------------------------------
+    @property
+    def _current_run(self) -> Run:
+        return self._runs[self._runs.current]
+
+    def _change_runs(self, fn: Callable[[RunSet], Any], future: Future) -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(fn(self._runs))
+        except PlaygroundError as exc:      # a refused setting: said, training goes on
+            future.set_exception(exc)
+            self.message.emit(f"Not done: {exc}")
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            future.set_exception(exc)
+        current = self._current_run.trainer
+        if current is not self._trainer:
+            self._close_stepper()
+            self._trainer = current
+            self._history_sent = 0
+            self._snapshot_cost = 0.0
+            self.currentRunChanged.emit(current.experiment)
+        self._emit_snapshot(force=True)
 
     # phase-by-phase stepping ---------------------------------------------------------------
     def _step_phase(self) -> None:

@@ -23,7 +23,9 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QProgressBar, Q
 from playground.training.landscape import LINE_POINTS, RESOLUTION, LandscapeProblem, cost
 
 from ui.live.background import CANCELLED, JobRunner, from_trainer
-from .base import ElidedLabel, PlotPanel, RunTracker, make_plot_widget
+from ui.widgets.elided_label import ElidedLabel
+
+from .base import PlotPanel, RunTracker, make_plot_widget
 
 DIRECTIONS = (("trajectory", "path (PCA)"), ("random", "random"))
 CONTOURS = 9

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLabel, QVBoxLayout, QW
 from .base import (BEST_COLOR, STOP_COLOR, TRAIN_COLOR, VAL_COLOR, PlotPanel, RunTracker,
                    make_legend, make_plot_widget, with_alpha)
 from .ranges import FollowRange, finite_bounds, log_bounds
+from .run_overlay import RunOverlay
 from .series import DEFAULT_CAP, EMA, SeriesStore
 
 COLUMNS = ("epoch", "train_loss", "val_loss", "train_metric", "val_metric", "learning_rate",
@@ -132,6 +133,9 @@ class LossPlot(PlotPanel):
             self.best_lines.append(best)
             self.stop_lines.append(stop)
         self.best_line, self.stop_line = self.best_lines[0], self.stop_lines[0]
+        #: the other runs being compared (ui.plots.run_overlay)
+        self.overlay = RunOverlay(loss_item, acc_item, self._legend)
+        self._overlay_drawn = -1
 
     # -- feeding ---------------------------------------------------------------------------
     def add_snapshot(self, snapshot) -> None:
@@ -158,6 +162,11 @@ class LossPlot(PlotPanel):
         self._stop_epoch = float(snapshot.epoch) if snapshot.stopped_early else None
         self._dirty = True
 
+    def set_runs(self, views: list) -> None:
+        """The runs being compared (RunViews); the others than the current are overlaid."""
+        self.overlay.set_runs(views)
+        self._dirty = True
+
     def _reset(self) -> None:
         self.store.clear()
         self._tracker.reset()
@@ -169,8 +178,9 @@ class LossPlot(PlotPanel):
     # -- drawing ---------------------------------------------------------------------------
     def _redraw(self) -> None:
         store = self.store
-        if store.version != self._drawn_version:
-            self._drawn_version = store.version
+        if (store.version, self.overlay.version) != (self._drawn_version, self._overlay_drawn):
+            self._drawn_version, self._overlay_drawn = store.version, self.overlay.version
+            self.overlay.draw()
             epochs = store.column("epoch")
             smoothing = self._ema_train.weight > 0
             train, val = store.column("train_loss"), store.column("val_loss")
@@ -193,9 +203,12 @@ class LossPlot(PlotPanel):
             self.val_metric_curve.setVisible(bool(np.isfinite(val_metric).any()))
             self._update_metric_axis(store)
             shown = [train, val] + ([store.column("train_loss"), store.column("val_loss")]
-                                    if smoothing else [])
+                                    if smoothing else []) + self.overlay.bounds()
+            ends = [float(v.history["epoch"][-1]) for v in self.overlay.shown
+                    if len(v.history["epoch"])]
+            last = max(ends + ([float(epochs[-1])] if len(epochs) else []), default=None)
             y_bounds = (log_bounds if self.log_check.isChecked() else finite_bounds)(*shown)
-            self._follow.fit((0.0, float(epochs[-1])) if len(epochs) else None, y_bounds)
+            self._follow.fit((0.0, last) if last is not None else None, y_bounds)
         self._place_lines(self.best_lines, self._best_epoch if self._best_epoch > 0 else None)
         self._place_lines(self.stop_lines, self._stop_epoch)
 

@@ -18,8 +18,8 @@ class LossTools:
         self.find_lr_action.setObjectName("findLearningRateAction")
         self.find_lr_action.setStatusTip("A learning-rate range test on a copy of the network")
         self.find_lr_action.triggered.connect(lambda _=False: self.find_learning_rate())
-        window.training_menu.insertAction(window.reset_action, self.find_lr_action)
-        window.training_menu.insertSeparator(window.reset_action)
+        window.menus.training.insertAction(window.menus.reset, self.find_lr_action)
+        window.menus.training.insertSeparator(window.menus.reset)
         self.dialog: LRFindDialog | None = None
 
     def find_learning_rate(self) -> LRFindDialog:

@@ -137,9 +137,11 @@ class TransportBar(QToolBar):
         self.addWidget(self._metrics_box())
         self._regression = False
         self._metrics_epoch: int | None = None
+        self.compact = False
 
     def set_compact(self, compact: bool) -> None:
         """Icons without their words (the tooltips keep them): for a narrow screen."""
+        self.compact = compact
         for button, text in ((self.reset_button, "Reset"), (self.step_batch_button, "Batch"),
                              (self.step_epoch_button, "Epoch"),
                              (self.step_phase_button, "Phase")):
@@ -203,10 +205,15 @@ class TransportBar(QToolBar):
         super().showEvent(event)
         if not getattr(self, "_sized", False):   # fonts come from the style sheet: now
             self._sized = True
-            for label in (self.epoch_label, self.progress_label, self.speed_label,
-                          *self.metric_labels.values()):
-                label.ensurePolished()
-                label.polish_size()
+            self.refit_readouts()
+
+    def refit_readouts(self) -> None:
+        """Size the fixed readouts for the current font (once shown, and after a font
+        change such as presentation mode)."""
+        for label in (self.epoch_label, self.progress_label, self.speed_label,
+                      *self.metric_labels.values()):
+            label.ensurePolished()
+            label.polish_size()
 
     # -- updates ---------------------------------------------------------------------------
     def set_playing(self, playing: bool) -> None:

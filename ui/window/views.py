@@ -42,6 +42,8 @@ from ui.panels.layer_editor import LayerEditor
 from ui.panels.lesson_panel import LessonPanel
 from ui.plots import DecisionBoundaryPlot, ErrorSignalPlot, LossPlot, WeightHistogramPlot
 from ui.plots.landscape_plot import LandscapePlot
+from ui.panels.runs_panel import RunsPanel
+from ui.plots.run_gallery import RunGallery
 
 #: every view of the window, in the order of the View menu, the tabs and the export files
 PANELS = (
@@ -55,6 +57,8 @@ PANELS = (
     WeightHistogramPlot,
     LandscapePlot,
     LessonPanel,
+    RunsPanel,
+    RunGallery,
 )
 
 AREAS = ("left", "right", "bottom", "central")

@@ -1,0 +1,174 @@
+"""Comparing runs in the window: sweep, pin, fork, make current, show/hide and remove, all
+through the real training worker, which trains every run in turn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from playground import Experiment
+from test_main_window import button, dialogs, make_window  # noqa: F401 - fixtures
+
+TIMEOUT = 10000
+LR = "training.optimizer.learning_rate"
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+
+@pytest.fixture
+def window(make_window, small_dict):  # noqa: F811
+    small_dict["training"]["epochs"] = 100_000
+    return make_window(Experiment.from_dict(small_dict))
+
+
+def panel(window):
+    return window.views["runs"]
+
+
+def choose(window, label: str, values: str) -> None:
+    runs = panel(window)
+    runs.setting_combo.setCurrentIndex(runs.setting_combo.findText(label))
+    runs.values_edit.setText(values)
+
+
+def wait_rows(qtbot, window, n: int) -> None:
+    qtbot.waitUntil(lambda: panel(window).table.rowCount() == n, timeout=TIMEOUT)
+
+
+def play_until(qtbot, window, condition) -> None:
+    window.worker.play()
+    qtbot.waitUntil(lambda: condition(panel(window).runs), timeout=TIMEOUT)
+    window.worker.pause()
+    qtbot.waitUntil(lambda: not window.worker.playing, timeout=TIMEOUT)
+
+
+def step_epochs(qtbot, window, n: int) -> None:
+    for _ in range(n):
+        before = panel(window).runs[0].epoch if panel(window).runs else 0
+        window.worker.step_epoch()
+        qtbot.waitUntil(lambda: panel(window).runs and
+                        next(v for v in panel(window).runs if v.current).epoch > before,
+                        timeout=TIMEOUT)
+
+
+def sweep(qtbot, window, values="0.003, 0.03, 0.3") -> None:
+    choose(window, "learning rate", values)
+    button(window, "sweepButton").click()
+    wait_rows(qtbot, window, len(values.split(",")))
+    qtbot.waitUntil(lambda: window.model.experiment.get(LR) == float(values.split(",")[0]),
+                    timeout=TIMEOUT)
+
+
+def select_row(window, row: int) -> None:
+    panel(window).table.selectRow(row)
+
+
+def test_a_sweep_trains_one_run_per_value_and_overlays_the_others(qtbot, window):
+    sweep(qtbot, window)
+    play_until(qtbot, window, lambda views: all(v.epoch >= 3 for v in views))
+    views = panel(window).runs
+    assert [v.label for v in views] == ["current", "learning_rate=0.03", "learning_rate=0.3"]
+    assert panel(window).table.item(1, 1).text() == "learning_rate=0.03"
+    loss = window.views["loss"]
+    qtbot.waitUntil(lambda: len(loss.overlay.shown) == 2, timeout=TIMEOUT)
+    loss.refresh()
+    for view, (curve, metric) in zip(loss.overlay.shown, loss.overlay.curves()):
+        assert np.array_equal(curve.getData()[1], view.history["val_loss"])
+        assert np.array_equal(metric.getData()[1], view.history["val_metric"])
+    assert [v.number for v in loss.overlay.shown] == [3, 4]    # the sweep's; 1 gave way
+
+
+def test_pin_keeps_the_run_as_a_dimmed_reference_labelled_with_what_changed(qtbot, window):
+    step_epochs(qtbot, window, 2)
+    button(window, "pinButton").click()
+    wait_rows(qtbot, window, 2)
+    window.model.set(LR, 0.05)                       # a live change of the current run
+    step_epochs(qtbot, window, 1)
+    qtbot.waitUntil(lambda: "learning_rate=0.01" in panel(window).runs[1].label,
+                    timeout=TIMEOUT)
+    current, pinned = panel(window).runs
+    assert pinned.pinned and pinned.epoch == 2 and current.epoch == 3
+    assert pinned.label == "learning_rate=0.01 (pinned at epoch 2)"
+    loss = window.views["loss"]
+    loss.refresh()
+    (curve, _), = loss.overlay.curves()
+    assert curve.opts["pen"].style() == Qt.PenStyle.DashLine
+    assert curve.opts["pen"].color().alphaF() < 0.5
+    assert loss.overlay.legend_names() == ["2: learning_rate=0.01 (pinned at epoch 2)"]
+
+
+def test_fork_copies_the_current_run_with_one_setting_changed_and_both_go_on(qtbot, window):
+    step_epochs(qtbot, window, 2)
+    choose(window, "learning rate", "0.2")
+    button(window, "forkButton").click()
+    wait_rows(qtbot, window, 2)
+    assert panel(window).runs[1].label == "learning_rate=0.2 (fork of run 1 at epoch 2)"
+    assert panel(window).runs[1].epoch == 2
+    play_until(qtbot, window, lambda views: all(v.epoch >= 4 for v in views))
+    a, b = panel(window).runs
+    assert a.history["train_loss"][1] == b.history["train_loss"][1]    # shared past
+    assert a.history["train_loss"][3] != b.history["train_loss"][3]    # then apart
+
+
+def test_make_current_hands_the_panels_to_the_selected_run(qtbot, window):
+    sweep(qtbot, window, "0.003, 0.03")
+    play_until(qtbot, window, lambda views: all(v.epoch >= 2 for v in views))
+    select_row(window, 1)
+    assert button(window, "makeCurrentButton").isEnabled()
+    button(window, "makeCurrentButton").click()
+    qtbot.waitUntil(lambda: window.model.experiment.get(LR) == 0.03, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: panel(window).runs[1].current, timeout=TIMEOUT)
+    assert panel(window).table.item(1, 0).text().endswith("★")
+    assert panel(window).runs[0].label == "learning_rate=0.003"
+    qtbot.waitUntil(lambda: window.latest_snapshot is not None
+                    and window.latest_snapshot.learning_rate == 0.03, timeout=TIMEOUT)
+    loss = window.views["loss"]
+    loss.refresh()
+    assert np.array_equal(loss.store.column("val_loss"),
+                          panel(window).runs[1].history["val_loss"])
+
+
+def test_hiding_a_run_takes_it_off_the_plots_and_remove_drops_it(qtbot, window):
+    sweep(qtbot, window, "0.003, 0.03, 0.3")
+    loss = window.views["loss"]
+    panel(window).table.item(2, 0).setCheckState(Qt.CheckState.Unchecked)
+    qtbot.waitUntil(lambda: not panel(window).runs[2].visible, timeout=TIMEOUT)
+    assert [v.number for v in loss.overlay.shown] == [3]
+    select_row(window, 1)
+    button(window, "removeRunButton").click()
+    wait_rows(qtbot, window, 2)
+    assert [v.number for v in panel(window).runs] == [2, 4]
+
+
+def test_a_refused_value_is_named_under_the_fields_and_nothing_starts(qtbot, window):
+    choose(window, "width of layer 1", "4, many")
+    button(window, "sweepButton").click()
+    assert "network.layers[0].units" in panel(window).message.text()
+    choose(window, "seed", "3")
+    button(window, "forkButton").click()
+    assert "cannot change it" in panel(window).message.text()
+    qtbot.wait(100)
+    assert panel(window).table.rowCount() == 1
+
+
+def test_eight_runs_each_get_their_own_colour(qtbot, window):
+    sweep(qtbot, window, "0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05")
+    colours = {panel(window).table.item(r, 0).foreground().color().name() for r in range(8)}
+    assert len(colours) == 8
+
+
+def test_small_multiples_show_each_visible_runs_decision_surface(qtbot, window):
+    sweep(qtbot, window, "0.003, 0.03, 0.3")
+    play_until(qtbot, window, lambda views: all(v.epoch >= 2 for v in views))
+    gallery = window.views["gallery"]
+    window.docks["gallery"].raise_()
+    qtbot.waitUntil(lambda: len(gallery.views) == 3, timeout=TIMEOUT)
+    gallery.refresh()
+    assert len(gallery.shown_cells()) == 3
+    for view, (item, image) in zip(gallery.views, gallery.shown_cells()):
+        assert np.array_equal(image.image, view.surface.values)
+        assert item.titleLabel.text.startswith(f"{view.number}: ")
+    panel(window).table.item(1, 0).setCheckState(Qt.CheckState.Unchecked)
+    qtbot.waitUntil(lambda: len(gallery.views) == 2, timeout=TIMEOUT)
+    gallery.refresh()
+    assert [v.number for v in gallery.views] == [2, 4]
