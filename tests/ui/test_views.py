@@ -117,7 +117,7 @@ def test_a_small_screen_tabs_the_data_dock_behind_the_network_dock(qtbot, small_
     window = open_window(qtbot, small_dict)
     try:
         tabbed = {d.objectName() for d in window.tabifiedDockWidgets(window.docks["network"])}
-        assert tabbed == {"dataDock"}
+        assert "dataDock" in tabbed
         assert window.transport.step_epoch_button.text() == ""       # icons only
         assert window.transport.step_epoch_button.toolTip()
     finally:
