@@ -1,6 +1,6 @@
 """How long the desktop app takes from process start to its first painted window.
 
-Starts the program with ``BACKPROP_PLAYGROUND_STARTUP_PROBE=1``: the app (``ui.window.main_window.run_app``)
+Starts the program with ``BACKPROP_PLAYGROUND_STARTUP_PROBE=1``: the app (``ui.window.launch.run_app``)
 then prints ``startup-probe: painted`` once the main window's first paint is done, and quits.
 The time counted is the wall time from just before the process is started until that line
 arrives, so it includes everything a user waits for: the loader, Python, the imports, Qt, the

@@ -49,6 +49,12 @@ TRAINING_DEFAULTS = {"optimizer": {"name": "sgd", "learning_rate": 0.03}, "batch
                      "epochs": 300, "shuffle": True, "dtype": "float32", "l1": 0.0, "l2": 0.0,
                      "clip_norm": None, "early_stopping": EARLY_STOPPING_DEFAULTS,
                      "lr_schedule": None}
+#: settings a running trainer takes live; the others need a new one (the rule that compares two
+#: experiments is :mod:`playground.training.live`; of ``network.layers``, the LIVE_LAYER_KEYS)
+LIVE_KEYS = ("training.optimizer", "training.l1", "training.l2", "training.clip_norm",
+             "training.early_stopping", "training.epochs", "training.batch_size",
+             "training.shuffle", "training.lr_schedule", "network.layers")
+LIVE_LAYER_KEYS = ("dropout",)
 TOP_KEYS = ("format", "name", "description", "seed", "data", "network", "training")
 
 

@@ -113,3 +113,26 @@ def view_errors(request):
     asked = "view_errors" in inspect.signature(request.function).parameters
     if caught and not asked:
         raise AssertionError(f"a view raised: {caught[0][0]}: {caught[0][1]!r}")
+
+
+@pytest.fixture
+def open_window(qtbot, monkeypatch):
+    """``open_window(experiment)`` or ``open_window(trainer=...)``: a shown MainWindow that
+    remembers nothing; at teardown it is closed (changes discarded) and its worker joined."""
+    from PySide6.QtWidgets import QMessageBox
+    from ui.window.main_window import MainWindow
+    made = []
+
+    def make(*args, **kwargs):
+        window = MainWindow(*args, remember=False, **kwargs)
+        made.append(window)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    yield make
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+    for window in made:
+        window.close()
+        assert window.worker.wait(5000)

@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return exc.code if isinstance(exc.code, int) else 0
     args = build_parser().parse_args(argv)
     try:
-        from ui.window.main_window import run_app
+        from ui.window.launch import run_app
     except ImportError as exc:
         print(f"backprop-playground: error: the desktop app cannot start ({exc}); the "
               f"headless commands still work: backprop-playground train FILE", file=sys.stderr)

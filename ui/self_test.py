@@ -88,6 +88,10 @@ def check_window(window) -> list[str]:
         return ["the worker did not pause"]
     window.worker.request_snapshot()
     wait_until(lambda: False, 0.2)           # let the last snapshot arrive and be drawn
+    landscape = window.loss_tools.show_landscape()    # drawn on request only: request it
+    landscape.compute()
+    if not wait_until(lambda: not landscape.running, TIMEOUT):
+        return [f"the loss landscape was not computed within {TIMEOUT:.0f} s"]
     window.refresh_views()
     failures = []
     for dock in window.docks.values():
@@ -107,7 +111,8 @@ def check_window(window) -> list[str]:
 
 
 def run_self_test(file: str | None = None, screenshot: str | None = None) -> int:
-    from ui.window.main_window import MainWindow, initial_window
+    from ui.window.launch import initial_window
+    from ui.window.main_window import MainWindow
     from ui.widgets.view_errors import add_reporter, describe, remove_reporter
 
     if file:

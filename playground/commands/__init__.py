@@ -40,3 +40,18 @@ def load_trainer(file: str):
     if path.suffix.lower() == ".bpp":
         return Trainer.load(path)
     return Trainer(Experiment.from_file(path))
+
+
+def add_yes_argument(parser) -> None:
+    parser.add_argument("--yes", action="store_true",
+                        help="run even when the estimate says the work is long or large")
+
+
+def confirm_work(args, estimate) -> None:
+    """Refuse work the estimate calls long or large unless ``--yes`` was given."""
+    from playground.errors import PlaygroundError
+    from playground.training.budget import needs_confirmation
+
+    if needs_confirmation(estimate) and not getattr(args, "yes", False):
+        raise PlaygroundError(f"this is big work: {estimate.describe()}; pass --yes to run "
+                              "it anyway, or make the network or the data smaller")

@@ -6,7 +6,9 @@ import json
 
 from playground.errors import PlaygroundError
 
-from . import EXIT_FAILED, EXIT_OK, load_trainer
+from playground.training.budget import estimate_gradcheck
+
+from . import EXIT_FAILED, EXIT_OK, add_yes_argument, confirm_work, load_trainer
 
 NAME = "gradcheck"
 HELP = "compare backprop's gradients with finite differences"
@@ -16,6 +18,7 @@ def add_arguments(p) -> None:
     p.add_argument("file")
     p.add_argument("--samples", type=int, default=16, help="samples in the batch (default 16)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_yes_argument(p)
 
 
 def run(args) -> int:
@@ -24,6 +27,8 @@ def run(args) -> int:
     if args.samples < 1:
         raise PlaygroundError("--samples must be at least 1")
     trainer = load_trainer(args.file)
+    confirm_work(args, estimate_gradcheck(list(trainer.network.sizes),
+                                          min(args.samples, len(trainer.X_train))))
     report = check_gradients(trainer.experiment, samples=args.samples,
                              weights=trainer.network.weights(), dataset=trainer.dataset)
     if args.json:

@@ -12,7 +12,12 @@ import numpy as np
 
 from playground.errors import PlaygroundError
 
-from . import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, load_trainer
+from playground.training.budget import trainer_estimate
+
+from . import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, add_yes_argument, confirm_work,
+               load_trainer)
+
+LONG_EPOCH_SECONDS = 2.0
 
 NAME = "train"
 HELP = "train an experiment (or resume a saved run) headless"
@@ -25,6 +30,7 @@ def add_arguments(p) -> None:
     p.add_argument("--json", action="store_true",
                    help="print the result as one JSON object on the last line of stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_yes_argument(p)
 
 
 def _finite(value):
@@ -48,12 +54,24 @@ def run(args) -> int:
     else:
         target = trainer.max_epochs
     interrupted = False
-    bar = tqdm(total=max(target - start, 0), unit="epoch", file=sys.stderr,
-               disable=args.quiet, dynamic_ncols=True, leave=False, desc="training")
+    estimate = trainer_estimate(trainer)
+    confirm_work(args, estimate)
+    by_batch = estimate.seconds > LONG_EPOCH_SECONDS     # long epochs: progress per batch
+    per_epoch = trainer.batches_per_epoch if by_batch else 1
+    bar = tqdm(total=max((target - start) * per_epoch - (trainer.batch_in_epoch if by_batch
+                                                         else 0), 0),
+               unit="batch" if by_batch else "epoch", file=sys.stderr, disable=args.quiet,
+               dynamic_ncols=True, leave=False, desc="training")
     try:
         while not trainer.finished and trainer.epoch < target:
-            trainer.train_epoch()            # a divergence is reported, not warned about
+            epoch = trainer.epoch
+            if by_batch:
+                trainer.train_batch()
+            else:
+                trainer.train_epoch()        # a divergence is reported, not warned about
             bar.update(1)
+            if trainer.epoch == epoch:
+                continue
             last = trainer.history.last()
             post = {"loss": f"{last.get('train_loss', float('nan')):.4g}"}
             if not math.isnan(last.get("val_loss", math.nan)):

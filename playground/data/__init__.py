@@ -39,17 +39,15 @@ from typing import Callable
 
 import numpy as np
 
-from .csv_reader import read_csv
 from .config import (ALL_SOURCES, CLASSES_DEFAULTS, DATA_DEFAULTS, FILE_SOURCES,
                      GENERATED, GENERATED_CLASSIFICATION, GENERATED_REGRESSION,
                      INLINE_SOURCES, SHIPPED, DataConfigError, resolve_data_config,
                      resolve_path)
 from .inline import read_inline
 from .table import TASKS, FileTable
-from .generated import CLASSIFICATION_GENERATORS, FEATURES, feature_matrix, generate
+from .formats import FILE_FORMATS, file_filter, file_kind, read_table
+from .generated import FEATURES, GENERATED_SETS, feature_matrix, generate
 from playground.errors import DataError, PlaygroundError
-from .npz_reader import read_npz
-from playground.files.limits import MAX_ARCHIVE_BYTES, open_regular_file
 from playground.files.resources import asset_path
 
 __all__ = [
@@ -57,7 +55,8 @@ __all__ = [
     "INLINE_SOURCES",
     "ALL_SOURCES", "FEATURES", "DATA_DEFAULTS", "CLASSES_DEFAULTS", "Dataset", "FilePreview",
     "DataConfigError", "load_dataset", "preview_file", "resolve_data_config",
-    "split_indices", "DIGIT_PIXELS",
+    "split_indices", "DIGIT_PIXELS", "FILE_FORMATS", "GENERATED_SETS", "file_kind",
+    "file_filter",
 ]
 
 
@@ -128,13 +127,6 @@ class FilePreview:
 
 
 # ------------------------------------------------------------------------------- sources
-def _read_file(source: str, path: Path, display: str, target, task, keep_rows: int
-               ) -> FileTable:
-    if source == "npz":
-        return read_npz(path, display=display, task=task, keep_rows=keep_rows)
-    return read_csv(path, display=display, target=target, task=task, keep_rows=keep_rows)
-
-
 def _load_digits() -> tuple[np.ndarray, np.ndarray]:
     """The shipped digits: pixels scaled from 0..16 to 0..1, labels 0..9."""
     path = asset_path("data", "digits.npz")
@@ -223,7 +215,7 @@ def load_dataset(config: dict | None, rng: np.random.Generator,
                           rng)
         features = cfg["features"]
         X = feature_matrix(raw, features)
-        if source in CLASSIFICATION_GENERATORS:
+        if GENERATED_SETS[source].task == "classification":
             task, class_names, target_names = "classification", tuple(
                 str(k) for k in range(cfg["classes"])), ("class",)
         else:
@@ -244,7 +236,7 @@ def load_dataset(config: dict | None, rng: np.random.Generator,
     else:
         path = resolve_path(cfg["path"], base_dir)
         where = str(cfg["path"])
-        table = _read_file(source, path, where, cfg["target"], cfg["task"], keep_rows=0)
+        table = read_table(source, path, where, cfg["target"], cfg["task"], keep_rows=0)
         X, y, task = table.X, table.y, table.task
         feature_names, class_names = table.feature_names, table.class_names
         target_names, name = table.target_names, path.name
@@ -281,25 +273,6 @@ def _make_transform(features: tuple[str, ...], mean: np.ndarray | None,
 
 
 # -------------------------------------------------------------------------------- preview
-def file_kind(path: str | os.PathLike) -> str:
-    """``"npz"`` for NumPy archives (by suffix, or a zip's first bytes), else ``"csv"``.
-    Only a regular file is looked into (a FIFO would block): the reader then says what is
-    wrong with anything else."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".npz":
-        return "npz"
-    if suffix in (".csv", ".tsv", ".txt"):
-        return "csv"
-    try:
-        with open_regular_file(path, max_bytes=MAX_ARCHIVE_BYTES) as handle:
-            if handle.read(4) == b"PK\x03\x04":
-                return "npz"
-    except (PlaygroundError, OSError):
-        pass                      # missing or unreadable: the CSV reader says which
-    return "csv"
-
-
 def preview_file(path: str | os.PathLike, *, target: str | int | None = None,
                  task: str | None = None, max_rows: int = 8,
                  base_dir: str | os.PathLike | None = None) -> FilePreview:
@@ -313,8 +286,8 @@ def preview_file(path: str | os.PathLike, *, target: str | int | None = None,
     if task is not None and task not in TASKS:
         raise DataError(f"task must be one of {', '.join(TASKS)} or null, not {task!r}",
                         file=display)
-    kind = file_kind(resolved)
-    table = _read_file(kind, resolved, display, target, task, keep_rows=max(0, max_rows))
+    table = read_table(file_kind(resolved), resolved, display, target, task,
+                       keep_rows=max(0, max_rows))
     if table.task == "classification":
         shown = ", ".join(table.class_names[:5]) + (", …" if len(table.class_names) > 5 else "")
         outcome = f"classification with {len(table.class_names)} classes ({shown})"

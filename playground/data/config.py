@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from .table import TASKS
-from .generated import FEATURES, FIXED_CLASSES
+from .formats import FILE_FORMATS
+from .generated import CLASSES_DEFAULTS, FEATURES, FIXED_CLASSES, GENERATED_SETS
 from playground.errors import DataError, ExperimentError
 
 __all__ = [
@@ -33,10 +34,11 @@ __all__ = [
     "MAX_CLASSES", "DataConfigError", "resolve_data_config", "resolve_path",
 ]
 
-GENERATED_CLASSIFICATION = ("xor", "circle", "gaussian", "spiral", "moons", "blobs")
-GENERATED_REGRESSION = ("plane", "sine")
+GENERATED_CLASSIFICATION = tuple(n for n, s in GENERATED_SETS.items()
+                                 if s.task == "classification")
+GENERATED_REGRESSION = tuple(n for n, s in GENERATED_SETS.items() if s.task == "regression")
 SHIPPED = ("digits",)
-FILE_SOURCES = ("csv", "npz")
+FILE_SOURCES = tuple(FILE_FORMATS)
 INLINE_SOURCES = ("table",)
 ALL_SOURCES = (GENERATED_CLASSIFICATION + GENERATED_REGRESSION + SHIPPED + FILE_SOURCES
                + INLINE_SOURCES)
@@ -59,7 +61,6 @@ DATA_DEFAULTS: dict[str, Any] = {
 }
 """Default of every key of the ``data`` object; ``None`` means "decided per source"."""
 
-CLASSES_DEFAULTS = {"spiral": 2, "blobs": 3}
 MAX_SAMPLES = 100_000
 MAX_CLASSES = 10
 

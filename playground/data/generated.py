@@ -54,11 +54,13 @@ it solves the circle. :func:`feature_matrix` builds the chosen columns in the or
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 __all__ = [
+    "GeneratedSet", "GENERATED_SETS", "CLASSES_DEFAULTS", "FIXED_CLASSES",
     "CLASSIFICATION_GENERATORS", "REGRESSION_GENERATORS", "FEATURES", "FEATURE_FUNCTIONS",
     "generate", "feature_matrix", "RAW_SCALE",
 ]
@@ -138,19 +140,43 @@ def _sine(x: np.ndarray) -> np.ndarray:
     return np.sin(math.pi * x[:, 0]) * np.cos(math.pi * x[:, 1] / 3.0)
 
 
+@dataclass(frozen=True)
+class GeneratedSet:
+    """One generated data set: what it is called, what it asks, how its samples are drawn."""
+
+    name: str
+    task: str                         # "classification" | "regression"
+    draw: Callable                    # classification: _Generator; regression: target of x
+    classes: int | None = None        # a shape with a fixed number of classes (xor: 2)
+    default_classes: int | None = None  # a shape whose number of classes is chosen (spiral)
+
+
+GENERATED_SETS: dict[str, GeneratedSet] = {s.name: s for s in (
+    GeneratedSet("xor", "classification", _xor, classes=2),
+    GeneratedSet("circle", "classification", _circle, classes=2),
+    GeneratedSet("gaussian", "classification", _gaussian, classes=2),
+    GeneratedSet("spiral", "classification", _spiral, default_classes=2),
+    GeneratedSet("moons", "classification", _moons, classes=2),
+    GeneratedSet("blobs", "classification", _blobs, default_classes=3),
+    GeneratedSet("plane", "regression", _plane),
+    GeneratedSet("sine", "regression", _sine),
+)}
+"""Every generated set; a new one is its draw function plus one entry here."""
+
 CLASSIFICATION_GENERATORS: dict[str, _Generator] = {
-    "xor": _xor, "circle": _circle, "gaussian": _gaussian,
-    "spiral": _spiral, "moons": _moons, "blobs": _blobs,
-}
+    s.name: s.draw for s in GENERATED_SETS.values() if s.task == "classification"}
 """Clean point generators: ``(n, classes, rng) -> (points (n, 2), labels (n,))``."""
 
 REGRESSION_GENERATORS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "plane": _plane, "sine": _sine,
-}
+    s.name: s.draw for s in GENERATED_SETS.values() if s.task == "regression"}
 """Noise-free target functions of the raw points: ``(n, 2) -> (n,)``."""
 
-FIXED_CLASSES = {"xor": 2, "circle": 2, "gaussian": 2, "moons": 2}
+FIXED_CLASSES = {s.name: s.classes for s in GENERATED_SETS.values() if s.classes}
 """Sets whose number of classes is part of their shape (``classes`` is ignored for them)."""
+
+CLASSES_DEFAULTS = {s.name: s.default_classes for s in GENERATED_SETS.values()
+                    if s.default_classes}
+"""Sets whose number of classes is a setting, and its default."""
 
 
 def generate(source: str, n: int, noise: float, classes: int,

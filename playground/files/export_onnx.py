@@ -61,8 +61,11 @@ def onnx_model_bytes(trainer, source: str) -> bytes:
     for i, layer in enumerate(net.layers):
         initializers.append(numpy_helper.from_array(layer.W.astype(np.float32), f"W{i}"))
         nodes.append(helper.make_node("MatMul", [x, f"W{i}"], [f"xW{i}"]))
-        initializers.append(numpy_helper.from_array(layer.b.astype(np.float32), f"b{i}"))
-        nodes.append(helper.make_node("Add", [f"xW{i}", f"b{i}"], [f"z{i}"]))
+        if layer.use_bias:
+            initializers.append(numpy_helper.from_array(layer.b.astype(np.float32), f"b{i}"))
+            nodes.append(helper.make_node("Add", [f"xW{i}", f"b{i}"], [f"z{i}"]))
+        else:
+            nodes.append(helper.make_node("Identity", [f"xW{i}"], [f"z{i}"]))
         x = "output" if i == last else f"a{i}"
         nodes += activation_nodes(helper, layer.activation.name, f"z{i}", x, constants)
     initializers += [numpy_helper.from_array(np.array(value, np.float32), name)

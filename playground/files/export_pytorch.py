@@ -24,6 +24,7 @@ import numpy as np
 from playground import __version__
 from playground.errors import PlaygroundError
 from playground.files.resources import asset_path
+from playground.training.trainer_state import capture
 
 TEMPLATE = ("export", "pytorch_script.py.tmpl")
 TORCH_OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop", "adagrad": "Adagrad"}
@@ -93,7 +94,8 @@ def split_like_weights(network, flat: np.ndarray, prefix: str) -> dict[str, np.n
     for i, (w, b) in enumerate(network.slices):
         layer = network.layers[i]
         out[f"{prefix}W{i}"] = flat[w].reshape(layer.fan_in, layer.units).copy()
-        out[f"{prefix}b{i}"] = flat[b].copy()
+        if b is not None:                      # a layer without a bias has no b
+            out[f"{prefix}b{i}"] = flat[b].copy()
     return out
 
 
@@ -133,7 +135,7 @@ def layer_lines(trainer) -> list[str]:
     fused = LOSS_BLOCKS[trainer.loss.name][1]
     lines = []
     for i, layer in enumerate(net.layers):
-        bias = "" if f"b{i}" in net.weights() else ", bias=False"
+        bias = "" if layer.use_bias else ", bias=False"
         lines.append(f"nn.Linear({layer.fan_in}, {layer.units}{bias}),")
         act = layer.activation.name
         last = i == len(net.layers) - 1
@@ -192,11 +194,11 @@ def is_resumed(trainer) -> bool:
 def pytorch_files(trainer, script: str | Path, source: str) -> dict[Path, bytes]:
     """The script and its ``.npz`` files for ``trainer``, keyed by where they go (nothing is
     written here). ``source`` says in the script what it was made from."""
-    if trainer.batch_in_epoch:
+    state_now = capture(trainer)
+    if state_now.next_batching is not None:
         raise PlaygroundError(
-            f"the run is in the middle of epoch {trainer.epoch + 1} (after batch "
-            f"{trainer.batch_in_epoch} of {trainer.batches_per_epoch}); finish the epoch, "
-            "then export (the script starts at the beginning of an epoch)")
+            f"the batch size or shuffling changed in the middle of epoch {trainer.epoch + 1}; "
+            "finish the epoch, then export (the script uses one batch size per epoch)")
     names = ExportNames(Path(script))
     resumed = is_resumed(trainer)
     state_keys, state = optimizer_state_arrays(trainer) if resumed else ((), {})
@@ -207,10 +209,14 @@ def pytorch_files(trainer, script: str | Path, source: str) -> dict[Path, bytes]
         state.update(split_like_weights(trainer.network, es.best_weights, "best."))
     files = {names.data: npz_bytes(data_arrays(trainer)),
              names.weights: npz_bytes(trainer.network.weights())}
+    if state_now.mid_epoch is not None:
+        order = state_now.mid_epoch[0]
+        state["order"] = np.arange(len(trainer.X_train)) if order is None else order
     if resumed:
         files[names.state] = npz_bytes(state)
     sections = script_sections(trainer, resumed, state_keys, keep_best)
     values = script_values(trainer, names, source, resumed, state_keys)
+    values.update(resume_values(trainer, state_now))
     template = asset_path(*TEMPLATE).read_text(encoding="utf-8")
     text = render(template, sections, values)
     return {names.script: text.encode("utf-8"), **files}
@@ -229,6 +235,7 @@ def script_sections(trainer, resumed: bool, state_keys, keep_best: bool) -> set[
         "schedule": schedule is not None,
         "monitoring": es.enabled or (schedule is not None and schedule.name == "plateau"),
         "early_stopping": es.enabled, "es_best_weights": keep_best,
+        "mid_epoch": trainer.batch_in_epoch > 0,
     }
     if schedule is not None:
         flags["schedule_" + schedule.name] = True
@@ -273,6 +280,19 @@ def script_values(trainer, names: ExportNames, source: str, resumed: bool,
         **schedule_values(trainer, resumed),
         **early_stopping_values(trainer, resumed),
     }
+    return values
+
+
+def resume_values(trainer, state) -> dict[str, str]:
+    """Where a run saved mid-epoch stands: batches done, running sums, how to shuffle."""
+    shuffled = trainer.experiment.training["shuffle"]
+    values = {"order_expr": "torch.from_numpy(rng.permutation(n)).to(X.device)" if shuffled
+              else "torch.arange(n, device=X.device)"}
+    if state.mid_epoch is not None:
+        loss_sum, seen, correct, sse = state.mid_epoch[1]
+        running = sse if trainer.dataset.task == "regression" else correct
+        values.update(resume_batches=str(trainer.batch_in_epoch),
+                      resume_sums=literal((float(loss_sum), running, int(seen))))
     return values
 
 
@@ -325,13 +345,19 @@ def header_values(trainer, names: ExportNames, source: str, resumed: bool) -> di
     if resumed:
         kept = ["optimizer"] + ["early-stopping"] * trainer.early_stopping.enabled \
             + ["schedule"] * (trainer.schedule is not None)
-        made_from = (f"(a run saved after epoch {epoch}: training goes on at epoch "
-                     f"{epoch + 1} from its trained weights, its {', '.join(kept)} state "
-                     f"and its random generator, as the app would go on)")
+        kept = [", ".join(kept[:-1]), kept[-1]] if len(kept) > 1 else kept
+        if trainer.batch_in_epoch:
+            where = f"after batch {trainer.batch_in_epoch} of epoch {epoch + 1}"
+            goes_on = f"epoch {epoch + 1}, batch {trainer.batch_in_epoch + 1}"
+        else:
+            where, goes_on = f"after epoch {epoch}", f"epoch {epoch + 1}"
+        made_from = (f"(a run saved {where}: training goes on at {goes_on} from its trained "
+                     f"weights, its {' and '.join(kept)} state and its random generator, as the "
+                     f"app would go on)")
     else:
         made_from = "(an experiment: training starts at epoch 1 from its initial weights)"
-    weights_doc = (f"the weights after epoch {epoch}" if resumed else "the initial weights") \
-        + " W0, b0, W1, b1, … (each W is fan_in × fan_out)"
+    weights_doc = ("the weights W0, b0, W1, b1, … " + (where if resumed else "to start from")
+                   + " (each W is fan_in × fan_out)")
     files = [(names.data.name, "the exact training and validation arrays the app used "
                                "(X_*, Y_*)"), (names.weights.name, weights_doc)]
     if resumed:
@@ -341,7 +367,9 @@ def header_values(trainer, names: ExportNames, source: str, resumed: bool) -> di
     return {"title": title, "version": __version__,
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "source": source, "made_from": fill(made_from, "    "),
-            "files_doc": "".join(f"    {name:<{width}}  {doc}\n" for name, doc in files),
+            "files_doc": "".join(
+                textwrap.fill(doc, WIDTH, initial_indent=f"    {name:<{width}}  ",
+                              subsequent_indent=" " * (width + 6)) + "\n" for name, doc in files),
             "script_name": names.script.name, "summary": summary(trainer, resumed)}
 
 

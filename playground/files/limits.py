@@ -156,11 +156,16 @@ def json_depth(text: str | bytes) -> int:
     return int(max(np.cumsum(step).max(), 0))
 
 
+_RAISE = object()
+
+
 def loads_json(text: str | bytes, source: str, *, allow_nonfinite: bool = False,
-               max_bytes: int = MAX_JSON_BYTES, error: ErrorMaker = _default_error):
+               max_bytes: int = MAX_JSON_BYTES, error: ErrorMaker = _default_error,
+               not_json=_RAISE):
     """``json.loads`` behind the limits: size, nesting depth and number length are checked
     first; ``NaN``/``Infinity`` and numbers that overflow to infinity are refused unless
-    ``allow_nonfinite`` (a saved run's metrics may legitimately be NaN)."""
+    ``allow_nonfinite`` (a saved run's metrics may legitimately be NaN). Text that is not
+    JSON at all raises, or returns ``not_json`` when that is given."""
     if len(text) > max_bytes:
         raise error(f"{source}: is {exact_size(len(text))}, over the JSON size limit of "
                     f"{size_text(max_bytes)}")
@@ -189,6 +194,8 @@ def loads_json(text: str | bytes, source: str, *, allow_nonfinite: bool = False,
         return json.loads(text, parse_int=lambda s: number(s, int),
                           parse_float=lambda s: number(s, float), parse_constant=constant)
     except json.JSONDecodeError as exc:
+        if not_json is not _RAISE:
+            return not_json
         raise error(f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column "
                     f"{exc.colno}") from None
     except UnicodeDecodeError:

@@ -38,11 +38,14 @@ from playground.data import FILE_SOURCES, Dataset
 from playground.errors import ExperimentError, PlaygroundError, RunFileError
 from playground.experiment import Experiment
 from playground.training.history import History
+from playground.training.state import StateError
 
 RUN_FORMAT = "backprop-playground-run/1"
 MAX_TEXT_MEMBER_BYTES = MAX_JSON_BYTES * 8   # history.csv of a long run is the largest
-MAX_COUNTER = 2**53                 # epochs / iterations: exact as floats, never infinite
 REQUIRED = ("experiment.json", "weights.npz", "optimizer.npz", "state.json", "history.csv")
+#: where each part of a trainer's state dict is stored
+MEMBERS = {"weights": "weights.npz", "optimizer": "optimizer.npz / state.json",
+           "state": "state.json", "arrays": "state.npz", "history": "history.csv"}
 
 
 def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
@@ -74,39 +77,14 @@ def write_members(zf: zipfile.ZipFile, trainer, base_dir: Path, prefix: str = ""
     """Write the members of one run into ``zf``, their names starting with ``prefix``
     (a run set keeps its other runs under ``runs/<i>/``)."""
     experiment = trainer.experiment.rebased(base_dir)
-    es = trainer.early_stopping
-    state = {
-        "format": RUN_FORMAT, "version": __version__,
-        "epoch": trainer.epoch, "iteration": trainer.iteration,
-        "batch_in_epoch": trainer.batch_in_epoch,
-        # in use this epoch (a live change made mid-epoch waits for the next one)
-        "batch_size": trainer.batch_size, "shuffle": trainer.shuffle,
-        "learning_rate": trainer.optimizer.learning_rate,
-        "rng": trainer.rng.bit_generator.state,
-        "stop_reason": trainer.stop_reason, "stopped_early": trainer.stopped_early,
-        "diverged": trainer.diverged,
-        "optimizer": trainer.optimizer.state_scalars(),
-        "early_stopping": es.state(),
-        "schedule": trainer.schedule.state() if trainer.schedule is not None else None,
-        "metrics": {"loss_sum": trainer._metrics.loss_sum, "seen": trainer._metrics.seen,
-                    "correct": trainer._metrics.correct, "sse": trainer._metrics.sse},
-    }
-    state_arrays = {}
-    if trainer._perm is not None:
-        state_arrays["perm"] = trainer._perm
-    if es.best_weights is not None:
-        state_arrays["best_weights"] = es.best_weights
-    if trainer._checkpoint is not None:
-        state_arrays["checkpoint_params"] = trainer._checkpoint[0]
-        for key, value in trainer._checkpoint[1].items():
-            state_arrays["checkpoint_optimizer." + key] = value
-
+    sd = trainer.state_dict()
+    state = {"format": RUN_FORMAT, "version": __version__, **sd["state"]}
     members = {"experiment.json": experiment.to_json(),
-               "weights.npz": _npz_bytes(trainer.network.weights()),
-               "optimizer.npz": _npz_bytes(trainer.optimizer.state_arrays()),
+               "weights.npz": _npz_bytes(sd["weights"]),
+               "optimizer.npz": _npz_bytes(sd["optimizer"]),
                "state.json": json.dumps(state, indent=1),
-               "state.npz": _npz_bytes(state_arrays),
-               "history.csv": trainer.history.to_csv()}
+               "state.npz": _npz_bytes(sd["arrays"]),
+               "history.csv": sd["history"].to_csv()}
     if trainer.experiment.data["source"] in FILE_SOURCES:
         members["dataset.npz"] = _npz_bytes(_dataset_arrays(trainer.dataset))
     for name, data in members.items():
@@ -123,7 +101,7 @@ def _load_npz(zf: zipfile.ZipFile, name: str, source: Path) -> dict[str, np.ndar
     """The arrays of an ``.npz`` member, each header checked before its data is read, never
     unpickling; a member over the size limit is refused before it is inflated."""
     error = _run_error(source)
-    data = read_member(zf, name, f"{source}: {name}", max_bytes=MAX_MEMBER_BYTES, error=error)
+    data = read_member(zf, name, str(source), max_bytes=MAX_MEMBER_BYTES, error=error)
     try:
         inner = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError, OSError):
@@ -138,7 +116,7 @@ def _load_npz(zf: zipfile.ZipFile, name: str, source: Path) -> dict[str, np.ndar
 
 
 def _text(zf: zipfile.ZipFile, name: str, source: Path) -> str:
-    data = read_member(zf, name, f"{source}: {name}", max_bytes=MAX_TEXT_MEMBER_BYTES,
+    data = read_member(zf, name, str(source), max_bytes=MAX_TEXT_MEMBER_BYTES,
                        error=_run_error(source))
     try:
         return data.decode("utf-8")
@@ -227,9 +205,12 @@ def read_members(zf: zipfile.ZipFile, path: Path, prefix: str = ""):
     except PlaygroundError as exc:
         raise RunFileError(f"{source}: the saved experiment cannot be rebuilt: {exc}") \
             from None
-    _restore(trainer, source, state, history, weights, opt_arrays, state_arrays)
-    # the path in between is not saved: it resumes from the start and the saved weights
-    trainer.trajectory.record(trainer.epoch, trainer.network.params)
+    sd = {"weights": weights, "optimizer": opt_arrays, "state": state,
+          "arrays": state_arrays, "history": history}
+    try:
+        trainer.load_state_dict(sd)
+    except StateError as exc:
+        raise RunFileError(f"{source}: {exc.about(MEMBERS[exc.part])}") from None
     return trainer
 
 
@@ -244,111 +225,3 @@ class _Members:
 
     def npz(self, name: str, source) -> dict[str, np.ndarray]:
         return _load_npz(self.zf, self.prefix + name, source)
-
-
-def _check_array(arrays: dict, key: str, like: np.ndarray, path: Path, member: str):
-    value = arrays.get(key)
-    if value is None:
-        return None
-    if value.shape != like.shape or value.dtype != like.dtype:
-        raise RunFileError(f"{path}: {member}: {key} has shape {value.shape} and dtype "
-                           f"{value.dtype}; this network needs {like.shape} {like.dtype}")
-    return value
-
-
-def _restore(trainer, path: Path, state: dict, history: History, weights: dict,
-             opt_arrays: dict, state_arrays: dict) -> None:
-    net = trainer.network
-    expected = set(net.parameter_names())
-    if set(weights) != expected:
-        raise RunFileError(f"{path}: weights.npz has arrays {sorted(weights)}; the "
-                           f"experiment's network needs {sorted(expected)}")
-    for key, value in weights.items():
-        if value.dtype.kind != "f":
-            raise RunFileError(f"{path}: weights.npz: {key} holds {value.dtype} values, "
-                               f"not floating-point numbers")
-    try:
-        net.set_weights(weights)
-    except ValueError as exc:
-        raise RunFileError(f"{path}: weights.npz does not fit the experiment's network "
-                           f"({exc})") from None
-    try:
-        if not isinstance(state["optimizer"], dict):
-            raise RunFileError(f"{path}: state.json is damaged (the optimizer state is not an "
-                               f"object)")
-        trainer.optimizer.load_state(opt_arrays, state["optimizer"])
-    except KeyError as exc:
-        raise RunFileError(f"{path}: state.json is damaged (no {exc})") from None
-    except RunFileError:
-        raise
-    except (PlaygroundError, AttributeError, TypeError, ValueError) as exc:
-        raise RunFileError(f"{path}: optimizer.npz / state.json: {exc}") from None
-    params = net.params
-    best = _check_array(state_arrays, "best_weights", params, path, "state.npz")
-    checkpoint = _check_array(state_arrays, "checkpoint_params", params, path, "state.npz")
-    perm = state_arrays.get("perm")
-    n = len(trainer.X_train)
-    if perm is not None and not (perm.shape == (n,) and perm.dtype.kind in "iu"
-                                 and np.array_equal(np.sort(perm), np.arange(n))):
-        raise RunFileError(f"{path}: state.npz: the shuffle order is not a permutation of "
-                           f"the {n} training samples")
-    try:
-        rng_state = state["rng"]
-        counters = {k: state[k] for k in ("epoch", "iteration", "batch_in_epoch")}
-        for key, value in counters.items():
-            if isinstance(value, bool) or not isinstance(value, int) \
-                    or not 0 <= value <= MAX_COUNTER:
-                raise ValueError(f"{key!r} must be a whole number from 0 to {MAX_COUNTER:,}, "
-                                 f"got {value!r}")
-        batch_size = state.get("batch_size", trainer.batch_size)
-        shuffle = state.get("shuffle", trainer.shuffle)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) \
-                or not 1 <= batch_size <= max(n, 1) or not isinstance(shuffle, bool):
-            raise ValueError(f"bad batch size {batch_size!r} or shuffle {shuffle!r}")
-        batches = -(-n // batch_size)
-        if counters["batch_in_epoch"] >= batches:
-            raise ValueError(f"batch_in_epoch {counters['batch_in_epoch']} is beyond the "
-                             f"{batches} batches of an epoch")
-        if counters["batch_in_epoch"] and shuffle and perm is None:
-            raise ValueError("the run stopped mid-epoch but state.npz has no shuffle order")
-        m = state["metrics"]
-        metrics = (float(m["loss_sum"]), int(m["seen"]), int(m["correct"]), float(m["sse"]))
-        stop_reason = state["stop_reason"]
-        if stop_reason is not None and not isinstance(stop_reason, str):
-            raise ValueError(f"stop_reason must be text or null, got {stop_reason!r}")
-        flags = [bool(state[k]) for k in ("stopped_early", "diverged")]
-        learning_rate = state["learning_rate"]
-        trainer.optimizer.learning_rate = learning_rate
-        trainer.rng.bit_generator.state = rng_state
-        trainer.early_stopping.load_state(state["early_stopping"], best)
-        if trainer.schedule is not None and state.get("schedule") is not None:
-            trainer.schedule.load_state(state["schedule"])
-    except KeyError as exc:
-        raise RunFileError(f"{path}: state.json is damaged (no {exc})") from None
-    except (PlaygroundError, TypeError, ValueError, AttributeError, OverflowError) as exc:
-        raise RunFileError(f"{path}: state.json is damaged ({exc})") from None
-    trainer.epoch, trainer.iteration = counters["epoch"], counters["iteration"]
-    trainer.batch_in_epoch = counters["batch_in_epoch"]
-    configured = (trainer.batch_size, trainer.shuffle)
-    trainer.batch_size, trainer.shuffle = batch_size, shuffle
-    trainer._next_batching = configured if configured != (batch_size, shuffle) else None
-    trainer.stop_reason = stop_reason
-    trainer.stopped_early, trainer.diverged = flags
-    mt = trainer._metrics
-    mt.restore(*metrics)
-    if perm is not None:
-        trainer._perm = perm.astype(np.intp, copy=False)
-    if checkpoint is not None:
-        prefix = "checkpoint_optimizer."
-        saved = {k[len(prefix):]: v for k, v in state_arrays.items() if k.startswith(prefix)}
-        current = trainer.optimizer.state_arrays()
-        if set(saved) != set(current):
-            raise RunFileError(f"{path}: state.npz: the checkpoint's optimizer state has "
-                               f"{sorted(saved)}, expected {sorted(current)}")
-        for key, like in current.items():
-            _check_array(saved, key, like, path, "state.npz")
-        trainer._checkpoint = (checkpoint, saved)
-    if len(history) != trainer.epoch:
-        raise RunFileError(f"{path}: history.csv has {len(history)} rows, but the run "
-                           f"completed {trainer.epoch} epochs")
-    trainer.history = history

@@ -254,7 +254,8 @@ def _formula_holds(wanted, obs, _cp) -> Check:
         return Check("formula_holds", False, "no forward or backward phase was stepped")
     values, k = phase.values, phase.layer + 1
     if phase.kind == "forward":
-        shown, recomputed = values["z"], values["a_prev"] @ values["W"] + values["b"]
+        # a layer without a bias (use_bias false) has no "b": z = a_prev W
+        shown, recomputed = values["z"], values["a_prev"] @ values["W"] + values.get("b", 0.0)
         what = (f"z{k}[-1,0] = {float(shown[-1, 0]):.6g}, a_prev·W + b = "
                 f"{float(recomputed[-1, 0]):.6g}")
     else:

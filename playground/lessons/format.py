@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from playground import validation as v
-from playground.errors import ExperimentError
+from playground.errors import ExperimentError, PlaygroundError
+from playground.files.limits import read_json_file
 from playground.experiment import Experiment
 from playground.training.live import rebuild_reason
 from .checkpoints import validate_checkpoint
@@ -105,21 +106,14 @@ class Lesson:
     path: Path | None = None
 
 
+def _lesson_error(message: str) -> "LessonError":
+    return LessonError("", message)
+
+
 def load_lesson(path: str | os.PathLike) -> Lesson:
+    """Read and check a lesson file, behind the limits of every JSON file the app reads."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise LessonError("", f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise LessonError("", f"{path}: is a folder, not a lesson file") from None
-    except (UnicodeDecodeError, OSError) as exc:
-        raise LessonError("", f"{path}: cannot be read ({exc})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LessonError("", f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, "
-                              f"column {exc.colno}") from None
+    data = read_json_file(path, what="lesson file", error=_lesson_error)
     try:
         return parse_lesson(data, path.parent.resolve(), path)
     except ExperimentError as exc:
@@ -130,11 +124,10 @@ def is_lesson_file(path: str | os.PathLike) -> bool:
     """Whether ``path`` is a JSON file that says it is a lesson (File ▸ Open tells them
     apart from experiments this way); False for anything unreadable."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            head = handle.read(2**20)
-        return json.loads(head).get("format") == FORMAT
-    except (OSError, ValueError, AttributeError):
+        data = read_json_file(path, what="lesson file")
+    except (PlaygroundError, OSError):
         return False
+    return isinstance(data, dict) and data.get("format") == FORMAT
 
 
 def shipped_lessons() -> list[Path]:

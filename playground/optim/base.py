@@ -32,23 +32,22 @@ import numpy as np
 from playground import validation as v
 from playground.errors import ExperimentError, PlaygroundError
 
-OPTIMIZER_DEFAULTS: dict[str, dict] = {
-    "sgd": {"learning_rate": 0.001, "momentum": 0.0, "dampening": 0.0,
-            "weight_decay": 0.0, "nesterov": False},
-    "adam": {"learning_rate": 0.001, "betas": [0.9, 0.999], "eps": 1e-8,
-             "weight_decay": 0.0, "amsgrad": False},
-    "rmsprop": {"learning_rate": 0.01, "alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0,
-                "momentum": 0.0, "centered": False},
-    "adagrad": {"learning_rate": 0.01, "lr_decay": 0.0, "weight_decay": 0.0,
-                "initial_accumulator_value": 0.0, "eps": 1e-10},
-}
 _POSITIVE, _NON_NEGATIVE = {"lo": 0.0, "lo_open": True}, {"lo": 0.0}
-_FRACTION = {"lo": 0.0, "hi": 1.0, "hi_open": True}                # [0, 1)
-_LIMITS = {"learning_rate": _POSITIVE, "eps": _POSITIVE, "momentum": _FRACTION,
-           "betas": _FRACTION, "alpha": _FRACTION, "dampening": {"lo": 0.0, "hi": 1.0},
-           "weight_decay": _NON_NEGATIVE, "lr_decay": _NON_NEGATIVE,
-           "initial_accumulator_value": _NON_NEGATIVE}
+FRACTION = {"lo": 0.0, "hi": 1.0, "hi_open": True}                 # [0, 1)
+#: value limits of settings several optimizers share (a class adds its own in ``limits``)
+SHARED_LIMITS = {"learning_rate": _POSITIVE, "eps": _POSITIVE, "momentum": FRACTION,
+                 "weight_decay": _NON_NEGATIVE}
+#: label and tooltip of settings several optimizers share (a class adds its own in ``help``)
+SHARED_HELP = {
+    "momentum": ("Momentum", "Keeps a running velocity of past updates (0 = plain SGD)."),
+    "weight_decay": ("Weight decay", "torch-style decay: adds weight_decay·w to the gradient "
+                                     "(biases included)."),
+    "eps": ("ε", "Added to the denominator so it is never zero."),
+}
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+#: every optimizer class by its experiment name, filled as the classes are defined
+REGISTRY: dict[str, type["Optimizer"]] = {}
 
 
 def validate_hyper(name: str, hyper: dict, path: str = "training.optimizer") -> dict:
@@ -56,35 +55,82 @@ def validate_hyper(name: str, hyper: dict, path: str = "training.optimizer") -> 
 
     Numbers come back as Python floats and ``betas`` as a list, so the result is JSON-ready.
     """
-    v.choice(name, f"{path}.name", OPTIMIZER_DEFAULTS)
-    defaults = OPTIMIZER_DEFAULTS[name]
-    v.check_object(hyper, path, defaults)
-    out = {**defaults, **hyper}
-    for key, value in out.items():
-        where = f"{path}.{key}"
-        if isinstance(defaults[key], bool):
-            v.boolean(value, where)
-        elif key == "betas":
-            if not isinstance(value, (list, tuple)) or len(value) != 2:
-                raise ExperimentError(where, "must be a list of two numbers [beta1, beta2]")
-            out[key] = [v.number(b, f"{where}[{i}]", **_LIMITS[key]) for i, b in enumerate(value)]
-        else:
-            out[key] = v.number(value, where, **_LIMITS[key])
-    if out.get("nesterov") and (out["momentum"] <= 0.0 or out["dampening"] != 0.0):
-        raise ExperimentError(f"{path}.nesterov",
-                              "Nesterov momentum needs momentum > 0 and dampening = 0")
-    return out
+    v.choice(name, f"{path}.name", REGISTRY)
+    return REGISTRY[name].validate(hyper, path)
 
 
 class Optimizer:
     """Base class: buffers, learning rate, live changes, saving and restoring.
 
-    A subclass sets ``name``, lists its buffers in ``_buffer_names`` (state buffers carry
-    torch's names; scratch buffers start with ``_``), computes the per-step scalars in
-    ``_begin_step`` and applies its element-wise rule in place in ``_kernel``.
+    A subclass describes itself — ``name`` (in the experiment), ``title`` (on screen),
+    ``defaults`` (every setting, torch's values), ``limits`` and ``help`` for settings of its
+    own, ``how`` (one sentence on what its update does) and ``_rule`` (the formula) — lists
+    its buffers in ``_buffer_names`` (state buffers carry torch's names; scratch buffers start
+    with ``_``), computes the per-step scalars in ``_begin_step`` and applies its element-wise
+    rule in place in ``_kernel``. Defining the class registers it: nothing else lists
+    optimizers.
     """
 
     name = ""
+    title = ""
+    defaults: dict = {}
+    limits: dict = {}
+    help: dict = {}
+    how = "The optimizer moves every weight against its gradient"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.name:
+            REGISTRY[cls.name] = cls
+
+    @classmethod
+    def validate(cls, hyper: dict, path: str = "training.optimizer") -> dict:
+        """``hyper`` checked against this optimizer's settings, defaults filled in."""
+        defaults = cls.defaults
+        v.check_object(hyper, path, defaults)
+        out = {**defaults, **hyper}
+        for key, value in out.items():
+            where = f"{path}.{key}"
+            limit = cls.limits.get(key, SHARED_LIMITS.get(key))
+            if isinstance(defaults[key], bool):
+                v.boolean(value, where)
+            elif isinstance(defaults[key], list):
+                names = [name for name, _ in cls.elements(key)]
+                if not isinstance(value, (list, tuple)) or len(value) != len(names):
+                    count = "two" if len(names) == 2 else len(names)
+                    raise ExperimentError(where, f"must be a list of {count} numbers "
+                                                 f"[{', '.join(names)}]")
+                out[key] = [v.number(b, f"{where}[{i}]", **limit) for i, b in enumerate(value)]
+            else:
+                out[key] = v.number(value, where, **limit)
+        cls._check(out, path)
+        return out
+
+    @classmethod
+    def _check(cls, hyper: dict, path: str) -> None:
+        """Rules that tie settings together (checked after each one alone)."""
+
+    @classmethod
+    def setting_help(cls, key: str) -> tuple[str, str]:
+        """(label, tooltip) of setting ``key``."""
+        label, tip, *_ = cls.help.get(key) or SHARED_HELP.get(key) or (
+            key.replace("_", " ").capitalize(), "")
+        return label, tip
+
+    @classmethod
+    def elements(cls, key: str) -> tuple[tuple[str, str], ...]:
+        """(name, label) of each number of a list-valued setting (Adam's betas)."""
+        return cls.help[key][2]
+
+    @classmethod
+    def variant_title(cls, hyper: dict) -> str:
+        """The title naming the variant the settings choose ("SGD with momentum")."""
+        return cls.title
+
+    @classmethod
+    def explain(cls, hyper: dict) -> str:
+        """One sentence: what the update with these settings does."""
+        return cls.how
 
     def __init__(self, n_params: int, dtype=np.float32, **hyper):
         if isinstance(n_params, bool) or not isinstance(n_params, (int, np.integer)) \
@@ -105,7 +151,7 @@ class Optimizer:
     def configure(self) -> None:
         """Apply edits made to ``hyper`` (live changes from the window): validate them, keep
         the state buffers still in use, add fresh ones (zeros), drop the rest."""
-        self.hyper.update(validate_hyper(self.name, self.hyper))
+        self.hyper.update(self.validate(self.hyper))
         self._lr = self.hyper["learning_rate"]
         old, n = self._buffers, self.n_params
         self._buffers = {k: old[k] if k in old else np.zeros(n, self.dtype)

@@ -24,11 +24,13 @@ all the network's parameters.  Buffers, live changes and saving are shared, in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from playground import blas
 from playground.errors import ExperimentError, PlaygroundError
-from .base import OPTIMIZER_DEFAULTS, Optimizer, validate_hyper
+from .base import FRACTION, REGISTRY, Optimizer, validate_hyper
 
 __all__ = ["OPTIMIZER_DEFAULTS", "Optimizer", "SGD", "Adam", "RMSprop", "Adagrad",
            "OPTIMIZERS", "make_optimizer", "validate_hyper"]
@@ -66,7 +68,36 @@ class SGD(Optimizer):
                the momentum is about to carry the weights.
     """
 
-    name = "sgd"
+    name, title = "sgd", "SGD"
+    defaults = {"learning_rate": 0.001, "momentum": 0.0, "dampening": 0.0,
+                "weight_decay": 0.0, "nesterov": False}
+    limits = {"dampening": {"lo": 0.0, "hi": 1.0}}
+    help = {"dampening": ("Dampening", "Damps how much of the new gradient enters the "
+                                       "velocity."),
+            "nesterov": ("Nesterov momentum", "Look ahead along the velocity (needs momentum "
+                                              "> 0 and dampening 0).")}
+    how = "Every weight takes a step against its gradient"
+
+    @classmethod
+    def _check(cls, hyper: dict, path: str) -> None:
+        if hyper["nesterov"] and (hyper["momentum"] <= 0.0 or hyper["dampening"] != 0.0):
+            raise ExperimentError(f"{path}.nesterov",
+                                  "Nesterov momentum needs momentum > 0 and dampening = 0")
+
+    @classmethod
+    def variant_title(cls, hyper: dict) -> str:
+        if not hyper.get("momentum"):
+            return "SGD"
+        return "SGD with Nesterov momentum" if hyper.get("nesterov") else "SGD with momentum"
+
+    @classmethod
+    def explain(cls, hyper: dict) -> str:
+        if not hyper.get("momentum"):
+            return cls.how
+        if hyper.get("nesterov"):
+            return ("The velocity v accumulates past gradients; every weight steps along the "
+                    "gradient plus a look-ahead μ·v")
+        return "The velocity v accumulates past gradients and every weight steps along it"
 
     def _buffer_names(self) -> list[str]:
         h = self.hyper
@@ -144,7 +175,19 @@ class Adam(Optimizer):
     AMSGrad uses the running maximum of ``v`` in the denominator, so steps never grow again.
     """
 
-    name = "adam"
+    name, title = "adam", "Adam"
+    defaults = {"learning_rate": 0.001, "betas": [0.9, 0.999], "eps": 1e-8,
+                "weight_decay": 0.0, "amsgrad": False}
+    limits = {"betas": FRACTION}
+    help = {"betas": ("β₁, β₂", "Decay rates of Adam's running mean of the gradient and of "
+                                "its square.", (("beta1", "β₁"), ("beta2", "β₂"))),
+            "amsgrad": ("AMSGrad", "Use the maximum of past squared-gradient averages.")}
+    how = ("Adam keeps running means of each weight's gradient (m) and squared gradient (v) "
+           "and steps by m̂/(√v̂ + ε): about η per weight, whatever the gradient's scale")
+
+    @classmethod
+    def variant_title(cls, hyper: dict) -> str:
+        return "Adam (AMSGrad)" if hyper.get("amsgrad") else "Adam"
 
     def _buffer_names(self) -> list[str]:
         return super()._buffer_names() + ["exp_avg", "exp_avg_sq"] \
@@ -192,7 +235,21 @@ class RMSprop(Optimizer):
     *Momentum*: ``b ← μ·b + g/(√s + ε)``, ``w ← w − η·b`` (the buffer starts at zero).
     """
 
-    name = "rmsprop"
+    name, title = "rmsprop", "RMSprop"
+    defaults = {"learning_rate": 0.01, "alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0,
+                "momentum": 0.0, "centered": False}
+    limits = {"alpha": FRACTION}
+    help = {"alpha": ("α (smoothing)", "Decay rate of the running average of squared "
+                                       "gradients."),
+            "centered": ("Centered", "Divide by the variance instead of the raw second "
+                                     "moment.")}
+    how = ("RMSprop divides each weight's gradient by the root of its running mean square s, "
+           "so every weight takes a step of similar size")
+
+    @classmethod
+    def variant_title(cls, hyper: dict) -> str:
+        extras = [w for w in ("centered", "momentum") if hyper.get(w)]
+        return "RMSprop" + (f" ({', '.join(extras)})" if extras else "")
 
     def _buffer_names(self) -> list[str]:
         h = self.hyper
@@ -244,7 +301,15 @@ class Adagrad(Optimizer):
     step number t (from 1): ``ηₜ = η/(1 + (t−1)·lr_decay)``.
     """
 
-    name = "adagrad"
+    name, title = "adagrad", "Adagrad"
+    defaults = {"learning_rate": 0.01, "lr_decay": 0.0, "weight_decay": 0.0,
+                "initial_accumulator_value": 0.0, "eps": 1e-10}
+    limits = {"lr_decay": {"lo": 0.0}, "initial_accumulator_value": {"lo": 0.0}}
+    help = {"lr_decay": ("LR decay", "Adagrad's learning-rate decay per step."),
+            "initial_accumulator_value": ("Initial accumulator", "Starting value of the sum "
+                                                                 "of squared gradients.")}
+    how = ("Adagrad divides each weight's gradient by the root of all its squared gradients "
+           "so far, so weights that moved a lot take smaller steps")
 
     def _buffer_names(self) -> list[str]:
         return super()._buffer_names() + ["_gwd"] * bool(self.hyper["weight_decay"]) + ["sum"]
@@ -274,8 +339,24 @@ class Adagrad(Optimizer):
         return ["G ← G + g²", "ηₜ = η/(1 + (t−1)·lr_decay)", "w ← w − ηₜ·g/(√G + ε)"]
 
 
-OPTIMIZERS: dict[str, type[Optimizer]] = {
-    "sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
+#: every optimizer by name (each class registers itself when it is defined)
+OPTIMIZERS: dict[str, type[Optimizer]] = REGISTRY
+
+
+class _Defaults(Mapping):
+    """Every optimizer's settings with their defaults, read from the classes when asked."""
+
+    def __getitem__(self, name: str) -> dict:
+        return REGISTRY[name].defaults
+
+    def __iter__(self):
+        return iter(REGISTRY)
+
+    def __len__(self) -> int:
+        return len(REGISTRY)
+
+
+OPTIMIZER_DEFAULTS: Mapping[str, dict] = _Defaults()
 
 
 def make_optimizer(config: dict, n_params: int, dtype,

@@ -84,9 +84,9 @@ def _data_problem(name: str, values: np.ndarray, raw: np.ndarray | None) -> str 
     return None
 
 
-def likely_cause(trainer, start_params: np.ndarray | None) -> str:
-    """Why a trainer diverged, as the end of its stop reason; ``start_params`` are the
-    weights the current epoch started from."""
+def likely_cause(trainer, checkpoint: tuple | None) -> str:
+    """Why a trainer diverged, as the end of its stop reason; ``checkpoint`` is what the
+    current epoch started from: ``(params, optimizer arrays, …)``."""
     ds = trainer.dataset
     targets_raw = ds.y_train if ds.task == "regression" else None
     for name, values, raw in (("training inputs", trainer.X_train, ds.X_train),
@@ -95,10 +95,18 @@ def likely_cause(trainer, start_params: np.ndarray | None) -> str:
         problem = _data_problem(name, values, raw)
         if problem:
             return f"{problem}; the learning rate is not the cause"
-    if start_params is not None and not np.all(np.isfinite(start_params)):
-        return ("the weights were already infinite or NaN before this epoch's first update "
-                "(as read from a saved run?), so no learning rate can help; reinitialize "
-                "the network")
+    if checkpoint is not None:
+        params, arrays = checkpoint[0], checkpoint[1]
+        if not np.all(np.isfinite(params)):
+            return ("the weights were already infinite or NaN before this epoch's first "
+                    "update (as read from a saved run?), so no learning rate can help; "
+                    "reinitialize the network")
+        bad = [key for key, value in arrays.items()
+               if value.dtype.kind == "f" and not np.all(np.isfinite(value))]
+        if bad:
+            return (f"the optimizer's state ({', '.join(sorted(bad))}) was already infinite "
+                    "or NaN before this epoch (as read from a saved run?); reset the "
+                    "optimizer")
     norms = trainer.last_finite_error_signal or []
     health = gradient_health(norms)
     if health.kind == "exploding":

@@ -1,4 +1,4 @@
-"""The per-epoch record of a run: the rows of ``history.csv``.
+"""The per-epoch record of a run: the rows of ``history.csv``, and the weights set by hand.
 
 Columns (the saved-run contract): ``epoch, train_loss, val_loss, train_accuracy,
 val_accuracy, learning_rate``; regression runs add ``train_r2, val_r2``. A value that does not
@@ -29,6 +29,9 @@ class History:
     def __init__(self):
         self._blocks: list[np.ndarray] = []     # each (len(COLUMNS), BLOCK_ROWS)
         self._n = 0
+        #: weights set by hand during the run, in order: ``{"epoch", "iteration",
+        #: "parameter" (e.g. "W0[1, 2]"), "old", "new"}`` (saved in the run's state.json)
+        self.edits: list[dict] = []
 
     def __len__(self) -> int:
         return self._n
@@ -77,6 +80,8 @@ class History:
         other = History()
         other._n = self._n if rows is None else max(0, min(self._n, rows))
         other._blocks = [block.copy() for block in self._blocks[:-(-other._n // BLOCK_ROWS)]]
+        other.edits = [dict(e) for e in self.edits
+                       if rows is None or e.get("epoch", 0) <= other._n]
         return other
 
     def truncate(self, n: int) -> None:

@@ -138,15 +138,16 @@ class LandscapeProblem:
 
     def _filter_normalized(self, rng: np.random.Generator) -> np.ndarray:
         d = rng.standard_normal(self.center.size)
-        for w_slice, b_slice in self.network.slices:
-            units = b_slice.stop - b_slice.start
-            dw, db = d[w_slice].reshape(-1, units), d[b_slice]
-            tw, tb = self.center[w_slice].reshape(-1, units), self.center[b_slice]
-            d_norm = np.sqrt(np.einsum("ij,ij->j", dw, dw) + db * db)
-            t_norm = np.sqrt(np.einsum("ij,ij->j", tw, tw) + tb * tb)
-            scale = t_norm / np.maximum(d_norm, np.finfo(np.float64).tiny)
+        for layer, (w_slice, b_slice) in zip(self.network.layers, self.network.slices):
+            dw, tw = d[w_slice].reshape(-1, layer.units), self.center[w_slice].reshape(
+                -1, layer.units)
+            d_sq, t_sq = np.einsum("ij,ij->j", dw, dw), np.einsum("ij,ij->j", tw, tw)
+            if b_slice is not None:               # a layer without bias: the weights alone
+                d_sq, t_sq = d_sq + d[b_slice] ** 2, t_sq + self.center[b_slice] ** 2
+            scale = np.sqrt(t_sq) / np.maximum(np.sqrt(d_sq), np.finfo(np.float64).tiny)
             dw *= scale          # views into d
-            db *= scale
+            if b_slice is not None:
+                d[b_slice] *= scale
         return d
 
     def trajectory_directions(self) -> tuple[np.ndarray, np.ndarray, float]:

@@ -1,7 +1,8 @@
 """What a running trainer can take: the rule that decides between a live change and a new run.
 
 A trainer built from one experiment can take another one *live* when every difference is a
-setting under :data:`LIVE_KEYS` (the optimizer's settings but not its kind, L1/L2, clipping,
+setting under ``LIVE_KEYS`` (declared with the settings' defaults in
+:mod:`playground.experiment`: the optimizer's settings but not its kind, L1/L2, clipping,
 early stopping, the epoch budget, batch size, shuffling, and within ``network.layers`` only
 the dropout rates). Anything else — data, seed, precision, architecture, loss, another kind
 of optimizer — needs a new :class:`~playground.training.trainer.Trainer`. The comparison is by
@@ -13,12 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from playground.experiment import Experiment
+from playground.experiment import LIVE_KEYS, LIVE_LAYER_KEYS, Experiment
 
-#: experiment keys that can change while training runs (others rebuild the trainer)
-LIVE_KEYS = ("training.optimizer", "training.l1", "training.l2", "training.clip_norm",
-             "training.early_stopping", "training.epochs", "training.batch_size",
-             "training.shuffle", "training.lr_schedule", "network.layers")
+__all__ = ["LIVE_KEYS", "is_live_key", "live_changes", "rebuild_reason"]
 
 #: keys that describe the experiment but do not affect training
 COSMETIC = ("format", "name", "description")
@@ -38,8 +36,9 @@ def _comparable(experiment: Experiment) -> dict:
     return d
 
 
-def _without_dropout(layers: list[dict]) -> list[dict]:
-    return [{k: v for k, v in layer.items() if k != "dropout"} for layer in layers]
+def _architecture(layers: list[dict]) -> list[dict]:
+    """The layers without their live settings (dropout)."""
+    return [{k: v for k, v in layer.items() if k not in LIVE_LAYER_KEYS} for layer in layers]
 
 
 def _reason(a: dict, b: dict) -> str | None:
@@ -48,7 +47,7 @@ def _reason(a: dict, b: dict) -> str | None:
             return f"{key} cannot change during training; {_RESTART}"
     if a["network"]["loss"] != b["network"]["loss"]:
         return f"network.loss cannot change during training; {_RESTART}"
-    if _without_dropout(a["network"]["layers"]) != _without_dropout(b["network"]["layers"]):
+    if _architecture(a["network"]["layers"]) != _architecture(b["network"]["layers"]):
         return f"the architecture changed; {_RESTART}"
     ta, tb = a["training"], b["training"]
     if ta["optimizer"]["name"] != tb["optimizer"]["name"]:

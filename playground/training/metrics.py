@@ -84,11 +84,11 @@ class EpochMetrics:
     and the training confusion matrix come out of one pass at the end of the epoch.
     """
 
-    def __init__(self, trainer):
-        self.regression = trainer.dataset.task == "regression"
-        self.sst = total_sum_of_squares(trainer.Y_train) if self.regression else None
-        self.classes = 0 if self.regression else trainer.dataset.n_classes
-        size = 0 if self.regression else len(trainer.X_train)
+    def __init__(self, task: str, n_classes: int, Y_train: np.ndarray):
+        self.regression = task == "regression"
+        self.sst = total_sum_of_squares(Y_train) if self.regression else None
+        self.classes = 0 if self.regression else n_classes
+        size = 0 if self.regression else len(Y_train)
         self._pred = np.zeros(size, np.intp)
         self._truth = np.zeros(size, np.intp)
         self.reset()
@@ -99,6 +99,11 @@ class EpochMetrics:
         self.sse = 0.0
         self._correct_before = 0   # right answers counted before a restore (resumed runs)
         self._first = 0            # where this epoch's recorded labels start
+
+    def state(self) -> dict:
+        """The running sums (JSON-ready), for :meth:`restore`."""
+        return {"loss_sum": self.loss_sum, "seen": self.seen, "correct": self.correct,
+                "sse": self.sse}
 
     def restore(self, loss_sum: float, seen: int, correct: int, sse: float) -> None:
         """Continue an epoch saved mid-way (its per-sample labels were not saved)."""

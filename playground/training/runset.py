@@ -17,20 +17,23 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from playground.errors import ExperimentError
+from playground.files.limits import loads_json
 from playground.experiment import Experiment
 from .timeline import Timeline
 from .trainer import Trainer
 from .trainer_state import capture, clone, rebuild
 
 
+_NOT_JSON = object()
+
+
 def parse_value(text: str) -> Any:
     """A value as typed after ``KEY=``: JSON (``0.1``, ``true``, ``null``, ``[8, 8]``) or,
     when it is not JSON, the text itself (``adam``)."""
     text = text.strip()
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
+    value = loads_json(text, f"the value {text[:30]!r}", not_json=_NOT_JSON,
+                       error=lambda message: ExperimentError("", message))
+    return text if value is _NOT_JSON else value
 
 
 def parse_vary(text: str) -> tuple[str, list]:

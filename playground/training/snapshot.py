@@ -137,8 +137,8 @@ class Snapshot:
     neurons: tuple | None = field(default=None, repr=False)
 
 
-def data_view(trainer) -> DataView:
-    ds = trainer.dataset
+def data_view(ds) -> DataView:
+    """The DataView of a Dataset (copies of what a plot shows)."""
     return DataView(task=ds.task, n_classes=ds.n_classes, class_names=tuple(ds.class_names),
                     feature_names=tuple(ds.feature_names),
                     raw_train=None if ds.raw_train is None else ds.raw_train.copy(),
@@ -165,8 +165,6 @@ def take_snapshot(trainer, history_from: int = 0, detail: bool = True) -> Snapsh
         surface = _surface(trainer)
         if surface is None:
             confusion, predictions, confusion_source = _outcome(trainer)
-    if getattr(trainer, "_data_view", None) is None:
-        trainer._data_view = data_view(trainer)
     return Snapshot(
         epoch=trainer.epoch, iteration=trainer.iteration, batch_in_epoch=trainer.batch_in_epoch,
         batches_per_epoch=trainer.batches_per_epoch, max_epochs=trainer.max_epochs,
@@ -181,7 +179,7 @@ def take_snapshot(trainer, history_from: int = 0, detail: bool = True) -> Snapsh
         best_epoch=trainer.best_epoch, task=trainer.dataset.task,
         n_params=trainer.network.n_params, layers=layers, surface=surface,
         confusion=confusion, confusion_source=confusion_source, predictions=predictions, probe_loss=probe_loss,
-        data=trainer._data_view, sizes=tuple(trainer.network.sizes),
+        data=trainer.data_view, sizes=tuple(trainer.network.sizes),
         activations=tuple(layer.activation.name for layer in trainer.network.layers),
         weights=_weights(trainer) if detail else None, metrics_epoch=restored,
         neurons=neuron_views(trainer) if detail else None)

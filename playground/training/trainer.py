@@ -26,6 +26,9 @@ import numpy as np
 from playground import blas
 from playground.nn.backprop import IterationResult, Phase, iteration
 from playground.data import Dataset, load_dataset
+from .budget import check_experiment_fits
+
+from .batches import BatchGather
 from .divergence import check_runaway, likely_cause
 from .gradient_flow import probe_error_signal
 from .early_stopping import EarlyStopping
@@ -35,17 +38,17 @@ from .history import History
 from playground.nn.losses import get_loss
 from .metrics import EpochMetrics, encode_targets, evaluate
 from .output_layer import check_compatibility
+from .state import TrainerState
 from .trajectory import Trajectory
 from playground.nn.network import Network
 from playground.optim.rules import make_optimizer
 from playground.optim.schedules import make_schedule
-
 from .live import LIVE_KEYS, is_live_key, live_changes, rebuild_reason
 
 __all__ = ["Trainer", "LIVE_KEYS"]
 
 
-class Trainer:
+class Trainer(TrainerState):
     def __init__(self, experiment: Experiment | dict, *, dataset: Dataset | None = None):
         if isinstance(experiment, dict):
             experiment = Experiment.from_dict(experiment)
@@ -56,6 +59,7 @@ class Trainer:
         net_cfg, train_cfg = experiment.network, experiment.training
         self.dtype = np.dtype(train_cfg["dtype"])
         self.loss = get_loss(net_cfg["loss"])
+        check_experiment_fits(self.dataset, net_cfg, train_cfg, self.dtype.itemsize)
         check_compatibility(self.dataset, net_cfg)
         if "weights" in net_cfg["layers"][0]:
             check_weight_rows(len(net_cfg["layers"][0]["weights"]), self.dataset.n_inputs,
@@ -87,12 +91,13 @@ class Trainer:
         #: the epoch whose weights early stopping restored (else None)
         self.restored_epoch: int | None = None
         self._perm: np.ndarray | None = None
-        self._metrics = EpochMetrics(self)
+        self._metrics = EpochMetrics(self.dataset.task, self.dataset.n_classes, self.Y_train)
         #: (counts, what they were counted on) of the last finished epoch; None before one
         self.confusion: tuple[np.ndarray, str] | None = None
         self._result = IterationResult()
-        self._batch_buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._gather = BatchGather()
         self._checkpoint: tuple[np.ndarray, dict] | None = None
+        self._data_view = None
         self.batch_size, self.shuffle = 1, False
         self._apply_training_config(train_cfg)
 
@@ -188,23 +193,11 @@ class Trainer:
 
     # -- training ------------------------------------------------------------------------
     def _batch(self) -> tuple[np.ndarray, np.ndarray]:
-        n = len(self.X_train)
         start = self.batch_in_epoch * self.batch_size
-        stop = min(start + self.batch_size, n)
+        stop = min(start + self.batch_size, len(self.X_train))
         if not self.shuffle:
             return self.X_train[start:stop], self.Y_train[start:stop]
-        size = stop - start
-        bufs = self._batch_buffers.get(size)
-        if bufs is None:
-            bufs = (np.empty((size,) + self.X_train.shape[1:], self.dtype),
-                    np.empty((size,) + self.Y_train.shape[1:], self.Y_train.dtype))
-            self._batch_buffers[size] = bufs
-            if len(self._batch_buffers) > 4:
-                self._batch_buffers.pop(next(iter(self._batch_buffers)))
-        idx = self._perm[start:stop]
-        self.X_train.take(idx, 0, bufs[0], "clip")      # the method: no Python wrapper
-        self.Y_train.take(idx, 0, bufs[1], "clip")
-        return bufs
+        return self._gather.take(self.X_train, self.Y_train, self._perm[start:stop])
 
     def _start_epoch(self) -> None:
         if self._next_batching is not None:
@@ -344,8 +337,9 @@ class Trainer:
         # the error signal where it was last finite: the badge and the cause need it
         self.last_finite_error_signal = probe_error_signal(self, start)
         happened = happened or f"the {what} became {value} at {where}"
-        reason = f"diverged: {happened} — {likely_cause(self, start)}"
-        if not np.all(np.isfinite(self.network.params)) and self._checkpoint is not None:
+        reason = f"diverged: {happened} — {likely_cause(self, self._checkpoint)}"
+        if not np.all(np.isfinite(self.network.params)) and self._checkpoint is not None \
+                and np.all(np.isfinite(self._checkpoint[0])):
             params, arrays, *scalars = self._checkpoint
             self.network.params[...] = params
             try:
@@ -354,16 +348,38 @@ class Trainer:
             except PlaygroundError:     # the optimizer's settings changed since the checkpoint
                 self.optimizer.reset()
             reason += "; weights restored to the last finite values (start of the epoch)"
-        else:
+        elif np.all(np.isfinite(self.network.params)):
             reason += "; the weights are the last finite ones"
         if not validation:
             self.batch_in_epoch = 0
         self.diverged = True
         self.stop_reason = reason
 
+    def set_parameter(self, layer: int, kind: str, row: int | None, column: int,
+                      value: float) -> float:
+        """Set one weight W[row, column] (``kind`` "W") or bias b[column] ("b") of layer
+        ``layer`` (0-based) by hand, between iterations; training goes on from it. The edit
+        is recorded in ``history.edits``. Returns the old value."""
+        old = self.network.set_parameter(layer, kind, row, column, value)
+        where = f"W{layer}[{row}, {column}]" if kind == "W" else f"b{layer}[{column}]"
+        new = float(self.network.layers[layer].W[row, column] if kind == "W"
+                    else self.network.layers[layer].b[column])
+        self.history.edits.append({"epoch": self.epoch, "iteration": self.iteration,
+                                   "parameter": where, "old": old, "new": new})
+        return old
+
     # -- looking -------------------------------------------------------------------------
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.network.predict(X)
+
+    @property
+    def data_view(self):
+        """The data as plots show it (:class:`~playground.training.snapshot.DataView`): made
+        once per trainer, so every snapshot carries the same object."""
+        if self._data_view is None:
+            from .snapshot import data_view
+            self._data_view = data_view(self.dataset)
+        return self._data_view
 
     def snapshot(self, history_from: int = 0, detail: bool = True):
         from .snapshot import take_snapshot

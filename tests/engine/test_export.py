@@ -96,14 +96,27 @@ def test_a_saved_run_exports_its_trained_state(tmp_path):
         np.testing.assert_array_equal(weights["W0"], trainer.network.layers[0].W)
 
 
-def test_a_run_stopped_mid_epoch_is_refused(tmp_path, capsys):
+def test_a_run_stopped_mid_epoch_exports_where_it_stands(tmp_path, capsys):
     trainer = Trainer(small_experiment())
-    trainer.train_batch()
+    for _ in range(3):
+        trainer.train_batch()
     trainer.save(tmp_path / "run.bpp")
     assert main(["export", str(tmp_path / "run.bpp"), "--to", "pytorch",
-                 str(tmp_path / "out.py")]) == 2
-    assert "middle of epoch 1" in one_line_error(capsys.readouterr().err)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.bpp"]
+                 str(tmp_path / "out.py")]) == 0
+    script = (tmp_path / "out.py").read_text(encoding="utf-8")
+    assert "RESUME_BATCHES_DONE = 3" in script and "FIRST_EPOCH = 1" in script
+    assert "after batch 3 of epoch 1" in script
+    with np.load(tmp_path / "out_state.npz", allow_pickle=False) as state:
+        assert sorted(state["order"]) == list(range(len(trainer.X_train)))
+
+
+def test_a_batch_size_changed_mid_epoch_is_refused(tmp_path):
+    trainer = Trainer(small_experiment())
+    trainer.train_batch()
+    trainer.update("training.batch_size", 7)       # takes effect with the next epoch
+    with pytest.raises(PlaygroundError, match="middle of epoch 1; finish the epoch"):
+        export_trainer(trainer, "pytorch", tmp_path / "out.py", "test")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_unknown_format_exits_2(tmp_path, capsys):

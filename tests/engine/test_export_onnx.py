@@ -51,6 +51,9 @@ NETWORKS = {
     "linear output (regression)": experiment([{"units": 8, "activation": "gelu"},
                                               {"units": 1, "activation": "linear"}], "mse",
                                              {"source": "sine", "samples": 80}),
+    "layers without a bias": experiment([{"units": 5, "activation": "tanh", "use_bias": False},
+                                         {"units": 2, "activation": "softmax",
+                                          "use_bias": False}]),
     "float64 network": experiment(HIDDEN + [{"units": 2, "activation": "softmax"}],
                                   dtype="float64"),
 }

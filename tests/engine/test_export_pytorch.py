@@ -82,8 +82,11 @@ def assert_same_weights(trainer, state_dict_path, tol: float) -> None:
     for i, name in enumerate(linears):
         np.testing.assert_allclose(state[f"{name}.weight"].numpy().T,
                                    trainer.network.layers[i].W, atol=tol, rtol=0)
-        np.testing.assert_allclose(state[f"{name}.bias"].numpy(),
-                                   trainer.network.layers[i].b, atol=tol, rtol=0)
+        if trainer.network.layers[i].use_bias:
+            np.testing.assert_allclose(state[f"{name}.bias"].numpy(),
+                                       trainer.network.layers[i].b, atol=tol, rtol=0)
+        else:
+            assert f"{name}.bias" not in state
 
 
 def check_parity(d: dict, tmp_path, capsys, tol=FLOAT32) -> tuple[Trainer, History]:
@@ -154,6 +157,23 @@ def test_dropout_uses_the_apps_masks(tmp_path, capsys):
               {"units": 8, "activation": "tanh", "dropout": 0.5},
               {"units": 2, "activation": "softmax"}]
     check_parity(experiment(layers), tmp_path, capsys)
+
+
+def test_a_layer_without_bias_and_hand_set_weights(tmp_path, capsys):
+    layers = [{"units": 3, "activation": "tanh", "use_bias": False,
+               "weights": [[0.5, -0.25, 1.0], [0.75, 0.5, -1.0]]},
+              {"units": 2, "activation": "softmax", "use_bias": False}]
+    d = experiment(layers, optimizer={"name": "sgd", "learning_rate": 0.3, "momentum": 0.5})
+    d["data"]["features"] = ["x1", "x2"]
+    trainer, _ = check_parity(d, tmp_path, capsys)
+    assert trainer.network.n_params == 2 * 3 + 3 * 2
+
+
+def test_a_bias_free_network_on_a_typed_in_table_trains_like_the_app(tmp_path, capsys):
+    from playground.presets import preset
+    d = preset("xor_numpy_classic").to_dict()
+    d["training"]["epochs"] = 40
+    check_parity(d, tmp_path, capsys, tol=FLOAT64)
 
 
 def test_float64_agrees_to_1e10(tmp_path, capsys):
@@ -237,6 +257,37 @@ def test_a_run_that_stopped_early_continues_with_fresh_patience(tmp_path, capsys
         pass
     history, _, _ = run_script(module, capsys, 5, tmp_path / "net.pt")
     assert largest_difference(app_rows(app, start), history) <= FLOAT32
+
+
+MID_EPOCH = {
+    "shuffled, with dropout": experiment(
+        [{"units": 6, "activation": "tanh", "dropout": 0.2}] + HIDDEN[1:], epochs=6,
+        early_stopping={"enabled": True, "patience": 10}),
+    "unshuffled regression": experiment(
+        [{"units": 6, "activation": "tanh"}, {"units": 1, "activation": "linear"}], "mse",
+        {"source": "sine", "samples": 100}, epochs=6, shuffle=False),
+}
+
+
+@pytest.mark.parametrize("d", MID_EPOCH.values(), ids=MID_EPOCH.keys())
+def test_a_run_saved_mid_epoch_finishes_that_epoch_first(d, tmp_path, capsys):
+    """Saved after batch 4 of epoch 3: the script completes epoch 3 in the app's order and
+    with its running sums, then goes on."""
+    before = Trainer(d)
+    for _ in before.run(2):
+        pass
+    for _ in range(4):
+        before.train_batch()
+    before.save(tmp_path / "run.bpp")
+    module = exported(Trainer.load(tmp_path / "run.bpp"), tmp_path)
+    app = Trainer.load(tmp_path / "run.bpp")
+    for _ in app.run():
+        pass
+    history, err, status = run_script(module, capsys, 4, tmp_path / "net.pt")
+    assert status == 0, err
+    assert list(history.column("epoch")) == [3, 4, 5, 6]
+    assert largest_difference(app_rows(app, 2), history) <= FLOAT32
+    assert_same_weights(app, tmp_path / "net.pt", FLOAT32)
 
 
 def test_the_script_stands_alone(tmp_path):

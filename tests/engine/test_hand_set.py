@@ -179,3 +179,22 @@ def test_the_normalised_experiment_keeps_hand_set_values_and_omits_default_use_b
     layers = Experiment.from_dict(hand_set({"weights": W0, "use_bias": False})).network["layers"]
     assert layers[0]["weights"] == W0 and layers[0]["use_bias"] is False
     assert "use_bias" not in layers[1] and "weights" not in layers[1]
+
+
+def test_one_weight_set_by_hand_is_recorded_saved_and_bad_targets_are_refused(tmp_path):
+    trainer = Trainer(bias_free())
+    trainer.train_batch()
+    old = float(trainer.network.layers[1].W[2, 3])
+    assert trainer.set_parameter(1, "W", 2, 3, -0.5) == old
+    assert trainer.network.layers[1].W[2, 3] == np.float32(-0.5)
+    assert trainer.history.edits == [{"epoch": 0, "iteration": 1, "parameter": "W1[2, 3]",
+                                      "old": old, "new": -0.5}]
+    for args, message in (((0, "b", None, 0, 1.0), "has no bias"),
+                          ((0, "W", 9, 0, 1.0), "no entry"),
+                          ((5, "W", 0, 0, 1.0), "no layer 6"),
+                          ((0, "W", 0, 0, float("nan")), "finite")):
+        with pytest.raises(ValueError, match=message):
+            trainer.set_parameter(*args)
+    path = tmp_path / "edited.bpp"
+    trainer.save(path)
+    assert Trainer.load(path).history.edits == trainer.history.edits

@@ -115,6 +115,18 @@ def test_random_directions_are_filter_normalized_and_seeded():
     assert not np.allclose(d1, d2)
 
 
+def test_a_layer_without_bias_is_normalized_by_its_weights_alone():
+    d = small_experiment()
+    d["network"]["layers"][0]["use_bias"] = False
+    trainer = trained(d, 2)
+    d1, _ = LandscapeProblem.from_trainer(trainer).random_directions(np.random.default_rng(2))
+    first = trainer.network.layers[0]
+    w_slice, b_slice = trainer.network.slices[0]
+    assert b_slice is None
+    np.testing.assert_allclose(np.linalg.norm(d1[w_slice].reshape(first.W.shape), axis=0),
+                               np.linalg.norm(first.W, axis=0), rtol=1e-6)
+
+
 def test_computing_a_landscape_leaves_the_trainer_bitwise_untouched():
     trainer, twin = trained(small_experiment(), 4), trained(small_experiment(), 4)
     before = (trainer.network.params.tobytes(), trainer.rng.bit_generator.state,

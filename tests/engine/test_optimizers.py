@@ -584,3 +584,49 @@ def test_sgd_on_a_large_vector_matches_the_two_pass_rule(config):
         np.testing.assert_allclose(p, reference, rtol=1e-5, atol=1e-6)
     changed = np.count_nonzero(p != p0)
     assert changed > 0.99 * n
+
+
+def test_a_new_optimizer_is_one_class_that_experiments_controls_and_rules_pick_up():
+    from conftest import small_experiment
+    from playground import Experiment
+    from playground.optim.base import REGISTRY, Optimizer
+
+    class SignSGD(Optimizer):
+        """w ← w − η·sign(g): hand-checkable on a three-weight vector."""
+        name, title = "signsgd_test", "SignSGD"
+        defaults = {"learning_rate": 0.1, "weight_decay": 0.0}
+        how = "Every weight moves by η against the sign of its gradient"
+
+        def _kernel(self, p, g, b, lr):
+            np.subtract(p, lr * np.sign(g), out=p)
+
+        def _rule(self):
+            return ["w ← w − η·sign(g)"]
+
+    try:
+        d = small_experiment()
+        d["training"]["optimizer"] = {"name": "signsgd_test"}
+        exp = Experiment.from_dict(d)
+        assert exp.get("training.optimizer") == {"name": "signsgd_test", "learning_rate": 0.1,
+                                                 "weight_decay": 0.0}
+        opt = make_optimizer(exp.get("training.optimizer"), 3, np.float64)
+        p = np.array([1.0, 2.0, 3.0])
+        opt.step(p, np.array([0.5, -2.0, 0.0]))
+        np.testing.assert_array_equal(p, [0.9, 2.1, 3.0])
+        assert opt.update_formula() == "g = ∂L/∂w;  w ← w − η·sign(g)"
+        with pytest.raises(ExperimentError, match="learning_rate"):
+            make_optimizer({"name": "signsgd_test", "learning_rate": -1}, 3, np.float64)
+    finally:
+        REGISTRY.pop("signsgd_test")
+
+
+def test_each_optimizer_describes_itself():
+    for name, cls in OPTIMIZERS.items():
+        assert cls.name == name and cls.title and cls.how
+        for key in cls.defaults:
+            label, _ = cls.setting_help(key)
+            assert label
+    assert OPTIMIZERS["sgd"].variant_title({"momentum": 0.9, "nesterov": True}) == \
+        "SGD with Nesterov momentum"
+    assert OPTIMIZERS["rmsprop"].variant_title({"centered": True, "momentum": 0.5}) == \
+        "RMSprop (centered, momentum)"

@@ -88,7 +88,7 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path, optimizer, schedule, ext
     first.save(path)
     resumed = Trainer.load(path)
     assert_same_run(first, resumed)                 # loading is exact …
-    assert resumed._metrics.seen == first._metrics.seen
+    assert resumed.state_dict()["state"]["metrics"] == first.state_dict()["state"]["metrics"]
     finish(resumed)
     assert_same_run(uninterrupted, resumed)         # … and so is everything after it
     finish(first)
@@ -456,3 +456,29 @@ def test_save_into_a_missing_folder(tmp_path):
     from playground import PlaygroundError
     with pytest.raises(PlaygroundError, match="does not exist"):
         t.save(tmp_path / "missing" / "run.bpp")
+
+
+@pytest.mark.parametrize("optimizer", ["sgd_momentum", "adam_amsgrad"])
+def test_a_state_dict_resumes_a_trainer_without_any_file(optimizer):
+    exp = resumable(OPTIMIZERS[optimizer], SCHEDULES["plateau"])
+    uninterrupted = finish(Trainer(exp))
+    first = Trainer(exp)
+    for _ in range(2):
+        first.train_epoch()
+    for _ in range(3):
+        first.train_batch()
+    resumed = Trainer(exp)
+    resumed.load_state_dict(first.state_dict())
+    assert_same_run(first, resumed)
+    assert_same_run(uninterrupted, finish(resumed))
+
+
+def test_a_state_dict_of_another_network_is_refused_naming_the_part():
+    from playground.training.state import StateError
+
+    small = Trainer(resumable(OPTIMIZERS["adam"], None))
+    other = resumable(OPTIMIZERS["adam"], None)
+    other["network"]["layers"][0]["units"] = 3
+    with pytest.raises(StateError) as info:
+        Trainer(other).load_state_dict(small.state_dict())
+    assert info.value.part == "weights" and "W0" in info.value.reason

@@ -158,3 +158,17 @@ def test_5000_epochs_of_the_xor_example_follow_trasks_program():
     assert np.allclose(trainer.predict(trainer.X_train), l2, rtol=0, atol=TOL)
     assert np.round(l2).ravel().tolist() == [0, 1, 1, 0]
     assert trainer.history.last()["train_accuracy"] == 1.0
+
+
+def test_lesson_checks_hold_on_the_bias_free_xor_and_the_2_2_2_lesson_passes():
+    from playground.lessons import FORMAT, load_lesson, parse_lesson
+    from playground.lessons.runner import LessonRun
+    step = {"text": "forward", "experiment": "../examples/xor_numpy_classic.json",
+            "do": {"phases_until": "forward", "layer": 1}, "checkpoint": {"formula_holds": True}}
+    d = {"format": FORMAT, "title": "T", "goal": "G", "steps": [step]}
+    (result,) = LessonRun(parse_lesson(d, asset_path("lessons"))).run()
+    assert result.passed, result.checks          # z = x W, no b to add
+    by_hand = list(LessonRun(load_lesson(asset_path("lessons", "14_by_hand.json"))).run())
+    assert all(r.passed for r in by_hand)
+    update = by_hand[0].observation.phase.per_layer[1]
+    assert update["W_after"][0, 0] == pytest.approx(MAZUR_PUBLISHED["w5"], abs=5e-9)

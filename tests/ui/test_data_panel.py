@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QFileDialog, QToolButton, QWidget
 
 from playground import Experiment, Trainer
-from playground.training.snapshot import data_view
 from ui.panels.data_panel import DataPanel
 from ui.live.model import ExperimentModel
 
@@ -222,7 +221,7 @@ def test_npz_import_regression(qtbot, panel, model, tmp_path):
 
 # -------------------------------------------------------------------------------- scatter
 def test_scatter_holds_train_and_validation_points(panel, model):
-    view = data_view(Trainer(model.experiment))
+    view = Trainer(model.experiment).data_view
     panel.set_data_view(view)
     assert panel.findChild(QWidget, "dataScatterPlot") is panel.scatter.plot
     assert panel.scatter.point_counts() == (90, 30)                  # 120 samples, 25 % val
@@ -235,6 +234,6 @@ def test_scatter_holds_train_and_validation_points(panel, model):
 def test_scatter_note_for_data_without_2d_view(panel, model):
     model.set("data.source", "digits")
     model.set("network.layers[2].units", 10)
-    panel.set_data_view(data_view(Trainer(model.experiment)))
+    panel.set_data_view(Trainer(model.experiment).data_view)
     assert panel.scatter.point_counts() == (0, 0)
     assert "64 features" in panel.scatter.note.textItem.toPlainText()

@@ -190,9 +190,8 @@ def test_output_hint_and_one_click_fix(qtbot, editor):
 
 def test_the_trainers_data_view_names_what_the_output_needs(editor):
     from playground import Trainer
-    from playground.training.snapshot import data_view
 
-    editor.set_data_view(data_view(Trainer(editor.model.experiment)))
+    editor.set_data_view(Trainer(editor.model.experiment).data_view)
     text = editor.input_label.text()
     assert "Input: 2 features (x1, x2)" in text
     assert "2 classes → 2 softmax units (cross_entropy) or 1 sigmoid unit" in text

@@ -20,7 +20,8 @@ from playground import Experiment, Trainer
 from playground.presets import default_experiment
 from ui.window import settings
 from ui.window.file_actions import EXPERIMENT_FILTER, RUN_FILTER
-from ui.window.main_window import MainWindow, initial_window
+from ui.window.launch import initial_window
+from ui.window.main_window import MainWindow
 
 TIMEOUT = 5000
 
@@ -123,7 +124,13 @@ def on_worker(window, fn, timeout=5.0):
 def test_opens_on_the_default_experiment_with_docks(qtbot, make_window):
     window = make_window()
     assert window.current_experiment() == default_experiment()
-    assert window.size().width() == 1400 and window.size().height() == 900
+    # sized to the screen it opens on (the offscreen platform's is small), never past it
+    # unless the window's minimum is larger
+    from ui.window.screen_fit import available_area, initial_size
+    wanted = initial_size(available_area(window))
+    minimum = window.minimumSizeHint()
+    assert window.width() == max(wanted[0], minimum.width())
+    assert window.height() == max(wanted[1], minimum.height())
     assert "Untitled" in window.windowTitle() and "*" not in window.windowTitle()
     docks = {dock.objectName() for dock in window.findChildren(QDockWidget)}
     assert {"dataDock", "networkDock", "trainingDock", "lossDock", "backpropDock",
@@ -185,9 +192,12 @@ def test_reset_restarts_from_the_same_weights(qtbot, window):
 
 def test_step_batch_advances_one_iteration(qtbot, window):
     click(qtbot, window, "stepBatchButton")
-    qtbot.waitUntil(lambda: window.latest_snapshot.iteration == 1, timeout=TIMEOUT)
+    # under load the window's first snapshot may not have arrived yet when waiting starts
+    qtbot.waitUntil(lambda: window.latest_snapshot is not None
+                    and window.latest_snapshot.iteration == 1, timeout=TIMEOUT)
     assert epoch_shown(window) == 0
-    assert "batch 1/" in window.findChild(QLabel, "epochProgressLabel").text()
+    label = window.findChild(QLabel, "epochProgressLabel")      # redrawn on the next refresh
+    qtbot.waitUntil(lambda: "batch 1/" in label.text(), timeout=TIMEOUT)
 
 
 def test_live_learning_rate_change_reaches_the_playing_trainer(qtbot, window):
@@ -236,6 +246,17 @@ def test_unbuildable_settings_keep_the_old_trainer(qtbot, window, tmp_path):
     assert on_worker(window, id) == trainer_id
     window.model.undo_stack.undo()                    # back to buildable settings
     assert not notice.isVisible()
+
+
+def test_a_network_too_large_for_the_machine_keeps_the_old_trainer(qtbot, window):
+    trainer_id = on_worker(window, id)
+    layers = [{"units": 16384, "activation": "relu"}] * 63 + \
+        [{"units": 2, "activation": "softmax"}]
+    window.model.set("network.layers", layers)        # ~600 GB: refused before allocating
+    qtbot.waitUntil(lambda: "too large for this machine" in window.notice.text(),
+                    timeout=TIMEOUT)
+    assert "GB of memory" in window.notice.text()
+    assert on_worker(window, id) == trainer_id
 
 
 def test_engine_failure_is_shown_and_training_pauses(qtbot, window):
@@ -330,6 +351,26 @@ def test_save_and_open_a_run(qtbot, window, dialogs, tmp_path):
     assert Trainer.load(tmp_path / "run.bpp").epoch == 4
 
 
+def test_a_save_that_waits_too_long_on_a_busy_worker_says_why(qtbot, window, dialogs,
+                                                               tmp_path, monkeypatch):
+    import threading
+
+    from ui.window import file_actions
+
+    monkeypatch.setattr(file_actions, "SAVE_TIMEOUT", 0.2)
+    busy = threading.Event()
+    window.worker.submit(lambda trainer: busy.wait(10))     # a batch that takes long
+    try:
+        assert not window.files.save_to(tmp_path / "run.bpp")
+    finally:
+        busy.set()
+    kind, heading, text = dialogs.messages[-1]
+    assert kind == "warning" and "run.bpp" in heading
+    assert "busy for over 0.2 s" in text and "nothing was written" in text
+    on_worker(window, lambda trainer: None)                 # the worker is free again
+    assert not (tmp_path / "run.bpp").exists()
+
+
 @pytest.mark.parametrize("name, content, words", [
     ("bad.json", "{not json", "not valid JSON"),
     ("bad.bpp", "not a zip", "not a saved run"),
@@ -412,9 +453,10 @@ def test_export_plots_as_png_and_csv(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: epoch_shown(window) == 1, timeout=TIMEOUT)
     pngs = window.files.export_plots_to(tmp_path, "png")
     csvs = window.files.export_plots_to(tmp_path, "csv")
-    assert len(pngs) == len(csvs) == 5       # one file per plot
+    assert len(pngs) == len(csvs) == 6       # the landscape: empty until computed
     assert all(p.stat().st_size > 1000 for p in pngs)
     assert (tmp_path / "loss.csv").read_text().startswith("epoch,train_loss")
+    assert (tmp_path / "loss_landscape.csv").read_text() == "kind,alpha,beta,t,loss\n"
     texts = [action.text() for menu in window.menuBar().findChildren(type(window.view_menu))
              for action in menu.actions()]
     assert not any("svg" in text.lower() for text in texts)
@@ -439,7 +481,7 @@ def test_backprop_overview_follows_the_optimizer(qtbot, window):
 def test_menu_and_toolbar_offer_the_file_actions(qtbot, window, dialogs, tmp_path):
     menu = next(m for m in window.menuBar().findChildren(QMenu) if m.title() == "&File")
     texts = [a.text() for a in menu.actions() if a.text()]
-    for text in ("&New", "New from &Preset", "&Open…", "Open &Recent", "&Save", "Save &As…",
+    for text in ("&New", "&Examples", "&Open…", "Open &Recent", "&Save", "Save &As…",
                  "Export Plots as &PNG…", "Export Plot &Data as CSV…", "&Quit"):
         assert text in texts, text
     toolbar = window.findChild(QToolBar, "fileToolBar")

@@ -13,7 +13,6 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from playground import Experiment, Trainer
-from ui.window.main_window import MainWindow
 from ui.plots.error_signal import gradient_warning, order_of_magnitude
 
 from conftest import ROOT
@@ -34,23 +33,8 @@ def relu_zero_init() -> dict:
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch):
-    from PySide6.QtWidgets import QMessageBox
-    made = []
-
-    def make(trainer):
-        w = MainWindow(trainer=trainer, remember=False)
-        made.append(w)
-        w.show()
-        qtbot.waitExposed(w)
-        return w
-
-    yield make
-    monkeypatch.setattr(QMessageBox, "question",
-                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
-    for w in made:
-        w.close()
-        assert w.worker.wait(5000)
+def window(open_window):
+    return lambda trainer: open_window(trainer=trainer)
 
 
 def show_every_tab(qtbot, w) -> None:

@@ -92,17 +92,34 @@ def test_the_view_menu_names_each_dock_and_toolbar_once(qtbot, small_dict):
         close(window)
 
 
-def test_docks_start_where_their_panels_declare(qtbot, small_dict):
+def test_docks_start_where_their_panels_declare(qtbot, small_dict, monkeypatch):
+    import ui.window.main_window as main_window
+    monkeypatch.setattr(main_window, "needs_compact", lambda area: False)   # a wide screen
     window = open_window(qtbot, small_dict)
     try:
         area = window.dockWidgetArea
         assert area(window.docks["data"]) == area(window.docks["training"])
         assert area(window.docks["loss"]) != area(window.docks["data"])
         tabbed = {dock.objectName() for dock in window.tabifiedDockWidgets(window.docks["error"])}
-        assert tabbed == {"backpropDock", "weightsDock", "runsDock", "runGalleryDock"}
+        assert tabbed == {"backpropDock", "weightsDock", "landscapeDock", "runsDock",
+                          "runGalleryDock"}
         assert window.docks["training"].y() > window.docks["network"].y()   # dock_below
         assert window.docks["network"].x() > window.docks["data"].x()       # beside
         assert window.views["decision"] is not None and "decision" not in window.docks
+    finally:
+        close(window)
+
+
+def test_a_small_screen_tabs_the_data_dock_behind_the_network_dock(qtbot, small_dict,
+                                                                  monkeypatch):
+    import ui.window.main_window as main_window
+    monkeypatch.setattr(main_window, "needs_compact", lambda area: True)
+    window = open_window(qtbot, small_dict)
+    try:
+        tabbed = {d.objectName() for d in window.tabifiedDockWidgets(window.docks["network"])}
+        assert tabbed == {"dataDock"}
+        assert window.transport.step_epoch_button.text() == ""       # icons only
+        assert window.transport.step_epoch_button.toolTip()
     finally:
         close(window)
 

@@ -42,6 +42,8 @@ class DiagramView:
     node_values: list[np.ndarray | None] = field(default_factory=list)   # per column
     node_scales: list[float] = field(default_factory=list)
     node_quantity: list[str | None] = field(default_factory=list)       # "x" "a" "δ" "b" "Δb"
+    #: per column, one picture per unit (its activation map or weight image), or None
+    node_images: list[list | None] = field(default_factory=list)
     pending: list[bool] = field(default_factory=list)                   # not computed yet
     link_values: list[np.ndarray | None] = field(default_factory=list)  # per layer 1..L
     link_scale: float = 1.0

@@ -30,12 +30,14 @@ For tests and for the phase panel, the state is readable: ``highlighted_layer`` 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize
+from PySide6.QtCore import QRectF, QSize, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from playground.nn.backprop import sub
+from ui.diagram.inspection import Inspection
 from ui.diagram.layout import DiagramView
+from ui.diagram.neuron_maps import NeuronCard, map_image, weight_image
 from ui.diagram.paint import paint
 from ui.diagram.phase_format import fmt
 from ui.widgets.view_errors import guarded
@@ -47,11 +49,20 @@ SUMMARY_NODES = 12
 BOUNDED = ("sigmoid", "tanh", "softmax")
 
 
-class NetworkDiagram(QWidget):
+class NetworkDiagram(Inspection, QWidget):
+    #: the user asks to set one parameter: (layer 1…L, "W" or "b", row i (−1 for b), unit j)
+    editRequested = Signal(int, str, int, int)
+
     def __init__(self, parent=None):
         super().__init__(parent)
+        self._neurons = None                 # the snapshot's NeuronViews (what units compute)
+        self._inputs: tuple[str, ...] = ()
+        self._card: NeuronCard | None = None
+        #: whether a click may set a weight (the window says so while training is paused)
+        self.editable = False
+        self.setMouseTracking(True)
         self.setObjectName("networkDiagram")
-        self.setMinimumSize(320, 240)
+        self.setMinimumSize(240, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._sizes: tuple[int, ...] = ()
         self._activations: tuple[str, ...] = ()
@@ -81,6 +92,9 @@ class NetworkDiagram(QWidget):
             self._reset_iteration()
         self._sizes = sizes
         self._activations = tuple(snapshot.activations)
+        self._neurons = getattr(snapshot, "neurons", None)
+        data = getattr(snapshot, "data", None)
+        self._inputs = tuple(data.feature_names) if data is not None else ()
         if snapshot.weights is not None:
             self._weights = [(np.asarray(W), None if b is None else np.asarray(b))
                              for W, b in snapshot.weights]
@@ -209,11 +223,13 @@ class NetworkDiagram(QWidget):
         view.titles = [self._title(c) for c in range(n + 1)]
         view.node_values, view.node_scales = [None] * (n + 1), [1.0] * (n + 1)
         view.node_quantity, view.pending = [None] * (n + 1), [False] * (n + 1)
+        view.node_images = [None] * (n + 1)
         s = self.sample
         if self._x is not None:
             self._set_nodes(view, 0, self._x, "x", bounded=False)
         if kind is None:
             self._idle_nodes(view)
+            self._neuron_images(view)
         elif kind in ("forward", "loss"):
             for c in range(1, n + 1):
                 if c in self._a and (kind == "loss" or c <= k):
@@ -244,6 +260,19 @@ class NetworkDiagram(QWidget):
         if self._weights is None:
             return
         self._bias_nodes(view, [b for _, b in self._weights], "b")
+
+    def _neuron_images(self, view) -> None:
+        """Idle: every neuron shows what it computes (its map of the plane, or for digits
+        its incoming weights), when the snapshot measured it."""
+        if self._neurons is None or self.summarised or len(self._neurons) != len(view.sizes) - 1:
+            return
+        for c, neurons in enumerate(self._neurons, start=1):
+            act = self._activations[c - 1] if c - 1 < len(self._activations) else ""
+            if neurons.maps is not None:
+                top = float(np.max(np.abs(neurons.maps))) if neurons.maps.size else 1.0
+                view.node_images[c] = [map_image(m, act, top) for m in neurons.maps]
+            elif neurons.images is not None:
+                view.node_images[c] = [weight_image(m) for m in neurons.images]
 
     @staticmethod
     def _bias_nodes(view, biases, quantity: str) -> None:
@@ -289,7 +318,11 @@ class NetworkDiagram(QWidget):
         links = "links: weights W (blue +, orange −, width ∝ |w|)"
         dashed = " · dashed nodes: not computed yet"
         if kind is None:
-            view.legend_nodes = "nodes: bias b"
+            view.legend_nodes = ("nodes: each neuron's activation over the input plane"
+                                 if any(images is not None for images in view.node_images)
+                                 else "nodes: bias b")
+            view.legend_links = links + " · hover for a value, click to open or set it"
+            links = view.legend_links
         elif kind == "forward":
             view.legend_nodes = f"nodes: activations a = f(z){batch}"
             links += dashed
@@ -333,7 +366,7 @@ class NetworkDiagram(QWidget):
         return QSize(560, 400)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(320, 240)
+        return QSize(240, 160)
 
     @guarded("network diagram")
     def paintEvent(self, event) -> None:

@@ -232,6 +232,10 @@ def _paint_nodes(painter, view, layout, base_font) -> None:
             painter.setPen(QPen(HIGHLIGHT if active else NODE_BORDER, 2.2 if active else 1.0))
             painter.setBrush(QBrush(fill))
             painter.drawEllipse(centre, r, r)
+            images = view.node_images[k] if k < len(view.node_images) else None
+            if images is not None:
+                _paint_node_image(painter, centre, r, images[unit], active)
+                continue
             if not view.numbers or value is None:
                 continue
             text = _short(value)
@@ -242,6 +246,20 @@ def _paint_nodes(painter, view, layout, base_font) -> None:
             elif active:
                 left = view.highlight_kind == "backward" and k > 0
                 _paint_chip(painter, x, y, r, text, left, chip_font)
+
+
+def _paint_node_image(painter, centre: QPointF, r: float, image, active: bool) -> None:
+    """A neuron's picture (activation map) inside its node, under the node's ring."""
+    clip = QPainterPath()
+    clip.addEllipse(centre, r, r)
+    painter.save()
+    painter.setClipPath(clip)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    painter.drawImage(QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r), image)
+    painter.restore()
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.setPen(QPen(HIGHLIGHT if active else NODE_BORDER, 2.2 if active else 1.0))
+    painter.drawEllipse(centre, r, r)
 
 
 def _paint_chip(painter, x, y, r, text, left, font) -> None:

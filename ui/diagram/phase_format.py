@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from playground.nn.backprop import clip_formula, sub
-from playground.optim.rules import make_optimizer
+from playground.optim.rules import OPTIMIZERS, Optimizer, make_optimizer
 
 MINUS = "\u2212"
 #: arrays with at most this many numbers (matrices: at most MAX_COLUMNS columns, so that a
@@ -259,6 +259,7 @@ class UpdateRule:
     name: str                     # "Adam", "SGD with momentum", …
     formula: str                  # "g = ∂L/∂w;  m ← β₁·m + (1−β₁)·g;  …"
     notes: tuple[str, ...] = ()
+    how: str = ""                 # the optimizer's own sentence on what its update does
 
     @property
     def plain_sgd(self) -> bool:
@@ -274,18 +275,9 @@ SGD_RULE = UpdateRule("SGD", make_optimizer({"name": "sgd"}, 1, np.float64).upda
 
 
 def optimizer_name(config: dict) -> str:
-    name = config.get("name", "sgd")
-    if name == "sgd":
-        if not config.get("momentum"):
-            return "SGD"
-        return "SGD with Nesterov momentum" if config.get("nesterov") else "SGD with momentum"
-    if name == "adam":
-        return "Adam (AMSGrad)" if config.get("amsgrad") else "Adam"
-    if name == "rmsprop":
-        extras = [w for w, on in (("centered", config.get("centered")),
-                                  ("momentum", config.get("momentum"))) if on]
-        return "RMSprop" + (f" ({', '.join(extras)})" if extras else "")
-    return {"adagrad": "Adagrad"}.get(name, name)
+    """The optimizer's title for its settings ("SGD with momentum"), in its class's words."""
+    optimizer = OPTIMIZERS.get(config.get("name", "sgd"))
+    return optimizer.variant_title(config) if optimizer else config.get("name", "")
 
 
 def update_rule(experiment) -> UpdateRule:
@@ -310,7 +302,8 @@ def update_rule(experiment) -> UpdateRule:
     schedule = training.get("lr_schedule")
     if schedule:
         notes.append(f"η follows the {schedule.get('name', '')} schedule".replace("  ", " "))
-    return UpdateRule(optimizer_name(config), formula, tuple(notes))
+    return UpdateRule(optimizer_name(config), formula, tuple(notes),
+                      OPTIMIZERS[config["name"]].explain(config))
 
 
 def roadmap_rows(n_layers: int, rule: UpdateRule | None = None) -> list[Row]:
@@ -356,22 +349,6 @@ def explanation(phase, activation: str | None = None, rule: UpdateRule | None = 
     return ""
 
 
-#: one sentence per optimizer family: what its formula does
-_HOW = {
-    "SGD": "Every weight takes a step against its gradient",
-    "SGD with momentum": "The velocity v accumulates past gradients and every weight steps "
-                         "along it",
-    "SGD with Nesterov momentum": "The velocity v accumulates past gradients; every weight "
-                                  "steps along the gradient plus a look-ahead μ·v",
-    "Adam": "Adam keeps running means of each weight's gradient (m) and squared gradient (v) "
-            "and steps by m̂/(√v̂ + ε): about η per weight, whatever the gradient's scale",
-    "RMSprop": "RMSprop divides each weight's gradient by the root of its running mean "
-               "square s, so every weight takes a step of similar size",
-    "Adagrad": "Adagrad divides each weight's gradient by the root of all its squared "
-               "gradients so far, so weights that moved a lot take smaller steps",
-}
-
-
 def _update_explanation(phase, rule: UpdateRule | None) -> str:
     lr = fmt(phase.values.get("learning_rate", float("nan")))
     formula = phase.formula
@@ -386,9 +363,7 @@ def _update_explanation(phase, rule: UpdateRule | None) -> str:
         text = (f"Every weight takes a step against its gradient, w ← w − η·∂L/∂w with "
                 f"η = {lr}: the network is now a little less wrong on this batch.")
     else:
-        family = next((v for k, v in _HOW.items() if rule.name.startswith(k)
-                       and (k != "SGD" or rule.name == "SGD")), None)
-        how = family or "The optimizer moves every weight against its gradient"
+        how = rule.how or Optimizer.how
         text = f"{rule.name} update, η = {lr}. {how} (see the formula above)."
     if rule.notes:
         text += " Also: " + "; ".join(rule.notes) + "."

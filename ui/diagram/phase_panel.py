@@ -62,6 +62,7 @@ class PhasePanel(QWidget):
 
     view_name, dock_title, dock_name = "backprop", "Step through backprop", "backpropDock"
     tab_group, dock_size, redraw = "bottom", (None, 390), "secondary"
+    dock_scrolls = True          # a short screen scrolls the stepper instead of squeezing it
 
     @classmethod
     def for_window(cls, model, parent, behind_tab: bool) -> "PhasePanel":
@@ -171,9 +172,10 @@ class PhasePanel(QWidget):
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
-        # wide enough for a line of four of the widest numbers, such as "−0.0001234"
+        # room for a line of four of the widest numbers, such as "−0.0001234"; at least
+        # two of them on a small screen (the table scrolls sideways)
         numbers = QFontMetrics(self._mono).horizontalAdvance("−0.0001234  " * 4)
-        side.setMinimumWidth(int(numbers) + 40)
+        side.setMinimumWidth(int(numbers / 2) + 40)
         splitter.setSizes([600, int(numbers) + 40])
         buttons = QHBoxLayout()
         buttons.addWidget(self.sampleSpin)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox,
 
 from playground import ExperimentError
 from playground.training.early_stopping import MONITORS
-from playground.optim.rules import OPTIMIZER_DEFAULTS
+from playground.optim.rules import OPTIMIZERS
 
 from ui.widgets.fields import (BATCH_LADDER, LOG_LADDER, FieldError, ModelBinding, NumberInput,
                      set_invalid, with_error)
@@ -28,7 +28,6 @@ from .optimizer_form import OptimizerForm
 RESTARTS = " ⟳"
 LR_PATH = "training.optimizer.learning_rate"
 ES = "training.early_stopping"
-OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop", "adagrad": "Adagrad"}
 MONITOR_NAMES = {"val_loss": "validation loss", "train_loss": "training loss",
                  "val_accuracy": "validation accuracy", "train_accuracy": "training accuracy"}
 
@@ -80,8 +79,8 @@ class ControlsPanel(QScrollArea):
         group, form = form_group("Optimizer", "optimizerGroup")
         self.optimizer_combo = QComboBox()
         self.optimizer_combo.setObjectName("optimizerCombo")
-        for name in OPTIMIZER_DEFAULTS:
-            self.optimizer_combo.addItem(OPTIMIZER_NAMES.get(name, name), name)
+        for name, optimizer in OPTIMIZERS.items():
+            self.optimizer_combo.addItem(optimizer.title, name)
         self.optimizer_combo.setToolTip(
             "How the gradient turns into a weight update (as in torch.optim). Changing it "
             "builds a new optimizer and restarts training; the learning rate is kept.")
@@ -108,7 +107,7 @@ class ControlsPanel(QScrollArea):
         lr = self.model.get(LR_PATH)
         try:
             self.model.set("training.optimizer", {"name": name, "learning_rate": lr},
-                           text=f"optimizer {OPTIMIZER_NAMES.get(name, name)}")
+                           text=f"optimizer {OPTIMIZERS[name].title}")
         except ExperimentError as exc:
             set_invalid(self.optimizer_combo, self.optimizer_error, exc.reason)
             self._refresh_optimizer()

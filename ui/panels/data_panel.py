@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFileDialog,
                                QPushButton, QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from playground import ExperimentError, PlaygroundError
-from playground.data import (ALL_SOURCES, FEATURES, FILE_SOURCES, INLINE_SOURCES,
+from playground.data import (ALL_SOURCES, FEATURES, FILE_SOURCES, INLINE_SOURCES, file_filter,
                              resolve_data_config)
 from playground.data.config import CLASSES_DEFAULTS, GENERATED, MAX_CLASSES, MAX_SAMPLES
 from ui.panels.data_pictures import source_icon
@@ -37,7 +37,7 @@ from ui.panels.output_fit import commit, data_target, fitted_network, target_fro
 from ui.widgets.theme import error_text, shade
 
 PICKABLE = tuple(s for s in ALL_SOURCES if s not in FILE_SOURCES + INLINE_SOURCES)
-FILE_FILTER = "Data files (*.csv *.tsv *.txt *.npz);;All files (*)"
+FILE_FILTER = file_filter()
 #: (colours for the palette are filled in when the panel is built)
 _STYLE = """
 QAbstractSpinBox[invalid="true"], QCheckBox[invalid="true"] {{
@@ -56,7 +56,7 @@ class DataPanel(QWidget):
     """Edits the ``data`` section (and ``seed``) of the model's experiment."""
 
     view_name, dock_title, dock_name = "data", "Data", "dataDock"
-    dock_area, dock_size = "left", (285, None)
+    dock_area, dock_size, dock_scrolls = "left", (285, None), True
 
     #: an error was shown in the panel (the message)
     error = Signal(str)

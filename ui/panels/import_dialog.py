@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from playground import PlaygroundError
-from playground.data import file_kind, preview_file
+from playground.data import FILE_FORMATS, file_kind, preview_file
 from playground.data.config import resolve_path
 
 from ui.widgets.theme import error_text
@@ -46,7 +46,7 @@ class ImportDialog(QDialog):
 
         self.path_label = QLabel(objectName="importPathLabel")
         self.path_label.setText(f"<b>{Path(self.path).name}</b> "
-                                f"<small>({self.kind.upper()}, {self.path})</small>")
+                                f"<small>({FILE_FORMATS[self.kind].title}, {self.path})</small>")
         self.path_label.setWordWrap(True)
         self.table = QTableWidget(objectName="importPreviewTable")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -107,7 +107,7 @@ class ImportDialog(QDialog):
 
     def reload(self) -> None:
         """Read the file again with the current choices and show the result or the error."""
-        target = self._target if self.kind == "csv" else None
+        target = self._target if FILE_FORMATS[self.kind].chooses_target else None
         try:
             preview = preview_file(self.path, target=target, task=self.task, max_rows=8,
                                    base_dir=self.base_dir)
@@ -128,7 +128,7 @@ class ImportDialog(QDialog):
     def data_config(self) -> dict:
         """The ``data`` keys for the chosen file (only meaningful after a good preview)."""
         target = None
-        if self.kind == "csv" and self.preview is not None:
+        if FILE_FORMATS[self.kind].chooses_target and self.preview is not None:
             target = self.preview.target_column
         return {"source": self.kind, "path": self.path, "target": target, "task": self.task,
                 "standardize": self.standardize_check.isChecked()}
@@ -167,7 +167,7 @@ class ImportDialog(QDialog):
     def _fill_targets(self, preview) -> None:
         self.target_combo.blockSignals(True)
         self.target_combo.clear()
-        if self.kind == "csv":
+        if FILE_FORMATS[self.kind].chooses_target:
             self.target_combo.addItems(list(preview.columns))
             self.target_combo.setEnabled(True)
         else:                                        # npz: the target is the array y
@@ -178,6 +178,6 @@ class ImportDialog(QDialog):
         self.target_combo.blockSignals(False)
 
     def _on_target(self, name: str) -> None:
-        if name and self.kind == "csv":
+        if name and FILE_FORMATS[self.kind].chooses_target:
             self._target = name
             self.reload()

@@ -1,10 +1,10 @@
-"""The settings of the chosen optimizer, built from ``OPTIMIZER_DEFAULTS``.
+"""The settings of the chosen optimizer, built from the optimizer class's own description.
 
 Each optimizer has its own hyper-parameters with torch's names — SGD: momentum, dampening,
 Nesterov; Adam: betas and eps; RMSprop: alpha, momentum, centered; Adagrad: lr_decay … The
-form shows exactly the keys of ``playground.optim.rules.OPTIMIZER_DEFAULTS[name]`` (except the
-learning rate, which has its own field), so a new optimizer in the engine appears here without
-UI changes. Switches become check boxes, numbers become :class:`~ui.widgets.fields.NumberInput` fields
+form shows exactly the keys of the class's ``defaults`` (except the learning rate, which has
+its own field), labelled by its ``setting_help``, so a new optimizer in the engine appears here
+without UI changes. Switches become check boxes, numbers become :class:`~ui.widgets.fields.NumberInput` fields
 named ``<camelCase key>Input`` (``momentumInput``, ``beta1Input`` …). All of them apply live.
 """
 
@@ -12,31 +12,16 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QWidget
 
-from playground.optim.rules import OPTIMIZER_DEFAULTS
+from playground.optim.rules import OPTIMIZERS
 
 from ui.widgets.fields import FieldError, ModelBinding, NumberInput, with_error
 
 PATH = "training.optimizer"
 
-#: label, tooltip, stepping (ladder or linear step) per hyper-parameter
-LABELS = {
-    "momentum": ("Momentum", "Keeps a running velocity of past updates (0 = plain SGD)."),
-    "dampening": ("Dampening", "Damps how much of the new gradient enters the velocity."),
-    "nesterov": ("Nesterov momentum", "Look ahead along the velocity (needs momentum > 0 "
-                                      "and dampening 0)."),
-    "weight_decay": ("Weight decay", "torch-style decay: adds weight_decay·w to the gradient "
-                                     "(biases included)."),
-    "betas": ("β₁, β₂", "Decay rates of Adam's running mean of the gradient and of its "
-                        "square."),
-    "eps": ("ε", "Added to the denominator so it is never zero."),
-    "amsgrad": ("AMSGrad", "Use the maximum of past squared-gradient averages."),
-    "alpha": ("α (smoothing)", "Decay rate of the running average of squared gradients."),
-    "centered": ("Centered", "Divide by the variance instead of the raw second moment."),
-    "lr_decay": ("LR decay", "Adagrad's learning-rate decay per step."),
-    "initial_accumulator_value": ("Initial accumulator", "Starting value of the sum of "
-                                                         "squared gradients."),
-}
+#: how the arrow keys step each hyper-parameter (ladder or linear step); labels and tooltips
+#: come from the optimizer class (``Optimizer.setting_help``)
 STEPS = {"momentum": dict(ladder=(0.0, 0.5, 0.8, 0.9, 0.95, 0.99)),
+         "betas": dict(ladder=(0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 0.9999)),
          "dampening": dict(step=0.1, minimum=0.0, maximum=1.0),
          "alpha": dict(ladder=(0.9, 0.95, 0.99, 0.999)),
          "eps": dict(ladder=(1e-10, 1e-8, 1e-7, 1e-6, 1e-4)),
@@ -77,16 +62,17 @@ class OptimizerForm(QWidget):
             self.form.removeRow(0)
         self.name, self.fields = name, {}
         self.binding = ModelBinding(self.model, follow=False)
-        for key, default in OPTIMIZER_DEFAULTS[name].items():
+        optimizer = OPTIMIZERS[name]
+        for key, default in optimizer.defaults.items():
             if key == "learning_rate":
                 continue
-            label, tip = LABELS.get(key, (key.replace("_", " ").capitalize(), ""))
+            label, tip = optimizer.setting_help(key)
             if isinstance(default, bool):
                 self._add_check(key, label, tip)
-            elif key == "betas":
-                for i in range(2):
-                    self._add_number(f"{key}[{i}]", f"beta{i + 1}Input", f"β{'₁₂'[i]}", tip,
-                                     dict(ladder=(0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 0.9999)))
+            elif isinstance(default, list):
+                for i, (element, element_label) in enumerate(optimizer.elements(key)):
+                    self._add_number(f"{key}[{i}]", f"{element}Input", element_label, tip,
+                                     STEPS.get(key, {}))
             else:
                 self._add_number(key, f"{camel(key)}Input", label, tip, STEPS.get(key, {}))
 

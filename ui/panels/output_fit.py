@@ -22,9 +22,8 @@ from functools import lru_cache
 from types import SimpleNamespace
 
 from playground import ExperimentError
-from playground.data import (DIGIT_PIXELS, FILE_SOURCES, GENERATED_CLASSIFICATION,
-                             GENERATED_REGRESSION, INLINE_SOURCES, preview_file,
-                             resolve_data_config)
+from playground.data import (DIGIT_PIXELS, FILE_SOURCES, GENERATED_SETS, INLINE_SOURCES,
+                             preview_file, resolve_data_config)
 from playground.data.config import resolve_path
 from playground.data.inline import read_inline
 from playground.training.output_layer import check_compatibility
@@ -59,10 +58,10 @@ def data_target(data: dict, base_dir=None) -> DataTarget:
     path, modification time and size). Raises the engine's DataError / ExperimentError."""
     cfg = resolve_data_config(data)
     source = cfg["source"]
-    if source in GENERATED_CLASSIFICATION:
-        return DataTarget(source, "classification", cfg["classes"], 1, cfg["features"])
-    if source in GENERATED_REGRESSION:
-        return DataTarget(source, "regression", 0, 1, cfg["features"])
+    if source in GENERATED_SETS:
+        task = GENERATED_SETS[source].task
+        classes = cfg["classes"] if task == "classification" else 0
+        return DataTarget(source, task, classes, 1, cfg["features"])
     if source in INLINE_SOURCES:
         table = read_inline(cfg["inputs"], cfg["targets"], cfg["task"])
         features = cfg["features"] if len(table.feature_names) == 2 else table.feature_names

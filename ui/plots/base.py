@@ -1,4 +1,4 @@
-"""What the live plots share: colours, the panel skeleton, run tracking and export.
+"""What the live plots share: curve colours, the panel skeleton, run tracking and export.
 
 Every plot is a :class:`PlotPanel`: a ``QWidget`` with a small control row over one or more
 ``pg.PlotWidget`` canvases. The main window feeds it with :meth:`PlotPanel.add_snapshot` for
@@ -9,7 +9,9 @@ means ``setData`` on items made once; items are never re-created per refresh, be
 thread shares the interpreter lock with the training thread.
 
 Colours are chosen to read on light and on dark backgrounds; every canvas gets an explicit
-background (light or dark, following the application palette when the plot is built).
+background (:func:`ui.widgets.theme.current_theme`, following the application palette when
+the plot is built). Where a plot goes in the window is declared by each subclass
+(:mod:`ui.window.views`).
 Export is PNG (a grab of the canvases) and CSV (the numbers behind the plot), both written
 atomically. pyqtgraph's own "Export..." dialog offers SVG, which is broken with PySide6 ≥ 6.11,
 so the canvases' context menu offers our two exports instead.
@@ -21,11 +23,10 @@ import csv
 import os
 
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QIODevice, Qt
+from PySide6.QtCore import QBuffer, QIODevice
 from PySide6.QtGui import QAction, QColor
-from PySide6.QtGui import Qt as QtGuiQt
-from PySide6.QtWidgets import (QFileDialog, QGraphicsItem, QHBoxLayout, QLabel, QMenu,
-                               QMessageBox, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QGraphicsItem, QHBoxLayout, QMenu, QMessageBox,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from playground.files.atomic import atomic_write_bytes, atomic_write_text
 from playground.errors import PlaygroundError
@@ -38,39 +39,6 @@ TRAIN_COLOR = "#2f7fdf"      # training curves (mid blue: readable on white and 
 VAL_COLOR = "#f0811a"        # validation curves (orange)
 BEST_COLOR = "#2ca02c"       # best-epoch marker
 STOP_COLOR = "#d62728"       # early-stopping marker
-
-
-class ElidedLabel(QLabel):
-    """A one-line label that never widens its window: a plain text longer than the room is
-    cut with "…" (the whole text in the tooltip); rich text is clipped. ``text()`` is the
-    whole text."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self._full = ""
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setMinimumWidth(40)
-
-    def text(self) -> str:
-        return self._full
-
-    def setText(self, text: str) -> None:
-        if text != self._full:
-            self._full = text
-            self._elide()
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        if QtGuiQt.mightBeRichText(self._full):     # markup cannot be cut by characters
-            super().setText(self._full)
-            return
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight,
-                                              max(self.width(), 40))
-        super().setText(shown)
-        self.setToolTip(self._full if shown != self._full else "")
 
 
 def on_screen(widget: QWidget) -> bool:

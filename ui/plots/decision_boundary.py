@@ -24,7 +24,10 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QCheckBox
 
 from ui.widgets.theme import CLASS_COLORS, Theme, class_color
-from .base import ElidedLabel, PlotPanel, make_plot_widget
+from ui.widgets.elided_label import ElidedLabel
+from ui.widgets.view_errors import guarded
+from .base import PlotPanel, make_plot_widget
+from .draw_points import PointDrawer
 from .outcome_views import ConfusionView, PredictionView
 
 #: TensorFlow Playground's orange and blue, meeting in a light grey-white
@@ -240,6 +243,34 @@ class DecisionBoundaryPlot(PlotPanel):
         self._snapshot = None
         self._data_view = None
         self._data_changed = False
+        self.drawer: PointDrawer | None = None     # the window's plot draws data
+
+    @classmethod
+    def for_window(cls, model, parent, behind_tab: bool) -> "DecisionBoundaryPlot":
+        """The window's decision view can draw data into the ``model`` (see draw_points)."""
+        plot = cls(parent)
+        plot.enable_drawing(model)
+        return plot
+
+    def enable_drawing(self, model) -> None:
+        self.drawer = PointDrawer(self, model)
+        self.drawer.data_changed()
+        self.drawer.button.toggled.connect(
+            lambda on: self._plot.getPlotItem().getViewBox().setMenuEnabled(not on))
+        self._plot.scene().sigMouseClicked.connect(self._clicked)
+
+    @guarded("decision plot")
+    def _clicked(self, event) -> None:
+        if self.drawer is None or not self.drawer.drawing:
+            return
+        point = self._plot.getPlotItem().getViewBox().mapSceneToView(event.scenePos())
+        if self.drawer.click(point.x(), point.y(), event.button()):
+            event.accept()
+
+    @property
+    def data_view(self):
+        """The data the plot shows (the snapshot's DataView), None before one."""
+        return self._data_view
 
     @property
     def mode(self) -> str:
@@ -251,6 +282,8 @@ class DecisionBoundaryPlot(PlotPanel):
         if snapshot.data is not None and snapshot.data is not self._data_view:
             self._data_view = snapshot.data
             self._data_changed = True
+            if self.drawer is not None:
+                self.drawer.data_changed()
         self._dirty = True
 
     def _reset(self) -> None:

@@ -1,2 +1,3 @@
-"""Small shared pieces of the front end: validated fields, theme, icons, error guards and the
-Qt workarounds. Nothing here knows the window."""
+"""Small shared pieces of the front end: validated fields, the theme (light or dark, class
+colours), icons, the elided label, error guards and the Qt workarounds. Nothing here knows the
+window."""

@@ -33,7 +33,7 @@ AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea,
          "right": Qt.DockWidgetArea.RightDockWidgetArea,
          "bottom": Qt.DockWidgetArea.BottomDockWidgetArea}
 #: the central view stays the largest
-CENTRAL_MIN_WIDTH = 430
+CENTRAL_MIN_WIDTH = 300
 
 
 def make_dock(window, title: str, object_name: str, widget: QWidget) -> QDockWidget:

@@ -1,4 +1,5 @@
-"""File ▸ New, Open, Save, Save As, Export plots, recent files — and the unsaved-changes prompt.
+"""File ▸ New, Open, Save, Save As, Export (the network, the plots), recent files — and the
+unsaved-changes prompt.
 
 Two kinds of file:
 
@@ -12,6 +13,11 @@ Two kinds of file:
 Opening reads and builds everything *before* the window switches over: a file that fails
 (bad JSON, a missing CSV, a damaged run) is reported in a message box with the engine's
 message and the current session stays exactly as it was.
+
+*File ▸ Export ▸ PyTorch Script…* and *ONNX Model…* hand the trainer to
+:func:`playground.files.export.export_trainer` on the worker thread (between two batches, like
+saving a run); whatever the engine refuses (a run in the middle of an epoch, a missing ``onnx``
+package, a folder that cannot be written) is shown in a message box with its reason.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QToolButton
 
 from playground import Experiment, PlaygroundError, Trainer
+from playground.files.export import FORMATS, export_trainer
+from playground.lessons import is_lesson_file
 from playground.presets import PRESETS, default_experiment, preset
 
 from . import settings
@@ -31,8 +39,11 @@ from ui.widgets.icons import icon
 RUN_SUFFIX = ".bpp"
 EXPERIMENT_FILTER = "Experiment (*.json)"
 RUN_FILTER = "Saved run: experiment, weights and history (*.bpp)"
-OPEN_FILTER = "Experiments and runs (*.json *.bpp);;" + EXPERIMENT_FILTER + ";;" + RUN_FILTER
+OPEN_FILTER = "Experiments, runs and lessons (*.json *.bpp);;" + EXPERIMENT_FILTER + ";;" + RUN_FILTER
 SAVE_TIMEOUT = 60.0
+#: export target → (menu text, what it writes)
+NETWORK_EXPORTS = {"pytorch": ("&PyTorch Script…", "PyTorch script that trains the same way"),
+                   "onnx": ("&ONNX Model…", "ONNX model for inference")}
 
 
 def describe_error(exc: BaseException) -> str:
@@ -40,6 +51,15 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, (PlaygroundError, OSError)):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
+
+
+def save_timeout_text(cancelled: bool) -> str:
+    """Why a run save gave up waiting for the training worker, and what became of it."""
+    if cancelled:
+        return (f"the training worker was busy for over {SAVE_TIMEOUT:g} s (a long batch), "
+                "so nothing was written; pause training and save again")
+    return (f"saving took over {SAVE_TIMEOUT:g} s; it goes on in the background and the "
+            "file is replaced only once it is complete")
 
 
 def read_session(path: str | Path) -> tuple[Experiment, Trainer]:
@@ -76,9 +96,18 @@ class FileActions(QObject):
         self.export_csv_action = self._action("Export Plot &Data as CSV…", None, None,
                                               "Save the numbers behind every plot as CSV files",
                                               lambda: self.export_plots("csv"))
+        self.export_menu = QMenu("&Export", window)
+        self.export_menu.setObjectName("exportNetworkMenu")
+        self.export_network_actions = {}
+        for to, (text, what) in NETWORK_EXPORTS.items():
+            action = self._action(text, None, None, f"Export the network as a {what}",
+                                  lambda to=to: self.export_network(to))
+            action.setObjectName(f"export_{to}")
+            self.export_menu.addAction(action)
+            self.export_network_actions[to] = action
         self.quit_action = self._action("&Quit", None, QKeySequence.StandardKey.Quit,
                                         "Close the window", window.close)
-        self.preset_menu = QMenu("New from &Preset", window)
+        self.preset_menu = QMenu("&Examples", window)
         self.preset_menu.setObjectName("presetMenu")
         for name, spec in PRESETS.items():
             action = self.preset_menu.addAction(spec.get("name", name))
@@ -111,6 +140,7 @@ class FileActions(QObject):
         menu.addAction(self.save_action)
         menu.addAction(self.save_as_action)
         menu.addSeparator()
+        menu.addMenu(self.export_menu)
         menu.addAction(self.export_png_action)
         menu.addAction(self.export_csv_action)
         menu.addSeparator()
@@ -180,6 +210,8 @@ class FileActions(QObject):
         if ask and not self.maybe_save():
             return False
         path = Path(path)
+        if is_lesson_file(path):            # a teacher's lesson: the Lessons panel opens it
+            return self.window.views["lessons"].open_lesson(path, ask=False)
         try:
             experiment, trainer = read_session(path)
         except Exception as exc:  # noqa: BLE001 - any failure is reported, the session stays
@@ -234,7 +266,10 @@ class FileActions(QObject):
         try:
             if path.suffix.lower() == RUN_SUFFIX:
                 future = self.window.worker.submit(lambda trainer: trainer.save(path))
-                future.result(timeout=SAVE_TIMEOUT)
+                try:
+                    future.result(timeout=SAVE_TIMEOUT)
+                except TimeoutError:            # (an OSError with no words of its own)
+                    raise PlaygroundError(save_timeout_text(future.cancel())) from None
             else:
                 self.window.model.experiment.save(path)
         except Exception as exc:  # noqa: BLE001 - reported to the user, nothing is lost
@@ -267,6 +302,37 @@ class FileActions(QObject):
             written.append(path)
         self.window.statusBar().showMessage(
             f"Exported {', '.join(p.name for p in written)} to {folder}", 8000)
+        return written
+
+    def export_network(self, to: str) -> list[Path]:
+        """Ask where, then export the network (``to``: ``pytorch`` or ``onnx``)."""
+        suffix, what = FORMATS[to][0], NETWORK_EXPORTS[to][1]
+        current = self.window.model.file_path
+        suggested = (current.parent if current else Path.home()) \
+            / f"{self.window.document_stem()}{suffix}"
+        path, _ = QFileDialog.getSaveFileName(self.window, f"Export a {what}", str(suggested),
+                                              f"{what[0].upper()}{what[1:]} (*{suffix})")
+        return self.export_network_to(path, to) if path else []
+
+    def export_network_to(self, path: str | Path, to: str) -> list[Path]:
+        """Export what the window has (its trainer, as it is now) to ``path``; the files
+        written, or [] after showing why not."""
+        path = Path(path)
+        suffix = FORMATS[to][0]
+        if path.suffix.lower() != suffix:
+            path = path.with_name(path.name + suffix)
+        current = self.window.model.file_path
+        source = str(current) if current else \
+            f"the unsaved experiment {self.window.document_name()} in the window"
+        try:
+            future = self.window.worker.submit(
+                lambda trainer: export_trainer(trainer, to, path, source))
+            written = future.result(timeout=SAVE_TIMEOUT)
+        except Exception as exc:  # noqa: BLE001 - reported to the user, nothing is written
+            self._error(f"Cannot export to {path.name}", describe_error(exc))
+            return []
+        self.window.statusBar().showMessage(
+            f"Exported {', '.join(p.name for p in written)} to {path.parent}", 8000)
         return written
 
     def _error(self, title: str, text: str) -> None:

@@ -28,12 +28,10 @@ Layout and settings
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QToolBar
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QLabel, QMainWindow
 
 from playground import Experiment, PlaygroundError, Trainer
 from playground.presets import default_experiment
@@ -45,27 +43,28 @@ guard_none_refcount()     # first of all: PySide6 6.12 on CPython 3.11 (see ui.w
 
 from . import settings
 from .docks import build_docks, fit_network_dock, set_central
-from .file_actions import FileActions, describe_error, read_session
+from .file_actions import FileActions, describe_error
+from .loss_tools import LossTools
+from .menus import build_menus, finish_view_menu
 from ui.widgets.icons import icon
 from ui.live.model import ExperimentModel
+from ui.live.weight_edits import connect_parameter_edits
 from .notice import NoticeBar
 from ui.diagram.phase_format import update_rule
 from ui.plots.base import PlotPanel
 from ui.live.redraw import Redrawer
 from ui.live.session import describe_change
-from ui.widgets.theme import apply_theme
 from ui.live.training_worker import TrainingWorker
-from ui.platform_check import xcb_problem
 
 from .run_actions import connect_runs
 from .transport import TransportBar
+from .presentation import Presentation
+from .screen_fit import available_area, compact, initial_size, keep_on_screen, needs_compact
 from .views import build_views, live_views
+from ui.panels.lesson_panel import install_lessons
 from ui.widgets.view_errors import add_reporter, describe, guarded, remove_reporter
 
 APP_NAME = "Backprop Playground"
-#: the desktop entry's id (packaging/linux): names the app to the desktop, e.g. Wayland's app id
-DESKTOP_FILE_ID = "io.github.backprop_playground.BackpropPlayground"
-DEFAULT_SIZE = (1400, 900)
 
 
 class MainWindow(QMainWindow):
@@ -96,14 +95,19 @@ class MainWindow(QMainWindow):
         self._build_actions()
         #: the docks by view name (the central view has none)
         self.docks = build_docks(self, self.views, self.view_menu)
-        self._finish_view_menu()
+        finish_view_menu(self, self.menus)
+        if needs_compact(available_area(self)):
+            compact(self, self.docks)
+        self.loss_tools = LossTools(self)
+        install_lessons(self)
         self._default_state = self.saveState()
         self._connect()
         self._after_new_trainer(trainer)
         self._fitted = False                # the network dock is fitted when first shown
-        self.resize(*DEFAULT_SIZE)
+        self.resize(*initial_size(available_area(self)))
         if remember:
             self._restore_layout()
+        keep_on_screen(self)
         self._update_title()
         self.redrawer = Redrawer(self, live_views(self.views, "primary"),
                                  live_views(self.views, "secondary"))
@@ -133,61 +137,8 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         self.files = FileActions(self)
-        menu = self.menuBar().addMenu("&File")
-        self.files.fill_menu(menu)
-        edit = self.menuBar().addMenu("&Edit")
-        undo = self.model.undo_stack.createUndoAction(self, "&Undo")
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        undo.setIcon(icon("undo"))
-        redo = self.model.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcut(QKeySequence.StandardKey.Redo)
-        redo.setIcon(icon("redo"))
-        edit.addAction(undo)
-        edit.addAction(redo)
-        self.file_toolbar = QToolBar("File", self)
-        self.file_toolbar.setObjectName("fileToolBar")
-        self.file_toolbar.setIconSize(QSize(20, 20))
-        self.files.fill_toolbar(self.file_toolbar)
-        self.insertToolBar(self.transport, self.file_toolbar)
-        training = self.menuBar().addMenu("&Training")
-        self.play_action = self._action("&Play / Pause", "Space", self.toggle_play, "play")
-        self.step_epoch_action = self._action("Step &Epoch", "Right", self.step_epoch,
-                                              "step-epoch")
-        self.step_batch_action = self._action("Step &Batch", "Shift+Right", self.step_batch,
-                                              "step-batch")
-        self.step_phase_action = self.views["backprop"].step_action      # "." (see PhasePanel)
-        self.step_phase_action.setText("Step &Phase (backprop)")
-        self.step_phase_action.setIcon(icon("step-phase"))
-        self.step_phase_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.addAction(self.step_phase_action)
-        self.reset_action = self._action("&Reset", "Ctrl+R", self.reset_training, "reset")
-        for action in (self.play_action, self.step_epoch_action, self.step_batch_action,
-                       self.step_phase_action):
-            training.addAction(action)
-        training.addSeparator()
-        training.addAction(self.reset_action)
-        self.view_menu = self.menuBar().addMenu("&View")       # filled by build_docks
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction("&Keyboard Shortcuts", self._show_shortcuts)
-        help_menu.addAction(f"&About {APP_NAME}", self._show_about)
-
-    def _finish_view_menu(self) -> None:
-        """After the docks' entries: the toolbars (named so, the Training dock has the
-        name "Training") and Reset Layout."""
-        for toolbar in (self.file_toolbar, self.transport):
-            action = toolbar.toggleViewAction()
-            action.setText(f"{toolbar.windowTitle()} Toolbar")
-            self.view_menu.addAction(action)
-        self.view_menu.addSeparator()
-        self.view_menu.addAction("Reset &Layout", self.reset_layout)
-
-    def _action(self, text: str, shortcut: str, slot, icon_name: str) -> QAction:
-        action = QAction(icon(icon_name), text, self)
-        action.setShortcut(QKeySequence(shortcut))
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(lambda _=False: slot())
-        self.addAction(action)
-        return action
+        self.menus = build_menus(self, APP_NAME)
+        self.view_menu, self.file_toolbar = self.menus.view, self.menus.file_toolbar
 
     def _connect(self) -> None:
         worker, transport = self.worker, self.transport
@@ -208,6 +159,7 @@ class MainWindow(QMainWindow):
             lambda pace: worker.set_pace(*(pace if pace else (None, 0.0))))
         phase_panel.stepRequested.connect(self._step_phase)
         phase_panel.leaveRequested.connect(worker.finish_iteration)
+        connect_parameter_edits(phase_panel, worker, self.model.undo_stack)
         self.model.changed.connect(self._on_model_changed)
         self.model.dirtyChanged.connect(lambda _dirty: self._update_title())
         self.model.fileChanged.connect(lambda _path: self._update_title())
@@ -408,7 +360,8 @@ class MainWindow(QMainWindow):
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state)
-        self.resize(*DEFAULT_SIZE)
+        self.resize(*initial_size(available_area(self)))
+        keep_on_screen(self)
         QTimer.singleShot(0, lambda: fit_network_dock(self, self.views, self.docks))
 
     def closeEvent(self, event) -> None:
@@ -425,89 +378,9 @@ class MainWindow(QMainWindow):
         the second it is given (``stopped_promptly``); else this waits for the batch."""
         self.refresh_timer.stop()
         remove_reporter(self._on_view_error)
+        self.loss_tools.shutdown()
         self.stopped_promptly = not self.worker.isRunning() or self.worker.stop(1.0)
         if not self.stopped_promptly:
             self.statusBar().showMessage("Waiting for the current batch to finish…")
             self.worker.wait()
         return self.stopped_promptly
-
-    def _show_shortcuts(self) -> None:
-        QMessageBox.information(self, "Keyboard shortcuts", (
-            "Space\tplay / pause\n→\tstep one epoch\nShift+→\tstep one batch\n"
-            ".\tstep one backprop phase\nCtrl+R\treset (same seed)\n"
-            "Ctrl+Z / Ctrl+Shift+Z\tundo / redo\nCtrl+N / Ctrl+O / Ctrl+S\tnew / open / save"))
-
-    def _show_about(self) -> None:
-        from playground import __version__
-        QMessageBox.about(self, f"About {APP_NAME}", (
-            f"<b>{APP_NAME}</b> {__version__}<br>Build a neural network, train it, and watch "
-            "backpropagation happen. The engine is plain NumPy; every number on screen is "
-            "computed by it."))
-
-
-def initial_window(file: str | None, remember: bool = True) -> tuple[MainWindow, str | None]:
-    """The window to start with: ``file`` if given, else the last file if it still loads,
-    else the default experiment. Returns the window and an error message (or None)."""
-    candidates = [file] if file else ([settings.last_file()] if remember else [])
-    for candidate in candidates:
-        if not candidate:
-            continue
-        try:
-            experiment, trainer = read_session(candidate)
-        except Exception as exc:  # noqa: BLE001 - reported, the default opens instead
-            if file:
-                return (MainWindow(remember=remember),
-                        f"Cannot open {candidate}: {describe_error(exc)}")
-            settings.forget_last_file()
-            continue
-        window = MainWindow(trainer=trainer, file_path=candidate, remember=remember)
-        settings.add_recent_file(candidate)
-        return window, None
-    return MainWindow(remember=remember), None
-
-
-def _has_display() -> bool:
-    if os.environ.get("QT_QPA_PLATFORM") or not sys.platform.startswith("linux"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
-def run_app(file: str | None = None, self_test: bool = False,
-            screenshot: str | None = None) -> int:
-    """Run the desktop app (or the self-test); returns the exit status."""
-    if self_test or screenshot:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    elif not _has_display():
-        print("backprop-playground: error: no display found (DISPLAY is not set). Use "
-              "--self-test to check the installation, or the headless commands "
-              "(backprop-playground train FILE).", file=sys.stderr)
-        return 2
-    else:
-        problem = xcb_problem()
-        if problem:
-            print(f"backprop-playground: error: {problem}", file=sys.stderr)
-            return 1
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName(APP_NAME)
-    app.setOrganizationName(settings.ORGANIZATION)
-    app.setDesktopFileName(DESKTOP_FILE_ID)
-    apply_theme(app)                     # also sets the window icon (assets/icons/app.svg)
-    if self_test or screenshot:
-        from ui.self_test import run_self_test
-        return run_self_test(file, screenshot)
-    window, error = initial_window(file)
-    if os.environ.get("BACKPROP_PLAYGROUND_STARTUP_PROBE"):  # packaging/measure_startup.py
-        from PySide6.QtCore import QEvent, QObject
-
-        class FirstPaint(QObject):       # report once the first paint is done, then quit
-            def eventFilter(self, obj, event):
-                if event.type() == QEvent.Type.Paint and obj is window:
-                    app.removeEventFilter(self)
-                    QTimer.singleShot(0, lambda: (print("startup-probe: painted", flush=True),
-                                                  app.quit()))
-                return False
-        app.installEventFilter(FirstPaint(app))
-    window.show()
-    if error:
-        QTimer.singleShot(0, lambda: QMessageBox.warning(window, "Cannot open the file", error))
-    return app.exec()

@@ -132,3 +132,28 @@ def forget_last_file() -> None:
     settings = app_settings()
     settings.remove(LAST_FILE)
     settings.sync()
+
+
+LESSON_PROGRESS = "lessons/progress"
+LESSONS_OFFERED = "lessons/offered"
+
+
+def lesson_progress(name: str) -> int:
+    """How many steps of the lesson ``name`` (its file name) the learner has passed."""
+    value = app_settings().value(f"{LESSON_PROGRESS}/{name}", 0)
+    try:
+        return max(int(value), 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def set_lesson_progress(name: str, steps: int) -> None:
+    app_settings().setValue(f"{LESSON_PROGRESS}/{name}", int(steps))
+
+
+def lessons_offered() -> bool:
+    return app_settings().value(LESSONS_OFFERED, "false") in ("true", True)
+
+
+def mark_lessons_offered() -> None:
+    app_settings().setValue(LESSONS_OFFERED, "true")

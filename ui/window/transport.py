@@ -124,6 +124,10 @@ class TransportBar(QToolBar):
             "a slow motion that shows every batch. Only the timing changes: the weights are "
             "those of full speed.")
         self.pace_combo.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        # as wide as "100 epochs/s": the list shows the long slow-motion entries whole
+        self.pace_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.pace_combo.setMinimumContentsLength(len("full spe"))
         self.pace_combo.currentIndexChanged.connect(
             lambda index: self.paceChanged.emit(self.pace_combo.itemData(index)))
         self.addWidget(self.pace_combo)
@@ -133,6 +137,16 @@ class TransportBar(QToolBar):
         self.addWidget(self._metrics_box())
         self._regression = False
         self._metrics_epoch: int | None = None
+        self.compact = False
+
+    def set_compact(self, compact: bool) -> None:
+        """Icons without their words (the tooltips keep them): for a narrow screen."""
+        self.compact = compact
+        for button, text in ((self.reset_button, "Reset"), (self.step_batch_button, "Batch"),
+                             (self.step_epoch_button, "Epoch"),
+                             (self.step_phase_button, "Phase")):
+            button.setText("" if compact else text)
+            button.setAccessibleName(text)
 
     def _button(self, name: str, text: str, icon_name: str, tip: str) -> QPushButton:
         button = QPushButton(icon(icon_name), text)
@@ -153,23 +167,23 @@ class TransportBar(QToolBar):
         self.progress_label = ReadoutLabel("of — · batch —", "of 10000 · batch 000/000")
         self.progress_label.setProperty("role", "caption")
         self.progress_label.setObjectName("epochProgressLabel")
-        row = QHBoxLayout()
+        row = QHBoxLayout()                 # "Epoch 12   35 epochs/s" over "of 300 · batch …"
         row.setSpacing(10)
         self.speed_label = ReadoutLabel("paused", "0000 epochs/s")
         self.speed_label.setObjectName("speedLabel")
         self.speed_label.setToolTip("Training speed while playing (epochs per second)")
-        layout.addWidget(self.epoch_label)
-        row.addWidget(self.progress_label)
-        row.addWidget(self.speed_label)
+        row.addWidget(self.epoch_label)
+        row.addWidget(self.speed_label, 0, Qt.AlignmentFlag.AlignBottom)
         row.addStretch(1)
         layout.addLayout(row)
+        layout.addWidget(self.progress_label)
         return box
 
     def _metrics_box(self) -> QWidget:
         box = QWidget()
         grid = QGridLayout(box)
         grid.setContentsMargins(8, 0, 8, 0)
-        grid.setHorizontalSpacing(14)
+        grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(0)
         self.metric_labels: dict[str, QLabel] = {}
         self.metric_captions: dict[str, QLabel] = {}
@@ -191,10 +205,15 @@ class TransportBar(QToolBar):
         super().showEvent(event)
         if not getattr(self, "_sized", False):   # fonts come from the style sheet: now
             self._sized = True
-            for label in (self.epoch_label, self.progress_label, self.speed_label,
-                          *self.metric_labels.values()):
-                label.ensurePolished()
-                label.polish_size()
+            self.refit_readouts()
+
+    def refit_readouts(self) -> None:
+        """Size the fixed readouts for the current font (once shown, and after a font
+        change such as presentation mode)."""
+        for label in (self.epoch_label, self.progress_label, self.speed_label,
+                      *self.metric_labels.values()):
+            label.ensurePolished()
+            label.polish_size()
 
     # -- updates ---------------------------------------------------------------------------
     def set_playing(self, playing: bool) -> None:

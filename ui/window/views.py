@@ -39,8 +39,10 @@ from ui.diagram.phase_panel import PhasePanel
 from ui.panels.controls import ControlsPanel
 from ui.panels.data_panel import DataPanel
 from ui.panels.layer_editor import LayerEditor
-from ui.panels.runs_panel import RunsPanel
+from ui.panels.lesson_panel import LessonPanel
 from ui.plots import DecisionBoundaryPlot, ErrorSignalPlot, LossPlot, WeightHistogramPlot
+from ui.plots.landscape_plot import LandscapePlot
+from ui.panels.runs_panel import RunsPanel
 from ui.plots.run_gallery import RunGallery
 
 #: every view of the window, in the order of the View menu, the tabs and the export files
@@ -53,6 +55,8 @@ PANELS = (
     PhasePanel,
     ErrorSignalPlot,
     WeightHistogramPlot,
+    LandscapePlot,
+    LessonPanel,
     RunsPanel,
     RunGallery,
 )

@@ -1,0 +1,81 @@
+"""The window fits a small screen: at 1000×640 every named control is inside the window, or
+inside a scroll area or a dock tab that reaches it."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QApplication, QComboBox,
+                               QDockWidget, QLineEdit, QScrollArea, QTabBar, QToolBar,
+                               QWidget)
+
+from ui.window.main_window import MainWindow
+from ui.window.screen_fit import initial_size, needs_compact
+
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+CONTROLS = (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit)
+
+
+@pytest.fixture
+def small_window(qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+    window = MainWindow(remember=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.resize(1000, 640)
+    qtbot.waitUntil(lambda: window.width() <= 1000 and window.height() <= 640, timeout=3000)
+    QApplication.processEvents()
+    yield window
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+    window.close()
+    assert window.worker.wait(5000)
+
+
+def reachable(window, widget) -> bool:
+    """On screen inside the window; or in a scroll area (scrolling reaches it), a dock whose
+    tab is behind another (a click reaches it), or the toolbar's overflow menu."""
+    parent = widget.parentWidget()
+    while parent is not None and parent is not window:
+        if isinstance(parent, (QScrollArea, QToolBar)):
+            return True
+        parent = parent.parentWidget()
+    dock = _dock_of(widget)
+    if dock is not None and dock.visibleRegion().isEmpty() and not dock.isFloating():
+        tabs = [bar for bar in window.findChildren(QTabBar)
+                if any(bar.tabText(i) == dock.windowTitle() for i in range(bar.count()))]
+        return bool(tabs)                                   # behind a tab: one click
+    top_left = widget.mapTo(window, QPoint(0, 0))
+    return QRect(0, 0, window.width(), window.height()).contains(
+        QRect(top_left, widget.size()))
+
+
+def _dock_of(widget):
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QDockWidget):
+        parent = parent.parentWidget()
+    return parent
+
+
+def test_the_first_size_fits_the_screen_and_a_small_screen_gets_the_compact_layout():
+    assert initial_size(QRect(0, 0, 1280, 720)) == (1264, 680)
+    assert initial_size(QRect(0, 0, 2560, 1440)) == (1400, 900)
+    assert needs_compact(QRect(0, 0, 1280, 720)) and not needs_compact(QRect(0, 0, 1920, 1080))
+
+
+def test_at_1000_by_640_every_named_control_is_reachable(small_window):
+    window = small_window
+    assert window.minimumSizeHint().width() <= 1000
+    assert window.minimumSizeHint().height() <= 640
+    assert window.width() <= 1000 and window.height() <= 640
+    controls = [w for w in window.findChildren(QWidget)
+                if isinstance(w, CONTROLS) and w.objectName() and w.isVisibleTo(window)
+                and not w.objectName().startswith("qt_")]
+    assert len(controls) > 30
+    unreachable = [w.objectName() for w in controls if not reachable(window, w)]
+    assert unreachable == []
+    for name in ("playPauseButton", "stepEpochButton", "stepPhaseToolButton", "speedCombo",
+                 "learningRateInput"):
+        assert name in {w.objectName() for w in controls}

@@ -1,0 +1,141 @@
+"""Long computations off the GUI thread, with progress and cancel (a loss landscape, a
+learning-rate test).
+
+A :class:`BackgroundJob` is a ``QThread`` that runs ``job(progress, cancelled)`` once: the job
+reports ``progress(done, total)`` and checks ``cancelled()`` between pieces of work (the
+engine's computations take both and raise :class:`~playground.errors.Cancelled`). The result,
+an error message, or the cancellation comes back as a signal, queued to the GUI thread.
+
+:func:`from_trainer` is the usual first step of such a job: the trainer belongs to the
+training thread, so the job asks it (``worker.submit``) for copies of what it needs and waits
+for them here, off the GUI thread, giving up when cancelled or when the worker is gone.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from concurrent.futures import CancelledError, Future, TimeoutError
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtWidgets import QProgressBar
+
+from playground.errors import Cancelled, PlaygroundError
+
+#: what ``on_stop`` is told when the job was cancelled
+CANCELLED = "Cancelled."
+#: how long a job waits for the training thread to hand over its copies (seconds)
+HANDOVER_TIMEOUT = 30.0
+
+
+class BackgroundJob(QThread):
+    progressed = Signal(int, int)       # done, total
+    succeeded = Signal(object)          # the job's result
+    failed = Signal(str)                # a message for the user
+    cancelled = Signal()
+
+    def __init__(self, job: Callable[[Callable[[int, int], None], Callable[[], bool]], Any],
+                 parent=None):
+        super().__init__(parent)
+        self._job = job
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Cancel and wait for the thread (never terminates it); True when it ended."""
+        self.cancel()
+        return self.wait(int(timeout * 1000))
+
+    def run(self) -> None:
+        try:
+            result = self._job(self.progressed.emit, self._cancel.is_set)
+        except Cancelled:
+            self.cancelled.emit()
+        except PlaygroundError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # noqa: BLE001 - a bug is reported, never raised into Qt
+            traceback.print_exc()
+            self.failed.emit(f"internal error: {type(exc).__name__}: {exc}")
+        else:
+            if self._cancel.is_set():
+                self.cancelled.emit()
+            else:
+                self.succeeded.emit(result)
+
+
+class JobRunner(QObject):
+    """One job at a time for a view, shown on its progress bar (visible while it runs).
+
+    ``start(job, on_result, on_stop)``: when the job ends, its thread is joined and the bar
+    hidden, then ``on_result(result)`` is called, or ``on_stop(message)`` when it failed (the
+    reason) or was cancelled (:data:`CANCELLED`)."""
+
+    def __init__(self, progress: QProgressBar, parent: QObject):
+        super().__init__(parent)
+        self.progress = progress
+        self.progress.setVisible(False)
+        self._job: BackgroundJob | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._job is not None
+
+    def start(self, job, on_result: Callable[[Any], None],
+              on_stop: Callable[[str], None]) -> None:
+        self._job = BackgroundJob(job, self)
+        self._job.progressed.connect(self._on_progress)
+        self._job.succeeded.connect(lambda result: self._end() or on_result(result))
+        self._job.failed.connect(lambda text: self._end() or on_stop(text))
+        self._job.cancelled.connect(lambda: self._end() or on_stop(CANCELLED))
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self._job.start()
+
+    def cancel(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+
+    def shutdown(self) -> None:
+        """Cancel and wait for the thread (the window is closing)."""
+        if self._job is not None:
+            self._job.stop()
+            self._job = None
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setMaximum(total)
+        self.progress.setValue(done)
+
+    def _end(self) -> None:
+        job, self._job = self._job, None
+        if job is not None:
+            job.wait()
+        self.progress.setVisible(False)
+
+
+def from_trainer(submit: Callable[[Callable], Future], copy: Callable,
+                 cancelled: Callable[[], bool]):
+    """``copy(trainer)`` run on the training thread (``submit`` is ``worker.submit``), waited
+    for here; raises Cancelled when ``cancelled()`` turns true first."""
+    future = submit(copy)
+    waited = 0.0
+    while True:
+        if cancelled():
+            future.cancel()
+            raise Cancelled("cancelled before the training thread answered")
+        try:
+            return future.result(timeout=0.1)
+        except TimeoutError:
+            waited += 0.1
+            if waited >= HANDOVER_TIMEOUT:
+                future.cancel()
+                raise PlaygroundError("the training thread did not answer; pause training "
+                                      "and try again") from None
+        except CancelledError:
+            raise Cancelled("the training thread was replaced") from None
