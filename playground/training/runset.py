@@ -86,6 +86,7 @@ class RunView:
     finished: bool
     history: dict               # epoch, train_loss, val_loss, train_metric, val_metric
     surface: object = None      # the decision surface (2-D data), when asked for
+    checkpoints: tuple = ()     # the epochs its timeline can show (the current run only)
 
 
 @dataclass
@@ -290,7 +291,8 @@ class RunSet:
                                  run.pinned, run.trainer.epoch, run.trainer.finished,
                                  _curves(run.trainer),
                                  decision_surface(run.trainer) if surfaces and run.visible
-                                 else None))
+                                 else None,
+                                 tuple(run.timeline.epochs) if i == self.current else ()))
         return views
 
 

@@ -5,7 +5,9 @@ and the checkpoints off the new stride are dropped, so the store keeps between h
 ``max_checkpoints`` evenly spaced epochs however long the run grows (after 10,000 epochs with
 128 checkpoints: every 128th epoch). A fork also keeps the checkpoint it started from. Memory
 is bounded by ``(max_checkpoints + 1) × state_nbytes(trainer)`` — the weights, each optimizer
-buffer and the early-stopping best weights of one epoch (see :meth:`Timeline.bound_bytes`).
+buffer and the early-stopping best weights of one epoch (see :meth:`Timeline.bound_bytes`) —
+and ``max_checkpoints`` is lowered so that this stays within ``max_bytes`` (64 MB by default,
+at least 2 checkpoints): a 784-256-128-10 network with Adam keeps 22, not 128.
 
 Between two kept epochs, :meth:`Timeline.trainer_at` replays training from the checkpoint
 before, which is exact when no setting changed in between (training is deterministic).
@@ -18,11 +20,16 @@ import bisect
 from .trainer_state import TrainerState, capture, rebuild, state_nbytes
 
 DEFAULT_CHECKPOINTS = 128
+#: the most a timeline holds by default: a big network keeps fewer checkpoints, not more bytes
+DEFAULT_BUDGET = 64 * 2**20
 
 
 class Timeline:
-    def __init__(self, max_checkpoints: int = DEFAULT_CHECKPOINTS):
+    def __init__(self, max_checkpoints: int = DEFAULT_CHECKPOINTS,
+                 max_bytes: int | None = DEFAULT_BUDGET):
         self.max_checkpoints = max(2, int(max_checkpoints))
+        self.max_bytes = max_bytes
+        self._sized = max_bytes is None
         self.stride = 1
         self._states: dict[int, TrainerState] = {}
         self._origin: TrainerState | None = None     # where a fork started; never thinned
@@ -60,6 +67,10 @@ class Timeline:
         if self._experiment is not None and trainer.experiment is not self._experiment:
             self._changes.append(epoch + 1 if origin else epoch)
         self._experiment = trainer.experiment
+        if not self._sized:                  # fewer checkpoints for a big network
+            self._sized = True
+            fit = self.max_bytes // max(state_nbytes(trainer), 1) - 1
+            self.max_checkpoints = max(2, min(self.max_checkpoints, fit))
         if origin:
             self._origin = capture(trainer)
             return
@@ -72,7 +83,8 @@ class Timeline:
 
     def until(self, epoch: int) -> "Timeline":
         """A new timeline holding this one's checkpoints up to ``epoch`` (for a fork)."""
-        other = Timeline(self.max_checkpoints)
+        other = Timeline(self.max_checkpoints, self.max_bytes)
+        other._sized = self._sized
         other.stride = self.stride
         other._states = {k: s for k, s in self._states.items() if k <= epoch}
         if self._origin is not None and self._origin.epoch <= epoch:

@@ -103,3 +103,12 @@ def test_a_runs_snapshot_at_a_past_epoch_shows_that_epochs_weights_and_losses():
     assert past.epoch == 4 and runs[0].trainer.epoch == 6
     assert past.train_loss == reference.train_loss
     assert np.array_equal(past.surface.values, reference.surface.values)
+
+
+def test_a_byte_budget_lowers_the_number_of_checkpoints_for_a_big_network():
+    per_checkpoint = 3 * 74 * 4                       # as above: weights and Adam's buffers
+    timeline = Timeline(max_checkpoints=128, max_bytes=10 * per_checkpoint)
+    trainer = trained(experiment(), 30, timeline)
+    assert timeline.max_checkpoints == 9
+    assert timeline.bound_bytes(trainer) <= 10 * per_checkpoint
+    assert len(timeline) <= 9 and timeline.nbytes <= 10 * per_checkpoint

@@ -43,12 +43,13 @@ def play_until(qtbot, window, condition) -> None:
 
 
 def step_epochs(qtbot, window, n: int) -> None:
+    def current_epoch() -> int:
+        return next((v.epoch for v in panel(window).runs if v.current), 0)
+
     for _ in range(n):
-        before = panel(window).runs[0].epoch if panel(window).runs else 0
+        before = current_epoch()
         window.worker.step_epoch()
-        qtbot.waitUntil(lambda: panel(window).runs and
-                        next(v for v in panel(window).runs if v.current).epoch > before,
-                        timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: current_epoch() > before, timeout=TIMEOUT)
 
 
 def sweep(qtbot, window, values="0.003, 0.03, 0.3") -> None:
@@ -172,3 +173,29 @@ def test_small_multiples_show_each_visible_runs_decision_surface(qtbot, window):
     qtbot.waitUntil(lambda: len(gallery.views) == 2, timeout=TIMEOUT)
     gallery.refresh()
     assert [v.number for v in gallery.views] == [2, 4]
+
+
+def test_the_timeline_shows_the_run_as_it_was_and_continues_from_there(qtbot, window,
+                                                                       small_dict):
+    from playground import Trainer
+
+    step_epochs(qtbot, window, 5)
+    runs = panel(window)
+    qtbot.waitUntil(lambda: runs.checkpoints == (0, 1, 2, 3, 4, 5), timeout=TIMEOUT)
+    assert runs.timeline_slider.value() == 5 and runs.scrubbed_epoch() is None
+    runs.timeline_slider.setValue(2)
+    qtbot.waitUntil(lambda: window.latest_snapshot.epoch == 2, timeout=TIMEOUT)
+    assert runs.timeline_label.text() == "epoch 2 (looking back)"
+    reference = Trainer(small_dict)
+    for _ in range(2):
+        reference.train_epoch()
+    expected = reference.snapshot()
+    assert np.array_equal(window.latest_snapshot.surface.values, expected.surface.values)
+    assert window.latest_snapshot.train_loss == expected.train_loss
+    button(window, "continueHereButton").click()
+    wait_rows(qtbot, window, 2)
+    qtbot.waitUntil(lambda: panel(window).runs[1].current, timeout=TIMEOUT)
+    assert panel(window).runs[1].epoch == 2 and panel(window).runs[0].epoch == 5
+    step_epochs(qtbot, window, 1)
+    qtbot.waitUntil(lambda: window.latest_snapshot.epoch == 3, timeout=TIMEOUT)
+    assert runs.scrubbed_epoch() is None                   # back at the present

@@ -149,6 +149,11 @@ class TrainingWorker(QThread):
         self._post(self._change_runs, fn, future)
         return future
 
+    def show_epoch(self, epoch: int) -> None:
+        """Pause and send the current run's snapshot as it was after ``epoch`` (its nearest
+        timeline checkpoint at or before it); the next live snapshot brings the present back."""
+        self._post(self._on_show_epoch, epoch)
+
     def request_snapshot(self) -> None:
         self._post(self._on_snapshot)
 
@@ -277,6 +282,7 @@ class TrainingWorker(QThread):
         if self._ready_to_train():
             trainer = self._trainer
             self._guard(lambda: self._finish_stepper() or train(trainer))
+            self._current_run.timeline.record(trainer)
             self._emit_snapshot(force=True)
 
     def _on_step_phase(self) -> None:
@@ -300,6 +306,13 @@ class TrainingWorker(QThread):
         self._history_sent = 0
         self._snapshot_cost = 0.0
         self._emit_snapshot(force=True)
+
+    def _on_show_epoch(self, epoch: int) -> None:
+        self._set_playing(False)
+        snapshot = self._guard(lambda: self._current_run.snapshot_at(epoch, exact=False))
+        if snapshot is not None:
+            self._history_sent = 0          # the next snapshot starts the history over
+            self.snapshotReady.emit(snapshot)
 
     def _on_snapshot(self) -> None:
         self._emit_snapshot(force=True)

@@ -5,7 +5,9 @@ its epoch, and a check box that shows or hides its curves. *Pin* keeps the curre
 dimmed reference; *Fork* duplicates the current run at its epoch with the chosen setting set
 to the first value typed; *Sweep* starts one run per value from the current settings (the
 pinned runs stay). *Make current* hands the other panels to the selected run; *Remove* drops
-it. The panel only asks: the window's training worker owns the runs and answers with a new
+it. The timeline slider drags the current run back through its kept epochs (every view
+shows it as it was); *Continue from here* forks a new current run from there. The panel only
+asks: the window's training worker owns the runs and answers with a new
 list (:meth:`set_runs`). A value the engine refuses is named under the fields.
 """
 
@@ -14,7 +16,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem,
+                               QLabel, QLineEdit, QPushButton, QSlider, QTableWidget,
+                               QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
 from playground import ExperimentError
@@ -49,12 +52,15 @@ class RunsPanel(QWidget):
     currentRequested = Signal(int)                # run number
     removeRequested = Signal(int)                 # run number
     visibilityRequested = Signal(int, bool)       # run number, shown
+    epochRequested = Signal(int)                  # show the current run at this epoch
+    continueRequested = Signal(int)               # fork the current run from this epoch
 
     def __init__(self, model, parent=None):
         super().__init__(parent)
         self.setObjectName("runsPanel")
         self.model = model
         self.runs: list = []
+        self._timeline_epoch = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         self.table = QTableWidget(0, 3, self)
@@ -71,6 +77,7 @@ class RunsPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(self._build_run_buttons())
         layout.addLayout(self._build_sweep_row())
+        layout.addLayout(self._build_timeline_row())
         self.message = QLabel("", self)
         self.message.setObjectName("runsMessage")
         self.message.setWordWrap(True)
@@ -120,6 +127,67 @@ class RunsPanel(QWidget):
         row.addWidget(self.fork_button)
         return row
 
+    def _build_timeline_row(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.timeline_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.timeline_slider.setObjectName("timelineSlider")
+        self.timeline_slider.setToolTip("Drag back through the current run's epochs: every "
+                                        "view shows the run as it was then")
+        self.timeline_slider.setRange(0, 0)
+        self.timeline_slider.valueChanged.connect(self._on_scrub)
+        self.timeline_label = QLabel("epoch —", self)
+        self.timeline_label.setObjectName("timelineLabel")
+        self.continue_button = self._button("Continue from here", "continueHereButton",
+                                            "A new run from this epoch (a fork); the current "
+                                            "run is kept", self._continue)
+        row.addWidget(QLabel("Timeline", self))
+        row.addWidget(self.timeline_slider, 1)
+        row.addWidget(self.timeline_label)
+        row.addWidget(self.continue_button)
+        return row
+
+    @property
+    def checkpoints(self) -> tuple:
+        return next((v.checkpoints for v in self.runs if v.current), ())
+
+    def scrubbed_epoch(self) -> int | None:
+        """The epoch the timeline shows, or None when it is at the present."""
+        epochs = self.checkpoints
+        i = self.timeline_slider.value()
+        return epochs[i] if epochs and i < len(epochs) - 1 else None
+
+    def _update_timeline(self) -> None:
+        epochs = self.checkpoints
+        slider = self.timeline_slider
+        current = next((v.epoch for v in self.runs if v.current), None)
+        at_end = slider.value() >= slider.maximum() or current != self._timeline_epoch
+        self._timeline_epoch = current          # training went on: back to the present
+        slider.blockSignals(True)
+        slider.setRange(0, max(len(epochs) - 1, 0))
+        if at_end:
+            slider.setValue(slider.maximum())
+        slider.blockSignals(False)
+        self._label_timeline()
+
+    def _label_timeline(self) -> None:
+        epochs, epoch = self.checkpoints, self.scrubbed_epoch()
+        current = next((v.epoch for v in self.runs if v.current), None)
+        self.timeline_label.setText(f"epoch {epoch} (looking back)" if epoch is not None
+                                    else f"epoch {current}" if current is not None
+                                    else "epoch —")
+        self.continue_button.setEnabled(epoch is not None and bool(epochs))
+
+    def _on_scrub(self, _value: int) -> None:
+        epoch = self.scrubbed_epoch()
+        self._label_timeline()
+        if epoch is not None:
+            self.epochRequested.emit(epoch)
+
+    def _continue(self) -> None:
+        epoch = self.scrubbed_epoch()
+        if epoch is not None:
+            self.continueRequested.emit(epoch)
+
     # -- from the worker -------------------------------------------------------------------
     def set_runs(self, views: list) -> None:
         """Show ``views`` (the worker's RunView list)."""
@@ -146,6 +214,7 @@ class RunsPanel(QWidget):
         self.table.blockSignals(False)
         self.table.resizeColumnToContents(0)
         self._update_buttons()
+        self._update_timeline()
 
     # -- user actions ----------------------------------------------------------------------
     def selected_number(self) -> int | None:

@@ -33,6 +33,12 @@ def _set_visible(runs, number: int, visible: bool) -> None:
         runs[i].visible = visible
 
 
+def _continue_from(runs, epoch: int) -> None:
+    """A fork of the current run at its checkpoint ``epoch``, made current."""
+    runs.fork(runs.current, {}, epoch=epoch)
+    runs.current = len(runs) - 1
+
+
 def connect_runs(window) -> None:
     worker: TrainingWorker = window.worker
     panel, loss = window.views["runs"], window.views["loss"]
@@ -48,6 +54,9 @@ def connect_runs(window) -> None:
         lambda number: worker.change_runs(lambda runs: _make_current(runs, number)))
     panel.removeRequested.connect(
         lambda number: worker.change_runs(lambda runs: _remove(runs, number)))
+    panel.epochRequested.connect(worker.show_epoch)
+    panel.continueRequested.connect(
+        lambda epoch: worker.change_runs(lambda runs: _continue_from(runs, epoch)))
     panel.visibilityRequested.connect(lambda number, shown: worker.change_runs(
         lambda runs: _set_visible(runs, number, shown)))
 
