@@ -51,6 +51,7 @@ class LandscapePlot(PlotPanel):
     export_name = "loss_landscape"
     view_name, dock_title, dock_name = "landscape", "Loss landscape", "landscapeDock"
     tab_group, redraw = "bottom", "secondary"
+    dock_scrolls = True          # its controls and two canvases scroll on a short screen
 
     @classmethod
     def for_window(cls, model, parent, behind_tab: bool) -> "LandscapePlot":
