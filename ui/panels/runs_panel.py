@@ -44,7 +44,7 @@ SETTINGS = (
 
 class RunsPanel(QWidget):
     view_name, dock_title, dock_name = "runs", "Runs", "runsDock"
-    tab_group = "bottom"
+    tab_group, dock_scrolls = "bottom", True     # a short dock scrolls
 
     pinRequested = Signal()
     forkRequested = Signal(str, object)           # key path, value
