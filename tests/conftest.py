@@ -136,3 +136,21 @@ def open_window(qtbot, monkeypatch):
     for window in made:
         window.close()
         assert window.worker.wait(5000)
+
+
+@pytest.fixture
+def bare_window(qtbot, monkeypatch):
+    """A MainWindow on the default experiment, shown; closed at teardown without asking, its
+    worker stopped."""
+    from PySide6.QtWidgets import QMessageBox
+    from ui.window.main_window import MainWindow
+
+    window = MainWindow(remember=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+    window.close()
+    assert window.worker.wait(5000)

@@ -14,7 +14,6 @@ import datetime
 import io
 import math
 import pprint
-import re
 import string
 import textwrap
 from pathlib import Path

@@ -5,24 +5,14 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 
-from ui.window.main_window import MainWindow
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch):
-    w = MainWindow(remember=False)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    monkeypatch.setattr(QMessageBox, "question",
-                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
-    w.close()
-    assert w.worker.wait(5000)
+def window(bare_window):
+    return bare_window
 
 
 def test_presentation_enlarges_text_folds_docks_away_and_escape_restores(qtbot, window):

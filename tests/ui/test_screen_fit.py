@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QApplication, 
                                QDockWidget, QLineEdit, QScrollArea, QTabBar, QToolBar,
                                QWidget)
 
-from ui.window.main_window import MainWindow
 from ui.window.screen_fit import initial_size, needs_compact
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -18,20 +17,12 @@ CONTROLS = (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit)
 
 
 @pytest.fixture
-def small_window(qtbot, monkeypatch):
-    from PySide6.QtWidgets import QMessageBox
-    window = MainWindow(remember=False)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+def small_window(qtbot, bare_window):
+    window = bare_window
     window.resize(1000, 640)
     qtbot.waitUntil(lambda: window.width() <= 1000 and window.height() <= 640, timeout=3000)
     QApplication.processEvents()
-    yield window
-    monkeypatch.setattr(QMessageBox, "question",
-                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
-    window.close()
-    assert window.worker.wait(5000)
+    return window
 
 
 def reachable(window, widget) -> bool:

@@ -58,7 +58,6 @@ from ui.live.training_worker import TrainingWorker
 
 from .run_actions import connect_runs
 from .transport import TransportBar
-from .presentation import Presentation
 from .screen_fit import available_area, compact, initial_size, keep_on_screen, needs_compact
 from .views import build_views, live_views
 from ui.panels.lesson_panel import install_lessons

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton,
-                               QSizePolicy, QToolBar, QVBoxLayout, QWidget)
+                               QToolBar, QVBoxLayout, QWidget)
 
 from ui.widgets.icons import icon
 from ui.widgets.view_errors import guarded
