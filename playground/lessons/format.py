@@ -36,7 +36,7 @@ from .checkpoints import validate_checkpoint
 FORMAT = "backprop-playground-lesson/1"
 #: the panels a step can point at (the window maps each to its dock or view)
 PANELS = ("data", "network", "training", "boundary", "loss", "stepper", "error_signal",
-          "weights")
+          "weights", "landscape")
 #: the phases of one iteration, in order (as :mod:`playground.nn.backprop` names them)
 PHASES = ("forward", "loss", "backward", "update")
 TRAINING_ACTIONS = ("play", "epochs", "batches", "phases_until")

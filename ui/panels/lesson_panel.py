@@ -30,7 +30,7 @@ from ui.window import settings
 #: lesson panel name → the window's view it frames
 VIEW_OF_PANEL = {"data": "data", "network": "network", "training": "training",
                  "boundary": "decision", "loss": "loss", "stepper": "backprop",
-                 "error_signal": "error", "weights": "weights"}
+                 "error_signal": "error", "weights": "weights", "landscape": "landscape"}
 
 
 class LessonPanel(QWidget):
