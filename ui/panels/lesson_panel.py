@@ -287,8 +287,10 @@ class LessonPanel(QWidget):
     def _show_question(self, question) -> None:
         for button in self.choices.buttons():
             self.choices.removeButton(button)
-            self.choices_box.removeWidget(button)
-            button.setParent(None)           # gone now, not at the next event loop turn
+        while self.choices_box.count():       # the rows: gone now, not at the next turn
+            row = self.choices_box.takeAt(0).widget()
+            if row is not None:
+                row.setParent(None)
         self.answer_label.setText("")
         if question is None:
             self.question.hide()
@@ -296,9 +298,19 @@ class LessonPanel(QWidget):
         self.question.show()
         self.question_text.setText(f"Predict first: {question.text}")
         for i, text in enumerate(question.choices):
-            button = QRadioButton(text, objectName=f"lessonChoice{i}")
+            # the answer wraps in a label beside its button: a long one is never cut
+            row = QWidget()
+            line = QHBoxLayout(row)
+            line.setContentsMargins(0, 0, 0, 0)
+            button = QRadioButton(objectName=f"lessonChoice{i}")
+            button.setAccessibleName(text)
+            label = QLabel(text, wordWrap=True)
+            label.setBuddy(button)
+            label.mousePressEvent = lambda _event, b=button: b.click()
+            line.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+            line.addWidget(label, 1)
             self.choices.addButton(button, i)
-            self.choices_box.addWidget(button)
+            self.choices_box.addWidget(row)
 
     def _answered(self, index: int) -> None:
         self._answer = index
