@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from playground import Experiment, Trainer
+from ui.widgets.run_colors import run_color
 from ui.window.file_actions import RUN_FILTER
 from test_main_window import button, dialogs, make_window  # noqa: F401 - fixtures
 
@@ -238,3 +239,31 @@ def test_saving_a_comparison_and_opening_it_brings_every_run_back(qtbot, window,
     assert fresh.windowTitle().startswith("sweep.bpp")
     assert "comparison of 3 runs" in fresh.statusBar().currentMessage()
 
+
+def test_compare_runs_puts_every_runs_latest_error_signal_on_the_profile(qtbot, window):
+    sweep(qtbot, window, "0.003, 0.3")
+    play_until(qtbot, window, lambda views: all(v.epoch >= 2 for v in views))
+    error = window.views["error"]
+    window.docks["error"].raise_()
+    qtbot.waitUntil(lambda: error.compare_box.isEnabled(), timeout=TIMEOUT)
+    error.refresh()
+    assert not any(curve.isVisible() for curve in error.run_profiles.curves())
+    error.compare_box.click()
+    error.refresh()
+
+    def layer_norms(run: int) -> list[float]:        # the engine's snapshot of that run
+        layers = window.worker.submit(lambda runs: runs[run].trainer.snapshot().layers,
+                                      runs=True).result(5)
+        return [layer.error_signal_norm for layer in layers]
+
+    (other,) = error.run_profiles.curves()
+    xs, ys = other.xData, other.yData               # (getData gives log10 on a log axis)
+    assert xs.tolist() == [1.0, 2.0, 3.0]
+    assert ys.tolist() == layer_norms(1)
+    assert other.isVisible()
+    assert other.opts["pen"].color() == run_color(panel(window).runs[1].number)
+    current = error.profile_delta.yData.tolist()
+    assert current == layer_norms(0) and current != ys.tolist()
+    error.compare_box.click()
+    error.refresh()
+    assert not other.isVisible()

@@ -420,7 +420,7 @@ class TrainingWorker(QThread):
         self._history_sent = snapshot.history_start + len(snapshot.history["epoch"])
         self._undrawn = True
         self.snapshotReady.emit(snapshot)
-        self.runsChanged.emit(self._runs.overview(surfaces=True))
+        self.runsChanged.emit(self._runs.overview(surfaces=True, error_signals=True))
 
     # run sets --------------------------------------------------------------------------------
     @property
