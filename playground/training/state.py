@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from playground import blas
+
 from playground.errors import PlaygroundError
 
 PARTS = ("weights", "optimizer", "state", "arrays", "history")
@@ -167,7 +169,7 @@ def checked_state(trainer, sd: dict) -> CheckedState:
 class Resumable:
     """``state_dict`` / ``load_state_dict`` of :class:`~playground.training.trainer.Trainer`."""
 
-    def state_dict(self) -> dict:
+    def state_dict(self, history: bool = True) -> dict:
         """Everything a resumed run needs besides the experiment and the data, as copies:
         parts ``weights``, ``optimizer``, ``state``, ``arrays``, ``history`` (see
         :mod:`playground.training.state`). :meth:`load_state_dict` puts it back bit for bit."""
@@ -197,7 +199,8 @@ class Resumable:
             for key, value in self._checkpoint[1].items():
                 arrays[CHECKPOINT_PREFIX + key] = value.copy()
         return {"weights": self.network.weights(), "optimizer": self.optimizer.state_arrays(),
-                "state": state, "arrays": arrays, "history": self.history.copy()}
+                "state": state, "arrays": arrays,
+                "history": self.history.copy() if history else None}
 
     def load_state_dict(self, sd: dict) -> None:
         """Continue from a :meth:`state_dict` of a trainer of the same experiment and data;
@@ -219,6 +222,7 @@ class Resumable:
         configured = (self.batch_size, self.shuffle)
         self.batch_size, self.shuffle = checked.batching
         self._next_batching = configured if configured != checked.batching else None
+        self._blas_threads = blas.threads_for(self.network.sizes, self.batch_size)
         self.stop_reason = checked.stop_reason
         self.stopped_early, self.diverged = checked.flags
         self._metrics.restore(*checked.metrics)

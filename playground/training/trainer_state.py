@@ -1,11 +1,12 @@
 """A Trainer's whole training state in memory, to fork a run or to go back to an epoch.
 
-:func:`capture` copies everything that decides what a Trainer does next — weights, optimizer
-state and learning rate, the shuffling/dropout generator, early-stopping and schedule state,
-counters, and mid-epoch the shuffle order and the running metrics — and :func:`restore` puts it
-into a Trainer built from the same experiment and data. A restored trainer continues bit for
-bit as the original would have; :func:`clone` is the two together (a fork). The history is
-not part of the state: a clone copies the rows it needs.
+:func:`capture` keeps the trainer's own :meth:`~playground.training.trainer.Trainer.state_dict`
+(weights, optimizer, generator, early stopping, schedule, counters, and mid-epoch the shuffle
+order, the running metrics and the start-of-epoch checkpoint) without the history, plus the
+experiment it belongs to and the confusion counts a snapshot shows; :func:`rebuild` makes a
+Trainer from it with :meth:`load_state_dict`, which checks it and continues bit for bit as the
+original would have; :func:`clone` is the two together (a fork). The rule for what a trainer's
+state is lives in one place, the Trainer's.
 """
 
 from __future__ import annotations
@@ -14,42 +15,48 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from playground import blas
 from playground.experiment import Experiment
+
+#: state arrays that only matter inside an epoch (kept only when captured mid-epoch)
+_MID_EPOCH_ARRAYS = ("perm", "checkpoint_")
 
 
 @dataclass(frozen=True)
 class TrainerState:
     experiment: Experiment
-    epoch: int
-    iteration: int
-    batch_in_epoch: int
-    params: np.ndarray
-    optimizer_arrays: dict
-    optimizer_scalars: dict
-    learning_rate: float
-    rng_state: dict
-    early_stopping: dict
-    best_weights: np.ndarray | None
-    schedule: dict | None
-    batching: tuple
-    next_batching: tuple | None
-    stop: tuple                 # (stop_reason, stopped_early, diverged)
+    parts: dict                 # Trainer.state_dict(history=False)
     confusion: tuple | None
-    mid_epoch: tuple | None     # (perm, metric sums, start-of-epoch checkpoint) mid-epoch only
+
+    @property
+    def epoch(self) -> int:
+        return self.parts["state"]["epoch"]
+
+    @property
+    def mid_epoch(self) -> tuple | None:
+        """(the epoch's shuffle order or None, the running metric sums) when captured inside
+        an epoch, else None."""
+        state = self.parts["state"]
+        if not state["batch_in_epoch"]:
+            return None
+        m = state["metrics"]
+        return self.parts["arrays"].get("perm"), (m["loss_sum"], m["seen"], m["correct"],
+                                                  m["sse"])
+
+    @property
+    def next_batching(self) -> tuple | None:
+        """The experiment's (batch size, shuffle) when it waits for the next epoch (a live
+        change made mid-epoch), else None."""
+        state, training = self.parts["state"], self.experiment.training
+        configured = (training["batch_size"], training["shuffle"])
+        return configured if configured != (state["batch_size"], state["shuffle"]) else None
 
     @property
     def nbytes(self) -> int:
         """Bytes held by the arrays of this state (the small dicts aside)."""
-        arrays = [self.params, *self.optimizer_arrays.values()]
-        if self.best_weights is not None:
-            arrays.append(self.best_weights)
-        if self.mid_epoch is not None:
-            perm, _, start = self.mid_epoch
-            arrays += [perm] if perm is not None else []
-            if start is not None:
-                arrays += [start[0], *start[1].values()]
-        return sum(a.nbytes for a in arrays)
+        parts = self.parts
+        arrays = [*parts["weights"].values(), *parts["optimizer"].values(),
+                  *parts["arrays"].values()]
+        return sum(np.asarray(a).nbytes for a in arrays)
 
 
 def state_nbytes(trainer) -> int:
@@ -63,53 +70,11 @@ def state_nbytes(trainer) -> int:
 
 
 def capture(trainer) -> TrainerState:
-    es = trainer.early_stopping
-    mid_epoch = None
-    if trainer.batch_in_epoch:
-        m = trainer._metrics
-        perm = None if trainer._perm is None else trainer._perm.copy()
-        start = trainer._checkpoint
-        mid_epoch = (perm, (m.loss_sum, m.seen, m.correct, m.sse),
-                     None if start is None else (start[0].copy(),
-                                                 {k: v.copy() for k, v in start[1].items()},
-                                                 *start[2:]))
-    return TrainerState(
-        experiment=trainer.experiment, epoch=trainer.epoch, iteration=trainer.iteration,
-        batch_in_epoch=trainer.batch_in_epoch, params=trainer.network.params.copy(),
-        optimizer_arrays=trainer.optimizer.state_arrays(),
-        optimizer_scalars=trainer.optimizer.state_scalars(),
-        learning_rate=trainer.optimizer.learning_rate,
-        rng_state=trainer.rng.bit_generator.state, early_stopping=es.state(),
-        best_weights=None if es.best_weights is None else es.best_weights.copy(),
-        schedule=trainer.schedule.state() if trainer.schedule is not None else None,
-        batching=(trainer.batch_size, trainer.shuffle), next_batching=trainer._next_batching,
-        stop=(trainer.stop_reason, trainer.stopped_early, trainer.diverged),
-        confusion=trainer.confusion, mid_epoch=mid_epoch)
-
-
-def restore(trainer, state: TrainerState) -> None:
-    """Put ``state`` into ``trainer``, which was built from ``state.experiment`` on the same
-    data (the history is left as it is)."""
-    trainer.network.params[...] = state.params
-    trainer.optimizer.load_state(state.optimizer_arrays, state.optimizer_scalars)
-    trainer.optimizer.learning_rate = state.learning_rate
-    trainer.rng.bit_generator.state = state.rng_state
-    trainer.early_stopping.load_state(state.early_stopping, state.best_weights)
-    if trainer.schedule is not None and state.schedule is not None:
-        trainer.schedule.load_state(state.schedule)
-    trainer.epoch, trainer.iteration = state.epoch, state.iteration
-    trainer.batch_in_epoch = state.batch_in_epoch
-    trainer.batch_size, trainer.shuffle = state.batching
-    trainer._next_batching = state.next_batching
-    trainer._blas_threads = blas.threads_for(trainer.network.sizes, trainer.batch_size)
-    trainer.stop_reason, trainer.stopped_early, trainer.diverged = state.stop
-    trainer.confusion = state.confusion
-    if state.mid_epoch is not None:
-        perm, sums, start = state.mid_epoch
-        trainer._perm = None if perm is None else perm.copy()
-        trainer._metrics.restore(*sums)
-        trainer._checkpoint = None if start is None else (
-            start[0].copy(), {k: v.copy() for k, v in start[1].items()}, *start[2:])
+    parts = trainer.state_dict(history=False)
+    if not trainer.batch_in_epoch:          # between epochs: the next one draws its own
+        parts["arrays"] = {k: v for k, v in parts["arrays"].items()
+                           if not k.startswith(_MID_EPOCH_ARRAYS)}
+    return TrainerState(trainer.experiment, parts, trainer.confusion)
 
 
 def rebuild(state: TrainerState, dataset, history):
@@ -118,8 +83,8 @@ def rebuild(state: TrainerState, dataset, history):
     from .trainer import Trainer
 
     trainer = Trainer(state.experiment, dataset=dataset)
-    restore(trainer, state)
-    trainer.history = history.copy(state.epoch)
+    trainer.load_state_dict({**state.parts, "history": history.copy(state.epoch)})
+    trainer.confusion = state.confusion
     return trainer
 
 

@@ -16,6 +16,35 @@ pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 CONTROLS = (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit)
 
 
+def test_a_wide_screens_window_folds_when_made_narrow_and_reaches_1000_by_640(qtbot,
+                                                                            monkeypatch):
+    import ui.window.main_window as main_window
+    from PySide6.QtWidgets import QMessageBox
+    monkeypatch.setattr(main_window, "needs_compact", lambda area: False)   # a wide screen
+    window = main_window.MainWindow(remember=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        assert window.minimumSizeHint().width() > 1000          # the full arrangement
+
+        def shrunk():                     # the user keeps dragging while Qt lays out
+            window.resize(1000, 640)
+            return window.width() <= 1000 and window.height() <= 640
+        qtbot.waitUntil(shrunk, timeout=5000)
+        assert window.compact_layout
+        tabbed = {d.objectName() for d in window.tabifiedDockWidgets(window.docks["network"])}
+        assert "dataDock" in tabbed
+        controls = [w for w in window.findChildren(QWidget)
+                    if isinstance(w, CONTROLS) and w.objectName() and w.isVisibleTo(window)]
+        assert [w.objectName() for w in controls if not reachable(window, w)] == []
+    finally:
+        monkeypatch.setattr(QMessageBox, "question",
+                            staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+        window.close()
+        assert window.worker.wait(5000)
+
+
 @pytest.fixture
 def small_window(qtbot, bare_window):
     window = bare_window

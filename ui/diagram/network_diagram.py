@@ -331,7 +331,7 @@ class NetworkDiagram(Inspection, QWidget):
             view.legend_nodes = f"nodes: activations a{batch}"
             view.pill, view.flow, view.loss_active = "ŷ", (n, n + 1, "ŷ vs y"), True
         elif kind == "backward":
-            view.legend_nodes = f"nodes: error signal δ = ∂L/∂z{batch} (colour scaled per layer)"
+            view.legend_nodes = f"nodes: δ = ∂L/∂z{batch}, colour scaled per layer"
             links += dashed
             caption = "∂L/∂z" if k == n else f"δ{sub(k + 1)} W{sub(k + 1)}ᵀ"
             view.pill, view.flow = f"δ{sub(k)}", (k + 1, k, caption)

@@ -1,44 +1,13 @@
 """Training off the GUI thread.
 
-:class:`TrainingWorker` is a ``QThread`` that owns the :class:`~playground.Trainer`: only this
-thread ever touches it. The GUI sends commands (play, pause, step, apply a setting, run a
-function such as *save*) through a thread-safe queue — each command is one of the worker's
-``_on_*`` methods with its arguments, so the vocabulary is the list of those methods; the loop
-looks at the queue *between batches* — a queued Qt slot would only run after the loop ends — so pause and stop act
-within one batch.
+:class:`TrainingWorker` is a ``QThread`` that owns the :class:`~playground.Trainer`s of its run
+set: only this thread touches them. The GUI sends commands (each one of the ``_on_*`` methods
+with its arguments) through a queue that the loop reads *between batches*, so pause and stop
+act within one batch; when a snapshot goes back is :mod:`ui.live.worker_pacing`.
 
-While playing it trains at full speed and emits a :class:`~playground.training.snapshot.Snapshot` at
-most ``max_rate`` times a second (throttled on time, not on count), plus one whenever it stops.
-Each snapshot carries the history rows added since the previous one, so the loss plot misses
-no epoch however fast training runs. Signals cross to the GUI thread queued; only the GUI thread
-touches widgets.
-
-Snapshots are taken at the rate the window can show them, never per batch, and they never eat
-much of the training time:
-
-- the interval between two snapshots is at least ``1/max_rate`` *and* long enough that taking
-  them costs at most ``snapshot_share`` of the worker's time (a big network's snapshot —
-  histograms of every weight, a confusion matrix — can take longer than a batch);
-- a *paced* worker (the window's) sends the next snapshot only after the GUI said it drew the
-  previous one (:meth:`snapshot_drawn`), or after ``DRAW_TIMEOUT`` seconds: when the GUI
-  redraws less often, fewer snapshots are computed, none is computed only to be dropped.
-
-The speed readout (``speedChanged``) is independent of the snapshots: every ``SPEED_PERIOD``.
-
-Pacing (:meth:`set_pace`): full speed, or a rate a person can follow — so many epochs a second
-(a snapshot after every epoch), or a slow motion of so many *batches* a second (a snapshot
-after every batch). Pacing only waits between steps (on an Event that any command wakes, so
-pause and stop still act at once); the steps and their numbers are those of full speed.
-
-The interpreter lock. Both threads run Python, and CPython hands the lock from a busy thread to
-a waiting one only every few milliseconds, so a redraw that needs the lock hundreds of times
-would take many times its own CPU time while training runs flat out. The window therefore
-brackets each redraw with :meth:`gui_busy`; meanwhile the worker, between two batches, waits
-(on an Event, lock released; at most ``MAX_YIELD`` per batch) instead of competing: the
-redraw finishes at its own speed, and training loses only the redraw's time — which the window
-keeps small (:mod:`ui.live.refresh_pacer`). Outside redraws the GUI thread still needs the lock for
-every event (a key press, a timer): while the worker runs it gets it within a millisecond
-(:mod:`ui.live.switch_interval`).
+While the GUI redraws (bracketed by :meth:`gui_busy`) the worker waits between batches (on an
+Event, interpreter lock released, at most ``MAX_YIELD``) instead of competing for the lock, so
+the redraw runs at its own speed (:mod:`ui.live.refresh_pacer`, :mod:`ui.live.switch_interval`).
 """
 
 from __future__ import annotations
@@ -56,19 +25,15 @@ from playground import PlaygroundError, Trainer
 from playground.training.runset import Run, RunSet
 
 from .switch_interval import quick_switching
+from .worker_pacing import SNAPSHOT_SHARE, SnapshotPacing
 
-#: while playing, taking snapshots costs at most this share of the worker's time
-SNAPSHOT_SHARE = 0.1
 #: a paced worker sends the next snapshot after this long even if the GUI did not draw
 DRAW_TIMEOUT = 1.0
 #: a busy GUI makes the worker wait between batches at most this long (seconds)
 MAX_YIELD = 0.05
-#: how often the speed readout is updated while playing (seconds; up to 4× longer while
-#: fewer than 3 epochs end in that time, so a slow run's readout does not jump)
-SPEED_PERIOD = 0.5
 
 
-class TrainingWorker(QThread):
+class TrainingWorker(QThread, SnapshotPacing):
     snapshotReady = Signal(object)      # Snapshot
     phaseReady = Signal(object)         # backprop.Phase (phase-by-phase stepping)
     playingChanged = Signal(bool)
@@ -88,19 +53,9 @@ class TrainingWorker(QThread):
         self._stop = threading.Event()
         self._playing = False
         self._stepper = None            # generator of phases while stepping through one iteration
-        self._min_interval = 1.0 / max_rate
-        self._snapshot_share = snapshot_share
-        self._snapshot_cost = 0.0       # seconds one snapshot takes (running average)
-        self._paced = paced
-        self._undrawn = False           # paced: a snapshot was sent and not yet drawn
+        self._init_pacing(max_rate, snapshot_share, paced)
         self._gui_idle = threading.Event()  # cleared while the GUI redraws: leave it the lock
         self._gui_idle.set()
-        self._last_emit = 0.0
-        self._history_sent = 0
-        self._speed_epochs = 0
-        self._speed_since = time.perf_counter()
-        self._pace: tuple[str, float] | None = None   # ("epochs" | "batches", per second)
-        self._next_step_at = 0.0
         self._wake = threading.Event()      # set by every command: ends a pacing wait
 
     # -- GUI-thread API (thread-safe: all of these only enqueue) -----------------------------
@@ -161,13 +116,6 @@ class TrainingWorker(QThread):
     def request_snapshot(self) -> None:
         self._post(self._on_snapshot)
 
-    def set_pace(self, unit: str | None, per_second: float = 0.0) -> None:
-        """Full speed (``unit`` None), or ``per_second`` epochs (``"epochs"``) or batches
-        (``"batches"``, slow motion) a second."""
-        if unit not in (None, "epochs", "batches") or (unit and not per_second > 0):
-            raise ValueError(f"bad pace {unit!r} {per_second!r}")
-        self._post(self._on_pace, unit, per_second)
-
     def _post(self, command: Callable[..., None], *args) -> None:
         """Queue ``command(*args)``, one of the ``_on_*`` methods, for the worker thread."""
         self._commands.put((command, args))
@@ -176,15 +124,6 @@ class TrainingWorker(QThread):
     def gui_busy(self, busy: bool) -> None:
         """The GUI starts (True) or ends (False) a redraw: the worker waits between batches."""
         (self._gui_idle.clear if busy else self._gui_idle.set)()
-
-    def snapshot_drawn(self) -> None:
-        """The GUI drew the latest snapshot: a paced worker may send the next one."""
-        self._undrawn = False
-
-    @property
-    def snapshot_interval(self) -> float:
-        """Seconds between two snapshots while playing (before waiting for the GUI)."""
-        return max(self._min_interval, self._snapshot_cost / self._snapshot_share)
 
     def submit(self, fn: Callable[[Trainer], Any], *, runs: bool = False) -> Future:
         """Run ``fn(trainer)`` — or ``fn(run_set)`` with ``runs`` — on the worker thread
@@ -317,8 +256,7 @@ class TrainingWorker(QThread):
         self._set_playing(False)
         self._close_stepper()
         self._trainer = trainer
-        self._history_sent = 0
-        self._snapshot_cost = 0.0
+        self._restart_snapshots()
         self._emit_snapshot(force=True)
 
     def _on_show_epoch(self, epoch: int) -> None:
@@ -330,10 +268,6 @@ class TrainingWorker(QThread):
 
     def _on_snapshot(self) -> None:
         self._emit_snapshot(force=True)
-
-    def _on_pace(self, unit: str | None, per_second: float) -> None:
-        self._pace = (unit, per_second) if unit else None
-        self._next_step_at = time.perf_counter()
 
     def _on_call(self, fn: Callable[[Any], Any], future: Future, runs: bool) -> None:
         if future.set_running_or_notify_cancel():
@@ -384,43 +318,11 @@ class TrainingWorker(QThread):
             self._wait_for_pace()
             return
         now = time.perf_counter()
-        elapsed = now - self._speed_since
-        if elapsed >= SPEED_PERIOD and (self._speed_epochs >= 3 or elapsed >= 4 * SPEED_PERIOD):
-            self.speedChanged.emit(self._speed_epochs / elapsed)
-            self._speed_epochs, self._speed_since = 0, now
+        self._report_speed(now)
         since = now - self._last_emit
         if since >= self.snapshot_interval and (not (self._paced and self._undrawn)
                                                 or since >= DRAW_TIMEOUT):
             self._emit_snapshot()
-
-    def _wait_for_pace(self) -> None:
-        """Wait until the next paced step is due (a command ends the wait early)."""
-        self._next_step_at = max(self._next_step_at + 1.0 / self._pace[1],
-                                 time.perf_counter() - 1.0 / self._pace[1])
-        delay = self._next_step_at - time.perf_counter()
-        if delay > 0:
-            self._wake.clear()
-            if self._commands.empty():
-                self._wake.wait(delay)
-        now = time.perf_counter()
-        elapsed = now - self._speed_since
-        if elapsed >= SPEED_PERIOD:
-            self.speedChanged.emit(self._speed_epochs / elapsed)
-            self._speed_epochs, self._speed_since = 0, now
-
-    def _emit_snapshot(self, force: bool = False) -> None:
-        start = time.perf_counter()
-        snapshot = self._guard(lambda: self._trainer.snapshot(history_from=self._history_sent))
-        if snapshot is None:
-            return
-        self._last_emit = time.perf_counter()
-        cost = self._last_emit - start
-        self._snapshot_cost = cost if not self._snapshot_cost else \
-            0.7 * self._snapshot_cost + 0.3 * cost
-        self._history_sent = snapshot.history_start + len(snapshot.history["epoch"])
-        self._undrawn = True
-        self.snapshotReady.emit(snapshot)
-        self.runsChanged.emit(self._runs.overview(surfaces=True, error_signals=True))
 
     # run sets --------------------------------------------------------------------------------
     @property
@@ -441,8 +343,7 @@ class TrainingWorker(QThread):
         if current is not self._trainer:
             self._close_stepper()
             self._trainer = current
-            self._history_sent = 0
-            self._snapshot_cost = 0.0
+            self._restart_snapshots()
             self.currentRunChanged.emit(current.experiment)
         self._emit_snapshot(force=True)
 

@@ -1,9 +1,10 @@
 """The layer editor: the network as a vertical stack, input → hidden layers → output.
 
 * The **input** card (read-only) says what the data feeds in ("Input: 2 features (x1, x2)").
-* Each **hidden** layer is a :class:`~ui.panels.layer_card.LayerCard` in a list: units, activation,
-  initializer, dropout. Reorder by drag and drop or with ▲/▼; add (a copy of the last hidden
-  layer, inserted before the output) and remove the selected one.
+* Each **hidden** layer is a :class:`~ui.panels.layer_card.LayerCard` in a list
+  (:mod:`ui.panels.layer_list`): units, activation, initializer, dropout. Reorder by drag and
+  drop or with ▲/▼; add (a copy of the last hidden layer, inserted before the output) and
+  remove the selected one.
 * The **output** card is always last and cannot be removed or moved. Under it a hint says what
   the data and the loss need ("3 classes → 3 softmax units"); when the output does not fit, the
   engine's reason is shown with a one-click fix. The **loss** selector changes the output
@@ -19,17 +20,15 @@ from __future__ import annotations
 
 import copy
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout, QLabel,
-                               QListWidget, QListWidgetItem, QPushButton, QSizePolicy,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from playground import ExperimentError, PlaygroundError
 from playground.nn.losses import LOSSES
 from playground.nn.initializers import with_activation
 from ui.panels.all_layers import AllHiddenRow
 from ui.panels.layer_card import InputCard, LayerCard, arrow
+from ui.panels.layer_list import HiddenLayerList
 from ui.live.model import ExperimentModel
 from ui.widgets.theme import error_text, shade
 from playground.training.output_layer import output_need
@@ -37,13 +36,10 @@ from ui.panels.output_fit import (DataTarget, commit, data_target, fit_problem, 
                                   input_text, network_for_loss, parameter_count,
                                   target_from_view)
 
-_ROLE = Qt.ItemDataRole.UserRole
-
-
 MIN_WIDTH = 252
 
 
-class LayerEditor(QWidget):
+class LayerEditor(HiddenLayerList, QWidget):
     """Edits ``network.layers`` and ``network.loss`` of the model's experiment."""
 
     view_name, dock_title, dock_name = "network", "Network", "networkDock"
@@ -82,28 +78,10 @@ class LayerEditor(QWidget):
         root.addWidget(self.input_card)
         root.addWidget(arrow())
 
-        self.hidden_list = QListWidget(objectName="hiddenLayerList")
-        self.hidden_list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
-        self.hidden_list.setDefaultDropAction(Qt.DropAction.MoveAction)
-        self.hidden_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.hidden_list.setSpacing(2)
-        self.hidden_list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.hidden_list.setFrameShape(QFrame.Shape.NoFrame)
-        self.hidden_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        palette = self.hidden_list.palette()       # the cards draw their own background
-        for role in (QPalette.ColorRole.Base, QPalette.ColorRole.Highlight):
-            palette.setColor(role, QColor(0, 0, 0, 0))
-        self.hidden_list.setPalette(palette)
-        self.hidden_list.setToolTip("Hidden layers — drag a card to reorder")
-        self.hidden_list.setSizePolicy(QSizePolicy.Policy.Expanding,
-                                       QSizePolicy.Policy.Expanding)
-        self.hidden_list.model().rowsMoved.connect(
-            lambda *args: QTimer.singleShot(0, self._commit_list_order))
-        self.hidden_list.currentRowChanged.connect(self._on_current_row)
+        self.hidden_list = self._build_hidden_list()
         self.empty_label = QLabel("no hidden layers — the output sees the inputs directly")
         self.empty_label.setStyleSheet("color: #6b7280; font-style: italic;")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.hidden_list.viewport().installEventFilter(self)
         root.addWidget(self.hidden_list, 1)
         self.all_hidden = AllHiddenRow(self)
         self.all_hidden.apply.connect(self.apply_to_hidden)
@@ -287,81 +265,6 @@ class LayerEditor(QWidget):
             self._show_error(str(exc))
             return False
         return True
-
-    def _commit_list_order(self) -> None:
-        """After a drag and drop: write the hidden layers in the list's new order."""
-        order = [self.hidden_list.item(i).data(_ROLE) for i in range(self.hidden_list.count())]
-        if order == list(range(len(order))):
-            return
-        layers = self.model.get("network.layers")
-        moved = self.hidden_list.currentRow()
-        reordered = [layers[j] for j in order] + [layers[-1]]
-        if not self._write(reordered, "reorder hidden layers"):
-            self.refresh()
-        elif moved >= 0:
-            self.hidden_list.setCurrentRow(moved)
-
-    # -- display ---------------------------------------------------------------------------
-    def _sync_list(self, hidden: list[dict]) -> None:
-        lst = self.hidden_list
-        while lst.count() > len(hidden):
-            lst.takeItem(lst.count() - 1)
-        while lst.count() < len(hidden):
-            lst.addItem(QListWidgetItem())
-        for i, layer in enumerate(hidden):
-            item = lst.item(i)
-            card = lst.itemWidget(item)
-            if card is None:
-                card = LayerCard(output=False)
-                card.edited.connect(lambda f, v, c=card: self._edit_layer(c, f, v))
-                card.focused.connect(lambda c=card: self._select_card(c))
-                lst.setItemWidget(item, card)
-            item.setData(_ROLE, i)
-            card.set_layer(layer, f"Hidden layer {i + 1}")
-            card.set_selected(i == lst.currentRow())
-            self._fit_item(card)
-
-    def _fit_item(self, card: LayerCard) -> None:
-        """Give the card's list row the height the card needs at the list's width, and let
-        the list grow up to the height of all its cards (the stack stays compact)."""
-        row = self._row_of(card)
-        if row >= 0:
-            width = max(self.hidden_list.viewport().width() - 2 * self.hidden_list.spacing(),
-                        120)
-            hint = QSize(width, card.sizeHint().height())
-            if card.hasHeightForWidth():
-                hint.setHeight(card.heightForWidth(width))
-            self.hidden_list.item(row).setSizeHint(hint)
-        self._fit_list()
-
-    def _fit_list(self) -> None:
-        lst = self.hidden_list
-        rows = [lst.item(i).sizeHint().height() + 2 * lst.spacing() for i in range(lst.count())]
-        total = sum(rows) + 2 * lst.frameWidth() + 2
-        lst.setMaximumHeight(max(total, 40))
-        lst.setMinimumHeight(min(total, sum(rows[:2]) + 2))
-
-    def eventFilter(self, watched, event) -> bool:
-        if watched is self.hidden_list.viewport() and event.type() == QEvent.Type.Resize:
-            for card in self.cards()[:-1]:
-                self._fit_item(card)
-        return super().eventFilter(watched, event)
-
-    def _row_of(self, card: LayerCard) -> int:
-        for i in range(self.hidden_list.count()):
-            if self.hidden_list.itemWidget(self.hidden_list.item(i)) is card:
-                return i
-        return -1
-
-    def _select_card(self, card: LayerCard) -> None:
-        row = self._row_of(card)
-        if row >= 0 and row != self.hidden_list.currentRow():
-            self.hidden_list.setCurrentRow(row)
-
-    def _on_current_row(self, row: int) -> None:
-        for i, card in enumerate(self.cards()[:-1]):
-            card.set_selected(i == row)
-        self._update_buttons()
 
     def _update_buttons(self) -> None:
         row = self.hidden_list.currentRow()

@@ -37,6 +37,8 @@ class ConfusionView:
         self.plot_item, self.theme = plot_item, theme
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setLookupTable(_confusion_map(theme).getLookupTable(nPts=256))
+        self.image.setToolTip("Rows: the true class; columns: the class the network "
+                              "predicted. A cell's colour is its share of the true class.")
         self.texts: list[pg.TextItem] = []
         self._k = 0
         self._rect_pending = False
@@ -127,8 +129,8 @@ class ConfusionView:
         on = getattr(snapshot, "confusion_source", None) or (
             "validation set" if snapshot.data is not None and len(snapshot.data.y_val)
             else "training set")
-        self.summary = (f"{on}: {correct} of {n} right ({100.0 * correct / max(n, 1):.1f}%) "
-                        f"· colour = share of the true class")
+        # (the colours' meaning is the canvas's tooltip: the line stays short enough to read)
+        self.summary = f"{on}: {correct} of {n} right ({100.0 * correct / max(n, 1):.1f}%)"
 
     def csv_table(self):
         names = list(self._names) if len(self._names) == self._k else [str(i) for i in

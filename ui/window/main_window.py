@@ -59,7 +59,7 @@ from ui.live.training_worker import TrainingWorker
 
 from .run_actions import connect_runs
 from .transport import TransportBar
-from .screen_fit import available_area, compact, initial_size, keep_on_screen, needs_compact
+from .screen_fit import SHRINK_TO_COMPACT, fold, available_area, compact, initial_size, keep_on_screen, needs_compact
 from .views import build_views, live_views
 from ui.panels.lesson_panel import install_lessons
 from ui.widgets.view_errors import add_reporter, describe, guarded, remove_reporter
@@ -96,7 +96,8 @@ class MainWindow(QMainWindow):
         #: the docks by view name (the central view has none)
         self.docks = build_docks(self, self.views, self.view_menu)
         finish_view_menu(self, self.menus)
-        if needs_compact(available_area(self)):
+        self.compact_layout = needs_compact(available_area(self))
+        if self.compact_layout:
             compact(self, self.docks)
         self.loss_tools = LossTools(self)
         install_lessons(self)
@@ -363,8 +364,15 @@ class MainWindow(QMainWindow):
             if not (self.remember and settings.window_state() is not None):
                 QTimer.singleShot(0, lambda: fit_network_dock(self, self.views, self.docks))
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if not self.compact_layout and self.isVisible() and self.width() < SHRINK_TO_COMPACT:
+            self.compact_layout = True              # made narrow: fold, after this resize
+            QTimer.singleShot(0, lambda: fold(self, self.docks))
+
     def reset_layout(self) -> None:
         self.restoreState(self._default_state)
+        self.compact_layout = needs_compact(available_area(self))
         self.resize(*initial_size(available_area(self)))
         keep_on_screen(self)
         QTimer.singleShot(0, lambda: fit_network_dock(self, self.views, self.docks))

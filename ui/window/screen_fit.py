@@ -6,7 +6,9 @@ is tabbed behind the Network dock, which leaves ~900 pixels of minimum width, an
 bar gets a row of its own with icon-only buttons; every dock that may be short scrolls (docks
 declare ``dock_scrolls``). The first launch takes the screen's
 available area up to 1400×900, or 90 % of a larger screen; a remembered geometry that no longer fits (another monitor, a
-lower resolution) is brought back inside it.
+lower resolution) is brought back inside it. A window its user makes narrower than
+:data:`SHRINK_TO_COMPACT` folds its first column into tabs (:func:`fold`), so it can go on
+shrinking to under 1000 pixels.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from PySide6.QtCore import QRect
 PREFERRED = (1400, 900)
 #: below this available width the Data dock is tabbed behind the Network dock
 COMPACT_BELOW = 1300
+#: a window its user makes narrower than this (the full arrangement needs ~1200) folds
+SHRINK_TO_COMPACT = 1250
 
 
 def initial_size(available: QRect) -> tuple[int, int]:
@@ -36,6 +40,19 @@ def compact(window, docks: dict) -> None:
     if "data" in docks and "network" in docks:
         window.tabifyDockWidget(docks["network"], docks["data"])
         docks["data"].raise_()
+    window.insertToolBarBreak(window.transport)
+    window.transport.set_compact(True)
+
+
+def fold(window, docks: dict) -> None:
+    """The compact arrangement for a window already shown (made narrower by its user): the
+    Network and Training docks join the Data dock's tabs — Qt moves a shown dock onto another's tabs, not
+    the other way round — and the transport bar turns compact as in :func:`compact`."""
+    if "data" in docks and "network" in docks:
+        for name in ("network", "training"):     # one column of tabs, each at full width
+            if name in docks:
+                window.tabifyDockWidget(docks["data"], docks[name])
+        docks["network"].raise_()
     window.insertToolBarBreak(window.transport)
     window.transport.set_compact(True)
 

@@ -1,0 +1,109 @@
+"""When the training worker sends a snapshot, and how fast it trains when paced.
+
+:class:`SnapshotPacing` is the part of :class:`~ui.live.training_worker.TrainingWorker` that
+decides the rhythm of what the GUI sees: snapshots throttled on time and on their own cost,
+the speed readout, and the optional pace a person can follow. It only measures and waits;
+the batches it paces are the trainer's own.
+"""
+
+from __future__ import annotations
+
+import time
+
+#: while playing, taking snapshots costs at most this share of the worker's time
+SNAPSHOT_SHARE = 0.1
+#: how often the speed readout is updated while playing (seconds; up to 4× longer while
+#: fewer than 3 epochs end in that time, so a slow run's readout does not jump)
+SPEED_PERIOD = 0.5
+
+
+class SnapshotPacing:
+    """Mixin of the worker (its thread runs all but the GUI-thread API below).
+
+    While playing the worker emits a snapshot at most ``max_rate`` times a second, plus one
+    whenever it stops; each carries the history rows added since the previous one, so the loss
+    plot misses no epoch however fast training runs. The interval between two snapshots is at
+    least ``1/max_rate`` *and* long enough that taking them costs at most ``snapshot_share`` of
+    the worker's time (a big network's snapshot can take longer than a batch); a *paced* worker
+    (the window's) sends the next one only after the GUI said it drew the previous one
+    (:meth:`snapshot_drawn`), or after a timeout. The speed readout (``speedChanged``) is
+    independent of the snapshots: every ``SPEED_PERIOD``.
+
+    :meth:`set_pace`: full speed, or so many epochs a second (a snapshot after every epoch), or
+    a slow motion of so many *batches* a second (a snapshot after every batch). Pacing only
+    waits between steps (on an Event that any command wakes, so pause and stop still act at
+    once); the steps and their numbers are those of full speed.
+    """
+
+    def _init_pacing(self, max_rate: float, snapshot_share: float, paced: bool) -> None:
+        self._min_interval = 1.0 / max_rate
+        self._snapshot_share = snapshot_share
+        self._snapshot_cost = 0.0       # seconds one snapshot takes (running average)
+        self._paced = paced
+        self._undrawn = False           # paced: a snapshot was sent and not yet drawn
+        self._last_emit = 0.0
+        self._history_sent = 0
+        self._speed_epochs = 0
+        self._speed_since = time.perf_counter()
+        self._pace: tuple[str, float] | None = None   # ("epochs" | "batches", per second)
+        self._next_step_at = 0.0
+
+    # -- GUI-thread API ------------------------------------------------------------------------
+    def set_pace(self, unit: str | None, per_second: float = 0.0) -> None:
+        """Full speed (``unit`` None), or ``per_second`` epochs (``"epochs"``) or batches
+        (``"batches"``, slow motion) a second."""
+        if unit not in (None, "epochs", "batches") or (unit and not per_second > 0):
+            raise ValueError(f"bad pace {unit!r} {per_second!r}")
+        self._post(self._on_pace, unit, per_second)
+
+    def snapshot_drawn(self) -> None:
+        """The GUI drew the latest snapshot: a paced worker may send the next one."""
+        self._undrawn = False
+
+    @property
+    def snapshot_interval(self) -> float:
+        """Seconds between two snapshots while playing (before waiting for the GUI)."""
+        return max(self._min_interval, self._snapshot_cost / self._snapshot_share)
+
+    # -- worker thread ---------------------------------------------------------------------------
+    def _on_pace(self, unit: str | None, per_second: float) -> None:
+        self._pace = (unit, per_second) if unit else None
+        self._next_step_at = time.perf_counter()
+
+    def _restart_snapshots(self) -> None:
+        """Another trainer became current: its history is sent from the start, its cost
+        measured afresh."""
+        self._history_sent = 0
+        self._snapshot_cost = 0.0
+
+    def _report_speed(self, now: float, paced: bool = False) -> None:
+        elapsed = now - self._speed_since
+        if elapsed >= SPEED_PERIOD and (paced or self._speed_epochs >= 3
+                                        or elapsed >= 4 * SPEED_PERIOD):
+            self.speedChanged.emit(self._speed_epochs / elapsed)
+            self._speed_epochs, self._speed_since = 0, now
+
+    def _wait_for_pace(self) -> None:
+        """Wait until the next paced step is due (a command ends the wait early)."""
+        self._next_step_at = max(self._next_step_at + 1.0 / self._pace[1],
+                                 time.perf_counter() - 1.0 / self._pace[1])
+        delay = self._next_step_at - time.perf_counter()
+        if delay > 0:
+            self._wake.clear()
+            if self._commands.empty():
+                self._wake.wait(delay)
+        self._report_speed(time.perf_counter(), paced=True)
+
+    def _emit_snapshot(self, force: bool = False) -> None:
+        start = time.perf_counter()
+        snapshot = self._guard(lambda: self._trainer.snapshot(history_from=self._history_sent))
+        if snapshot is None:
+            return
+        self._last_emit = time.perf_counter()
+        cost = self._last_emit - start
+        self._snapshot_cost = cost if not self._snapshot_cost else \
+            0.7 * self._snapshot_cost + 0.3 * cost
+        self._history_sent = snapshot.history_start + len(snapshot.history["epoch"])
+        self._undrawn = True
+        self.snapshotReady.emit(snapshot)
+        self.runsChanged.emit(self._runs.overview(surfaces=True, error_signals=True))
