@@ -87,6 +87,7 @@ class RunView:
     history: dict               # epoch, train_loss, val_loss, train_metric, val_metric
     surface: object = None      # the decision surface (2-D data), when asked for
     checkpoints: tuple = ()     # the epochs its timeline can show (the current run only)
+    error_signals: tuple = ()   # its latest ‖δ‖ per layer, when asked for (visible runs)
 
 
 @dataclass
@@ -276,10 +277,11 @@ class RunSet:
         return {k: v for k, v in mine.items() if theirs.get(k, None) != v}
 
 
-    def overview(self, surfaces: bool = False) -> list[RunView]:
+    def overview(self, surfaces: bool = False, error_signals: bool = False) -> list[RunView]:
         """Every run as a window shows it, labelled by what differs from the current run;
-        with ``surfaces``, each visible run's decision surface too (2-D data)."""
-        from .snapshot import decision_surface
+        with ``surfaces``, each visible run's decision surface too (2-D data), with
+        ``error_signals`` its ‖δ‖ per layer as its snapshot reports it."""
+        from .snapshot import decision_surface, error_signal_norms
 
         views = []
         for i, run in enumerate(self.runs):
@@ -292,7 +294,9 @@ class RunSet:
                                  _curves(run.trainer),
                                  decision_surface(run.trainer) if surfaces and run.visible
                                  else None,
-                                 tuple(run.timeline.epochs) if i == self.current else ()))
+                                 tuple(run.timeline.epochs) if i == self.current else (),
+                                 error_signal_norms(run.trainer)
+                                 if error_signals and run.visible else ()))
         return views
 
 

@@ -276,6 +276,12 @@ def _layer_stats(trainer) -> tuple[tuple[LayerStats, ...], float | None]:
     return tuple(stats), (result.loss if np.isfinite(result.loss) else None)
 
 
+def error_signal_norms(trainer) -> tuple[float, ...]:
+    """‖δ‖ per layer (first layer first) on the probe batch: the ``error_signal_norm`` of a
+    snapshot's layers, without the rest of the snapshot."""
+    return tuple(layer.error_signal_norm for layer in _layer_stats(trainer)[0])
+
+
 def decision_surface(trainer) -> Surface | None:
     """The network's output over a grid of the input plane (2-D data), else None."""
     return _surface(trainer)

@@ -8,6 +8,10 @@
    second summed over the runs. Each round measures the single run and the set back to back,
    so both see the same machine load; the ratio is per round. Timeline checkpoints are on in
    both (a Run records them), as they are in the app.
+   With ``--window`` (and from bench_window.py) the same in the real window: the worker
+   trains a batch of each run in turn while every plot and the Runs overlay redraw, N runs
+   against one (a sweep of one value, so both take the same path), back to back per round,
+   with the GUI stall probe of bench_window.py.
 2. **Timeline memory.** One run of the default experiment trains ``--epochs`` epochs while its
    timeline keeps checkpoints: what it holds (bytes, checkpoints, stride) against the stated
    bound ``(max_checkpoints + 1) × state_nbytes``.
@@ -60,6 +64,48 @@ def throughput(n: int, rounds: int, seconds: float) -> dict:
             "ratio": [t / a for t, a in zip(together, alone)]}
 
 
+def window_samples_per_second(n: int, seconds: float) -> dict:
+    """Samples/s summed over ``n`` runs playing in the window (offscreen), and GUI stalls."""
+    import numpy as np
+    from bench_window import StallProbe, close_window, open_window, run_loop
+
+    base = endless(default_experiment())
+    window = open_window(base)
+    worker, key = window.worker, "training.optimizer.learning_rate"
+
+    def samples() -> int:
+        return worker.submit(lambda runs: sum(r.trainer.epoch * len(r.trainer.X_train)
+                                              + r.trainer.batch_in_epoch
+                                              * r.trainer.experiment.get("training.batch_size")
+                                              for r in runs), runs=True).result(10)
+    try:
+        worker.change_runs(lambda runs: runs.start_sweep(
+            base, {key: LEARNING_RATES[:n]})).result(10)
+        worker.play()
+        run_loop(1.0)                                        # warm-up
+        probe = StallProbe()
+        probe.start()
+        first, t0 = samples(), time.perf_counter()
+        run_loop(seconds)
+        rate = (samples() - first) / (time.perf_counter() - t0)
+        probe.stop()
+        worker.pause()
+        run_loop(2.0, lambda: not worker.playing)
+        return {"rate": rate, "max_gap": float(np.max(probe.gaps)),
+                "p99_gap": float(np.percentile(probe.gaps, 99))}
+    finally:
+        close_window(window)
+
+
+def window_throughput(n: int, rounds: int, seconds: float) -> dict:
+    alone, together = [], []
+    for _ in range(rounds):
+        alone.append(window_samples_per_second(1, seconds))
+        together.append(window_samples_per_second(n, seconds))
+    return {"alone": alone, "together": together,
+            "ratio": [t["rate"] / a["rate"] for t, a in zip(together, alone)]}
+
+
 def timeline_memory(epochs: int) -> dict:
     runs = RunSet.sweep(endless(default_experiment()), {})
     run = runs[0]
@@ -78,13 +124,24 @@ def spread(values, fmt="{:.0f}") -> str:
             f"[{fmt.format(min(values))}–{fmt.format(max(values))}]")
 
 
-def report(rounds: int, seconds: float, epochs: int, n: int = 4) -> None:
+def report(rounds: int, seconds: float, epochs: int, n: int = 4, window: bool = False) -> None:
     t = throughput(n, rounds, seconds)
     print(f"\n== run sets: {n} runs trained in turn vs one alone (default experiment, "
           f"{rounds} rounds of {seconds:g} s each)")
     print(f"  one run alone      samples/s  {spread(t['alone'])}")
     print(f"  {n} runs together   samples/s  {spread(t['together'])}  (summed over the runs)")
     print(f"  together / alone              {spread(t['ratio'], '{:.2f}')}   (goal ≥ 0.90)")
+    if window:
+        w = window_throughput(n, rounds, seconds)
+        print(f"  in the window (every plot, offscreen): one run "
+              f"{spread([x['rate'] for x in w['alone']])}, {n} runs "
+              f"{spread([x['rate'] for x in w['together']])} samples/s; "
+              f"ratio {spread(w['ratio'], '{:.2f}')}")
+        print(f"  GUI stall max / p99 (ms), {n} runs  "
+              f"{spread([x['max_gap'] for x in w['together']], '{:.1f}')} / "
+              f"{spread([x['p99_gap'] for x in w['together']], '{:.1f}')}  (one run: "
+              f"{spread([x['max_gap'] for x in w['alone']], '{:.1f}')} / "
+              f"{spread([x['p99_gap'] for x in w['alone']], '{:.1f}')})")
     m = timeline_memory(epochs)
     print(f"\n== timeline after {m['epochs']:,} epochs ({m['seconds']:.0f} s of training; "
           f"{m['params']} weights, {m['per_state']} bytes per checkpoint)")
@@ -99,9 +156,11 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--epochs", type=int, default=10_000, help="timeline run length")
     parser.add_argument("--runs", type=int, default=4)
+    parser.add_argument("--window", action="store_true",
+                        help="also measure in the real window (offscreen Qt)")
     args = parser.parse_args(argv)
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
-    report(args.rounds, args.seconds, args.epochs, args.runs)
+    report(args.rounds, args.seconds, args.epochs, args.runs, args.window)
     print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
     return 0
 

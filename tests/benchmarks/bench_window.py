@@ -30,7 +30,7 @@ experiment and shows it; the time from process start (``/proc/self/stat``) to th
 Paint event, median of 5.
 
 Then **run sets** (issue #14, :mod:`bench_runsets`): 4 runs trained in turn against one alone
-(samples/s summed), and a timeline's memory after 10,000 epochs.
+(samples/s summed), headless and in the window, and a timeline's memory after 10,000 epochs.
 
 Medians over the rounds are printed with the min–max spread: the machine has 2 cores and other
 jobs may run, so read the spread before reading a ratio.
@@ -420,7 +420,7 @@ def main(argv=None) -> int:
               f"{spread([t[3] for t in times], '{:.2f}')} s")
     if "runsets" not in args.skip:
         from bench_runsets import report as runsets_report
-        runsets_report(max(args.rounds, 1), args.seconds / 2, epochs=10_000)
+        runsets_report(max(args.rounds, 1), args.seconds / 2, epochs=10_000, window=True)
     print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
     return 0
 

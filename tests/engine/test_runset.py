@@ -287,3 +287,17 @@ def test_the_overview_carries_each_visible_runs_decision_surface_when_asked():
     trainer = runs[0].trainer
     probability = trainer.predict(trainer.dataset.transform(raw))[:, 1]
     assert np.allclose(grid.values.ravel(), probability)
+
+
+def test_the_overview_carries_each_visible_runs_error_signal_as_its_snapshot_reports_it():
+    d = small_experiment()
+    runs = RunSet.sweep(Experiment.from_dict(d), {LR: [0.01, 0.1]})
+    runs.train(epochs=2)
+    runs[0].visible = False
+    assert all(view.error_signals == () for view in runs.overview())
+    hidden, shown = runs.overview(error_signals=True)
+    assert hidden.error_signals == ()
+    reference = alone(with_lr(d, 0.1), 2).snapshot().layers
+    assert len(reference) == 3
+    assert shown.error_signals == tuple(layer.error_signal_norm for layer in reference)
+    assert len(set(shown.error_signals)) == 3            # one value per layer, not a copy

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from playground import Experiment
+from playground import Experiment, Trainer
+from ui.widgets.run_colors import run_color
+from ui.window.file_actions import RUN_FILTER
 from test_main_window import button, dialogs, make_window  # noqa: F401 - fixtures
 
 TIMEOUT = 10000
@@ -199,3 +201,69 @@ def test_the_timeline_shows_the_run_as_it_was_and_continues_from_there(qtbot, wi
     step_epochs(qtbot, window, 1)
     qtbot.waitUntil(lambda: window.latest_snapshot.epoch == 3, timeout=TIMEOUT)
     assert runs.scrubbed_epoch() is None                   # back at the present
+
+
+def shown_runs(window) -> list[tuple]:
+    """What the Runs panel lists of each run: label, epoch, current, shown, loss history."""
+    return [(v.label, v.epoch, v.current, v.visible, np.asarray(v.history["train_loss"]).tolist())
+            for v in panel(window).runs]
+
+
+def test_saving_a_comparison_and_opening_it_brings_every_run_back(qtbot, window, dialogs,
+                                                                  make_window, tmp_path):  # noqa: F811
+    sweep(qtbot, window, "0.003, 0.03, 0.3")
+    play_until(qtbot, window, lambda views: all(v.epoch >= 2 for v in views))
+    select_row(window, 1)
+    button(window, "makeCurrentButton").click()
+    qtbot.waitUntil(lambda: panel(window).runs[1].current, timeout=TIMEOUT)
+    panel(window).table.item(2, 0).setCheckState(Qt.CheckState.Unchecked)
+    qtbot.waitUntil(lambda: not panel(window).runs[2].visible, timeout=TIMEOUT)
+    saved_runs = shown_runs(window)
+    assert [label for label, *_ in saved_runs] == \
+        ["learning_rate=0.003", "current", "learning_rate=0.3"]
+    dialogs.save_path = (str(tmp_path / "sweep"), RUN_FILTER)
+    assert window.files.save_as()
+    saved = tmp_path / "sweep.bpp"
+    assert "comparison of 3 runs" in window.statusBar().currentMessage()
+    older_reader = Trainer.load(saved)              # a single-run reader: the current run
+    assert older_reader.experiment.get(LR) == 0.03
+    assert older_reader.history.column("train_loss").tolist() == saved_runs[1][4]
+
+    fresh = make_window()                           # a new window with one default run …
+    qtbot.waitUntil(lambda: len(panel(fresh).runs) == 1, timeout=TIMEOUT)
+    dialogs.open_path = str(saved)
+    fresh.files.open_action.trigger()               # … opens all three as they were
+    qtbot.waitUntil(lambda: len(panel(fresh).runs) == 3, timeout=TIMEOUT)
+    assert shown_runs(fresh) == saved_runs
+    assert fresh.model.experiment.get(LR) == 0.03
+    assert fresh.windowTitle().startswith("sweep.bpp")
+    assert "comparison of 3 runs" in fresh.statusBar().currentMessage()
+
+
+def test_compare_runs_puts_every_runs_latest_error_signal_on_the_profile(qtbot, window):
+    sweep(qtbot, window, "0.003, 0.3")
+    play_until(qtbot, window, lambda views: all(v.epoch >= 2 for v in views))
+    error = window.views["error"]
+    window.docks["error"].raise_()
+    qtbot.waitUntil(lambda: error.compare_box.isEnabled(), timeout=TIMEOUT)
+    error.refresh()
+    assert not any(curve.isVisible() for curve in error.run_profiles.curves())
+    error.compare_box.click()
+    error.refresh()
+
+    def layer_norms(run: int) -> list[float]:        # the engine's snapshot of that run
+        layers = window.worker.submit(lambda runs: runs[run].trainer.snapshot().layers,
+                                      runs=True).result(5)
+        return [layer.error_signal_norm for layer in layers]
+
+    (other,) = error.run_profiles.curves()
+    xs, ys = other.xData, other.yData               # (getData gives log10 on a log axis)
+    assert xs.tolist() == [1.0, 2.0, 3.0]
+    assert ys.tolist() == layer_norms(1)
+    assert other.isVisible()
+    assert other.opts["pen"].color() == run_color(panel(window).runs[1].number)
+    current = error.profile_delta.yData.tolist()
+    assert current == layer_norms(0) and current != ys.tolist()
+    error.compare_box.click()
+    error.refresh()
+    assert not other.isVisible()

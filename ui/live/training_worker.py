@@ -97,6 +97,10 @@ class TrainingWorker(QThread, SnapshotPacing):
     def replace_trainer(self, trainer: Trainer) -> None:
         self._post(self._on_replace, trainer)
 
+    def replace_runs(self, runs: RunSet) -> None:
+        """Train ``runs`` from now on (a reopened comparison); its current run is current."""
+        self._post(self._on_replace_runs, runs)
+
     def change_runs(self, fn: Callable[[RunSet], Any]) -> Future:
         """Run ``fn(run_set)`` on the worker thread between batches (pin, fork, sweep, make
         current, remove, show/hide); the views hear of the result. Returns a Future."""
@@ -121,10 +125,12 @@ class TrainingWorker(QThread, SnapshotPacing):
         """The GUI starts (True) or ends (False) a redraw: the worker waits between batches."""
         (self._gui_idle.clear if busy else self._gui_idle.set)()
 
-    def submit(self, fn: Callable[[Trainer], Any]) -> Future:
-        """Run ``fn(trainer)`` on the worker thread between batches; returns a Future."""
+    def submit(self, fn: Callable[[Trainer], Any], *, runs: bool = False) -> Future:
+        """Run ``fn(trainer)`` — or ``fn(run_set)`` with ``runs`` — on the worker thread
+        between batches (saving, exporting); returns a Future. Unlike :meth:`change_runs`
+        nothing is reported to the views."""
         future: Future = Future()
-        self._post(self._on_call, fn, future)
+        self._post(self._on_call, fn, future, runs)
         return future
 
     def stop(self, timeout: float = 1.0) -> bool:
@@ -238,10 +244,18 @@ class TrainingWorker(QThread, SnapshotPacing):
         self._guard(lambda: trainer.update(dotted, value))
 
     def _on_replace(self, trainer: Trainer) -> None:
+        self._runs.replace_current(trainer)
+        self._start_over(trainer)
+
+    def _on_replace_runs(self, runs: RunSet) -> None:
+        self._runs = runs
+        self._start_over(runs[runs.current].trainer)
+
+    def _start_over(self, trainer: Trainer) -> None:
+        """``trainer`` (already the current run) is what the views show, from its start."""
         self._set_playing(False)
         self._close_stepper()
         self._trainer = trainer
-        self._runs.replace_current(trainer)
         self._restart_snapshots()
         self._emit_snapshot(force=True)
 
@@ -255,10 +269,10 @@ class TrainingWorker(QThread, SnapshotPacing):
     def _on_snapshot(self) -> None:
         self._emit_snapshot(force=True)
 
-    def _on_call(self, fn: Callable[[Trainer], Any], future: Future) -> None:
+    def _on_call(self, fn: Callable[[Any], Any], future: Future, runs: bool) -> None:
         if future.set_running_or_notify_cancel():
             try:
-                future.set_result(fn(self._trainer))
+                future.set_result(fn(self._runs if runs else self._trainer))
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
                 future.set_exception(exc)
 

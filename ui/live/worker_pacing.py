@@ -106,4 +106,4 @@ class SnapshotPacing:
         self._history_sent = snapshot.history_start + len(snapshot.history["epoch"])
         self._undrawn = True
         self.snapshotReady.emit(snapshot)
-        self.runsChanged.emit(self._runs.overview(surfaces=True))
+        self.runsChanged.emit(self._runs.overview(surfaces=True, error_signals=True))

@@ -11,7 +11,9 @@ per layer (first layer blue … last layer orange); a selector switches to the w
 ‖∂L/∂W‖ or shows both (gradient dashed). A point is added per snapshot at
 ``epoch + batch/batches_per_epoch``, so single batch steps show too. The narrow canvas on the
 right (``errorProfilePlot``) shows the latest value per layer: a falling staircase from the
-last layer to the first is vanishing gradients at a glance. A warning badge appears when the
+last layer to the first is vanishing gradients at a glance; with *compare runs* checked it
+also holds every other visible run's latest ‖δ‖ in the run's colour (:mod:`.run_profiles`).
+A warning badge appears when the
 first layer's ‖δ‖ is less than 1/1000 (or more than 1000×) of the last layer's.
 All numbers come from the snapshot (measured by the trainer on a fixed probe batch).
 """
@@ -23,12 +25,13 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel
 
 from playground.training.gradient_flow import gradient_health
 
 from .base import PlotPanel, RunTracker, layer_colors, make_plot_widget
 from .ranges import FollowRange, log_bounds
+from .run_profiles import RunProfiles, profile_points
 from .series import SeriesStore
 
 HISTORY_CAP = 20_000
@@ -111,15 +114,6 @@ def _positive(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _profile_data(values) -> tuple[np.ndarray, np.ndarray]:
-    """The profile's (layer, value) points, layers from 1; a value a log axis cannot show is a
-    gap, and none at all is an empty profile."""
-    ys = _positive(values)
-    if not np.isfinite(ys).any():
-        return np.array([]), np.array([])
-    return np.arange(1, len(ys) + 1, dtype=np.float64), ys
-
-
 class ErrorSignalPlot(PlotPanel):
     export_name = "error_signal"
     view_name, dock_title, dock_name = "error", "Error signal per layer", "errorSignalDock"
@@ -135,6 +129,8 @@ class ErrorSignalPlot(PlotPanel):
         self.end_labels: list[pg.TextItem] = []      # "L1" … at the end of each ‖δ‖ curve
         self.grad_curves: list[pg.PlotDataItem] = []
         self._latest = None          # latest snapshot's layers
+        self._runs: list = []        # RunViews of the comparison (set_runs)
+        self.run_profiles: RunProfiles | None = None
         self._brushes: list = []
         self._drawn_version = -1
         self._build()
@@ -149,6 +145,14 @@ class ErrorSignalPlot(PlotPanel):
                                    "weight gradient ∂L/∂W = a_prevᵀ δ, or both")
         self.mode_combo.currentIndexChanged.connect(self._mode_changed)
         self.controls.addWidget(self.mode_combo)
+        self.compare_box = QCheckBox("compare runs", self)
+        self.compare_box.setObjectName("compareRunsCheck")
+        self.compare_box.setToolTip(
+            "Show every other visible run's latest ‖δ‖ per layer on the profile, in its "
+            "colour on the Runs tab (pinned runs dimmed and dashed)")
+        self.compare_box.setEnabled(False)
+        self.compare_box.toggled.connect(self._compare_toggled)
+        self.controls.addWidget(self.compare_box)
         self.warning_label = QLabel(self)
         self.warning_label.setObjectName("gradientWarning")
         self.warning_label.setWordWrap(True)
@@ -178,6 +182,8 @@ class ErrorSignalPlot(PlotPanel):
         self.profile_grad = profile.plot(pen=pg.mkPen(self.theme.foreground, width=1,
                                                       style=Qt.PenStyle.DashLine),
                                          symbol="t", symbolSize=8)
+        self.run_profiles = RunProfiles(profile)
+        self.run_profiles.set_runs(self._runs)
         self._add_canvas(self.profile_widget, 1)
         self.units_widget = make_plot_widget("unitsOffPlot", self.theme, x_label="layer",
                                              title="units off %")
@@ -195,6 +201,19 @@ class ErrorSignalPlot(PlotPanel):
             self._make_layer_items()
 
     # -- feeding ---------------------------------------------------------------------------
+    def set_runs(self, views: list) -> None:
+        """The comparison's runs (with their ‖δ‖ per layer) for *compare runs*."""
+        self._runs = list(views)
+        self.compare_box.setEnabled(sum(1 for v in views if v.visible and not v.current) > 0)
+        if self.run_profiles is not None:
+            self.run_profiles.set_runs(self._runs)
+        if self.compare_box.isChecked():
+            self._dirty = True
+
+    def _compare_toggled(self, _checked: bool) -> None:
+        self._dirty = True
+        self.refresh()
+
     def add_snapshot(self, snapshot) -> None:
         layers = snapshot.layers
         if not layers:
@@ -293,6 +312,7 @@ class ErrorSignalPlot(PlotPanel):
                 label.hide()
             self.profile_delta.setData([], [])
             self.profile_grad.setData([], [])
+            self.run_profiles.draw(False)
             self.warning_label.hide()
             return
         if store.version != self._drawn_version:
@@ -318,10 +338,13 @@ class ErrorSignalPlot(PlotPanel):
         deltas = [layer.error_signal_norm for layer in layers]
         grads = [layer.grad_norm for layer in layers]
         for item, values in ((self.profile_delta, deltas), (self.profile_grad, grads)):
-            xs, ys = _profile_data(values)
+            xs, ys = profile_points(values)
             item.setData(xs, ys, connect="finite", symbolBrush=self._brushes[:len(xs)])
+        comparing = self.compare_box.isChecked() and self.mode in (0, 2)
+        self.run_profiles.draw(comparing)
         self._follow_profile.fit(None, log_bounds(*(
-            ([deltas] if self.mode in (0, 2) else []) + ([grads] if self.mode in (1, 2) else []))))
+            ([deltas] if self.mode in (0, 2) else []) + ([grads] if self.mode in (1, 2) else [])
+            + (self.run_profiles.values() if comparing else []))))
         self._draw_units_off(layers)
         text = gradient_warning(deltas)
         if text != self.warning_label.text():

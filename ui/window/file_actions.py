@@ -7,8 +7,11 @@ Two kinds of file:
            network and training settings; opening one starts a fresh run.
 ``.bpp``   a saved run (:meth:`Trainer.save` / :meth:`Trainer.load`): the experiment plus the
            weights, optimizer state and history, so training resumes where it stopped and the
-           plots show the history. The trainer lives in the worker thread, so saving one goes
-           through ``worker.submit`` and runs between two batches.
+           plots show the history. While the Runs panel compares several runs, the file holds
+           all of them (:mod:`playground.files.runset_file`; the current run at the top, so
+           single-run readers open it as that run) and opening it brings every run back.
+           The runs live in the worker thread, so saving goes through ``worker.submit`` and
+           runs between two batches.
 
 Opening reads and builds everything *before* the window switches over: a file that fails
 (bad JSON, a missing CSV, a damaged run) is reported in a message box with the engine's
@@ -30,6 +33,8 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QToolButton
 
 from playground import Experiment, PlaygroundError, Trainer
 from playground.files.export import FORMATS, export_trainer
+from playground.files.runset_file import load_runset, save_runset
+from playground.training.runset import Run, RunSet
 from playground.lessons import is_lesson_file
 from playground.presets import PRESETS, default_experiment, preset
 
@@ -62,14 +67,23 @@ def save_timeout_text(cancelled: bool) -> str:
             "file is replaced only once it is complete")
 
 
-def read_session(path: str | Path) -> tuple[Experiment, Trainer]:
-    """Load an experiment (.json) or a run (.bpp) and build its trainer; raises on failure."""
+def read_runs(path: str | Path) -> RunSet:
+    """Load an experiment (.json: one new run) or a saved run or comparison (.bpp: every run
+    in it) and build the trainers; raises on failure."""
     path = Path(path)
     if path.suffix.lower() == RUN_SUFFIX:
-        trainer = Trainer.load(path)
-        return trainer.experiment, trainer
-    experiment = Experiment.from_file(path)
-    return experiment, Trainer(experiment)
+        return load_runset(path)
+    return RunSet([Run(Trainer(Experiment.from_file(path)))])
+
+
+def save_runs(runs: RunSet, path: Path) -> int:
+    """Write the current run to ``path`` — the whole comparison when there is more than one
+    run; returns how many runs were written (worker thread)."""
+    if len(runs) > 1:
+        save_runset(runs, path)
+    else:
+        runs[runs.current].trainer.save(path)
+    return len(runs)
 
 
 class FileActions(QObject):
@@ -213,15 +227,18 @@ class FileActions(QObject):
         if is_lesson_file(path):            # a teacher's lesson: the Lessons panel opens it
             return self.window.views["lessons"].open_lesson(path, ask=False)
         try:
-            experiment, trainer = read_session(path)
+            runs = read_runs(path)
         except Exception as exc:  # noqa: BLE001 - any failure is reported, the session stays
             self._error(f"Cannot open {path.name}", describe_error(exc))
             if not path.exists():
                 settings.remove_recent_file(path)
             return False
-        self.window.install_session(experiment, trainer, path)
+        self.window.install_session(runs[runs.current].trainer.experiment,
+                                    runs[runs.current].trainer, path,
+                                    runs if len(runs) > 1 else None)
         settings.add_recent_file(path)
-        kind = "run" if path.suffix.lower() == RUN_SUFFIX else "experiment"
+        kind = "experiment" if path.suffix.lower() != RUN_SUFFIX else \
+            "run" if len(runs) == 1 else f"comparison of {len(runs)} runs"
         self.window.statusBar().showMessage(f"Opened the {kind} {path}", 5000)
         return True
 
@@ -263,11 +280,13 @@ class FileActions(QObject):
     def save_to(self, path: str | Path) -> bool:
         """Write the experiment (.json) or the whole run (.bpp) to ``path``."""
         path = Path(path)
+        count = 0
         try:
             if path.suffix.lower() == RUN_SUFFIX:
-                future = self.window.worker.submit(lambda trainer: trainer.save(path))
+                future = self.window.worker.submit(lambda runs: save_runs(runs, path),
+                                                   runs=True)
                 try:
-                    future.result(timeout=SAVE_TIMEOUT)
+                    count = future.result(timeout=SAVE_TIMEOUT)
                 except TimeoutError:            # (an OSError with no words of its own)
                     raise PlaygroundError(save_timeout_text(future.cancel())) from None
             else:
@@ -277,8 +296,8 @@ class FileActions(QObject):
             return False
         self.window.model.mark_saved(path)
         settings.add_recent_file(path)
-        what = "run (experiment, weights, history)" if path.suffix.lower() == RUN_SUFFIX \
-            else "experiment"
+        what = "experiment" if not count else "run (experiment, weights, history)" \
+            if count == 1 else f"comparison of {count} runs (each with weights and history)"
         self.window.statusBar().showMessage(f"Saved the {what} to {path}", 5000)
         return True
 

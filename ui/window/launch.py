@@ -14,7 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from . import settings
-from .file_actions import describe_error, read_session
+from .file_actions import describe_error, read_runs
 from .main_window import APP_NAME, MainWindow
 from ui.platform_check import xcb_problem
 from ui.widgets.theme import apply_theme
@@ -31,14 +31,17 @@ def initial_window(file: str | None, remember: bool = True) -> tuple[MainWindow,
         if not candidate:
             continue
         try:
-            experiment, trainer = read_session(candidate)
+            runs = read_runs(candidate)
         except Exception as exc:  # noqa: BLE001 - reported, the default opens instead
             if file:
                 return (MainWindow(remember=remember),
                         f"Cannot open {candidate}: {describe_error(exc)}")
             settings.forget_last_file()
             continue
-        window = MainWindow(trainer=trainer, file_path=candidate, remember=remember)
+        window = MainWindow(trainer=runs[runs.current].trainer, file_path=candidate,
+                            remember=remember)
+        if len(runs) > 1:                   # a saved comparison: every run comes back
+            window.worker.replace_runs(runs)
         settings.add_recent_file(candidate)
         return window, None
     return MainWindow(remember=remember), None

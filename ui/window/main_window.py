@@ -36,6 +36,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow
 from playground import Experiment, PlaygroundError, Trainer
 from playground.presets import default_experiment
 from playground.training.live import live_changes
+from playground.training.runset import RunSet
 
 from ui.widgets.qt_workarounds import guard_none_refcount
 
@@ -230,10 +231,14 @@ class MainWindow(QMainWindow):
         self.views["backprop"].set_update_rule(rule)
 
     def install_session(self, experiment: Experiment, trainer: Trainer,
-                        path: str | os.PathLike | None) -> None:
-        """Switch to ``experiment`` with its (already built) ``trainer`` — New and Open."""
+                        path: str | os.PathLike | None, runs: RunSet | None = None) -> None:
+        """Switch to ``experiment`` with its (already built) ``trainer`` — New and Open;
+        ``runs`` (a reopened comparison, ``trainer`` its current run) replaces every run."""
         self._trainer_experiment = trainer.experiment
-        self.worker.replace_trainer(trainer)
+        if runs is not None:
+            self.worker.replace_runs(runs)
+        else:
+            self.worker.replace_trainer(trainer)
         self._after_new_trainer(trainer)
         self.model.reset(trainer.experiment, Path(path) if path is not None else None)
 

@@ -45,6 +45,7 @@ def connect_runs(window) -> None:
     worker.runsChanged.connect(panel.set_runs)
     worker.runsChanged.connect(loss.set_runs)
     worker.runsChanged.connect(window.views["gallery"].set_runs)
+    worker.runsChanged.connect(window.views["error"].set_runs)
     worker.currentRunChanged.connect(window.adopt_run)
     panel.pinRequested.connect(lambda: worker.change_runs(lambda runs: runs.pin()))
     panel.forkRequested.connect(lambda key, value: worker.change_runs(
