@@ -1,0 +1,111 @@
+"""The long GUI monkey: ``python tests/benchmarks/monkey.py --seed S --actions N`` drives a
+playing window with N seeded random actions (tests/ui/monkeying.py) and prints the figures:
+Python exceptions, view errors, Qt warnings, the longest GUI-thread stall, the close time and
+the peak memory. Exit 1 when any of them is out of bounds (an exception, a view error, a Qt
+warning, a stall over 1 s, a worker still running after close)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("BACKPROP_PLAYGROUND_SETTINGS", "test")
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "ui"), str(ROOT / "tests")]
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import qInstallMessageHandler, QtMsgType  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from conftest import small_experiment  # noqa: E402
+from monkeying import Answers, Monkey, StallProbe, close_and_time  # noqa: E402
+
+IGNORED_WARNINGS = ("does not support propagateSizeHints", "does not support raise",
+                    "does not support grabbing")
+
+
+class Patcher:
+    """monkeypatch.setattr for a script."""
+
+    def setattr(self, owner, name, value):
+        setattr(owner, name, value)
+
+
+class Bot:
+    """The two pytest-qt calls the monkey uses, through QTest."""
+
+    def __init__(self):
+        from PySide6.QtTest import QTest
+        self.test = QTest
+
+    def wait(self, ms):
+        self.test.qWait(ms)
+
+    def mouseClick(self, widget, button):
+        self.test.mouseClick(widget, button)
+
+    def keyClick(self, widget, key, modifiers=None):
+        from PySide6.QtCore import Qt
+        self.test.keyClick(widget, key, modifiers or Qt.KeyboardModifier.NoModifier)
+
+    def keyClicks(self, widget, text):
+        self.test.keyClicks(widget, text)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--actions", type=int, default=1200)
+    args = parser.parse_args(argv)
+    app = QApplication.instance() or QApplication([])
+    warnings, exceptions, view_errors = [], [], []
+    qInstallMessageHandler(lambda kind, context, text: warnings.append(text) if (
+        kind != QtMsgType.QtDebugMsg and kind != QtMsgType.QtInfoMsg
+        and not any(i in text for i in IGNORED_WARNINGS)) else None)
+    sys.excepthook = lambda *info: exceptions.append("".join(traceback.format_exception(*info)))
+    from ui.widgets.view_errors import add_reporter
+    add_reporter(lambda where, exc: view_errors.append(f"{where}: {exc!r}"))
+    from playground import Experiment
+    from ui.window.main_window import MainWindow
+    rng = np.random.default_rng(args.seed)
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ["BACKPROP_PLAYGROUND_CONFIG_DIR"] = str(Path(folder) / "config")
+        answers = Answers(Patcher(), rng, Path(folder))
+        d = small_experiment()
+        d["training"]["epochs"] = 100_000
+        window = MainWindow(Experiment.from_dict(d), remember=False)
+        window.show()
+        probe = StallProbe()
+        probe.start()
+        window.toggle_play()
+        monkey = Monkey(window, Bot(), rng)
+        try:
+            monkey.run(args.actions)
+        except Exception:                                  # noqa: BLE001 - reported below
+            exceptions.append(traceback.format_exc())
+        probe.stop()
+        close_seconds = close_and_time(window, answers)
+        stopped = window.worker.isFinished()
+    app.processEvents()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"seed {args.seed}: {len(monkey.log)} actions, {answers.asked} dialogs answered")
+    print(f"exceptions {len(exceptions)}, view errors {len(view_errors)}, "
+          f"Qt warnings {len(warnings)}")
+    print(f"longest GUI stall {probe.longest_ms:.0f} ms, close {close_seconds:.2f} s "
+          f"(worker stopped: {stopped}), peak memory {peak_mb:.0f} MB")
+    for text in (exceptions + view_errors + warnings)[:5]:
+        print("  " + text.strip().replace("\n", "\n  "))
+    if exceptions or view_errors or warnings:
+        print("last actions:", *monkey.log[-8:], sep="\n  ")
+    bad = exceptions or view_errors or warnings or probe.longest_ms >= 1000 or not stopped
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
