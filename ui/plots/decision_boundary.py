@@ -132,7 +132,7 @@ class SurfaceView:
             self._legend_html = "  ".join(
                 f"<span style='color:{class_color(k)}'>●</span> {name}"
                 for k, name in enumerate(names))
-        self._legend_html += " · filled: training, hollow: validation"
+        self._legend_html += " · ● training ○ validation"     # (short: it must not be cut)
 
     def _point_styles(self, y: np.ndarray, regression: bool) -> tuple[list, np.ndarray]:
         """The distinct point colours and, per point, the index of its colour. Points share
