@@ -40,33 +40,33 @@ def _rows(inputs: Any) -> np.ndarray:
                                         "numbers, one row per sample")
     if len(inputs) > MAX_SAMPLES:
         raise DataConfigError("inputs", f"at most {MAX_SAMPLES} samples, got {len(inputs)}")
-    width = None
-    for i, row in enumerate(inputs):
-        if not isinstance(row, list) or not row:
-            raise DataConfigError(f"inputs[{i}]", f"must be a row (a list) of numbers, not "
-                                                  f"{row!r}")
-        width = len(row) if width is None else width
-        if len(row) != width:
-            raise DataConfigError(f"inputs[{i}]", f"expected {width} numbers like inputs[0], "
-                                                  f"got {len(row)}")
-        for j, cell in enumerate(row):
-            if not _is_number(cell):
-                raise DataConfigError(f"inputs[{i}][{j}]", f"must be a finite number, not "
-                                                           f"{cell!r}")
-    return np.array(inputs, dtype=np.float64)
+    return _number_rows(inputs, "inputs", "must be a row (a list) of numbers, not {row!r}",
+                        "expected {width} numbers like inputs[0], got {n}")
 
 
 def _regression_rows(targets: list) -> np.ndarray:
-    width = len(targets[0])
-    for i, row in enumerate(targets):
-        if not isinstance(row, list) or len(row) != width:
-            raise DataConfigError(f"targets[{i}]", f"expected a row of {width} numbers like "
-                                                   f"targets[0], got {row!r}")
+    wrong = "expected a row of {width} numbers like targets[0], got {row!r}"
+    return _number_rows(targets, "targets", wrong, wrong)
+
+
+def _number_rows(rows: list, key: str, not_a_row: str, wrong_width: str) -> np.ndarray:
+    """``rows`` as a float array: every row a list of the first row's width, every cell a
+    finite number; a bad one is named by its key path (``inputs[3][1]``)."""
+    width = None
+    for i, row in enumerate(rows):
+        if not isinstance(row, list) or not row:
+            raise DataConfigError(f"{key}[{i}]", not_a_row.format(
+                row=row, width=width if width is not None else (
+                    len(rows[0]) if isinstance(rows[0], list) else 0)))
+        width = len(row) if width is None else width
+        if len(row) != width:
+            raise DataConfigError(f"{key}[{i}]", wrong_width.format(width=width, n=len(row),
+                                                                    row=row))
         for j, cell in enumerate(row):
             if not _is_number(cell):
-                raise DataConfigError(f"targets[{i}][{j}]", f"must be a finite number, not "
-                                                            f"{cell!r}")
-    return np.array(targets, dtype=np.float64)
+                raise DataConfigError(f"{key}[{i}][{j}]", f"must be a finite number, not "
+                                                          f"{cell!r}")
+    return np.array(rows, dtype=np.float64)
 
 
 def _labels_or_numbers(targets: list, task: str | None) -> tuple[str, np.ndarray]:
