@@ -11,6 +11,15 @@ import copy
 from .experiment import Experiment
 
 
+def _spiral_2x8_tanh() -> dict:
+    """The default spiral (500 points, sin features) and its 2×8 tanh network: the examples
+    that vary only the training on it share these."""
+    return {"data": {"source": "spiral", "samples": 500, "noise": 0.1, "validation_split": 0.2,
+                     "features": ["x1", "x2", "sin(x1)", "sin(x2)"]},
+            "network": {"layers": _layers([8, 8], "tanh", 2, "softmax"),
+                        "loss": "cross_entropy"}}
+
+
 def _layers(hidden: list[int], activation: str, out_units: int, out_activation: str,
             init: str = "xavier_uniform", dropout: float = 0.0) -> list[dict]:
     layers = [{"units": u, "activation": activation, "init": init, "dropout": dropout}
@@ -84,9 +93,7 @@ PRESETS: dict[str, dict] = {
         "description": "Two interleaved spiral arms: a classic that needs hidden layers. "
                        "The sin features make it learnable by a small network.",
         "seed": 0,
-        "data": {"source": "spiral", "samples": 500, "noise": 0.1, "validation_split": 0.2,
-                 "features": ["x1", "x2", "sin(x1)", "sin(x2)"]},
-        "network": {"layers": _layers([8, 8], "tanh", 2, "softmax"), "loss": "cross_entropy"},
+        **_spiral_2x8_tanh(),
         "training": {"optimizer": {"name": "adam", "learning_rate": 0.01}, "batch_size": 10,
                      "epochs": 300},
     },
@@ -156,9 +163,7 @@ PRESETS: dict[str, dict] = {
                        "the rate to 0.01 while it trains: the loss falls back under 0.7 "
                        "and stops jumping.",
         "seed": 0,
-        "data": {"source": "spiral", "samples": 500, "noise": 0.1, "validation_split": 0.2,
-                 "features": ["x1", "x2", "sin(x1)", "sin(x2)"]},
-        "network": {"layers": _layers([8, 8], "tanh", 2, "softmax"), "loss": "cross_entropy"},
+        **_spiral_2x8_tanh(),
         "training": {"optimizer": {"name": "sgd", "learning_rate": 3.0}, "batch_size": 10,
                      "epochs": 300},
     },
@@ -169,9 +174,7 @@ PRESETS: dict[str, dict] = {
                        "about 64 %. The Spiral example, the same at 0.01, is at 0.24 and "
                        "90 % by then.",
         "seed": 0,
-        "data": {"source": "spiral", "samples": 500, "noise": 0.1, "validation_split": 0.2,
-                 "features": ["x1", "x2", "sin(x1)", "sin(x2)"]},
-        "network": {"layers": _layers([8, 8], "tanh", 2, "softmax"), "loss": "cross_entropy"},
+        **_spiral_2x8_tanh(),
         "training": {"optimizer": {"name": "adam", "learning_rate": 0.0001}, "batch_size": 10,
                      "epochs": 300},
     },
