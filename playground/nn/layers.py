@@ -46,6 +46,10 @@ class LayerBuffers:
     mask: np.ndarray | None  # dropout mask (0 or 1/keep), None when the layer has no dropout
     uniform: np.ndarray | None  # random numbers behind the mask
     dropout_active: bool = False  # whether `mask` was applied in the last forward pass
+    #: ``[out, 1]``: ``out`` with a column of ones beside it (``out`` is a view of its first
+    #: columns), so that the next layer's product ``[out, 1] [W; b]`` adds the bias itself;
+    #: None for the output layer
+    ext: np.ndarray | None = None
 
 
 class Dense:
@@ -53,7 +57,8 @@ class Dense:
 
     def __init__(self, fan_in: int, units: int, activation: Activation, init: str,
                  dropout: float, W: np.ndarray, b: np.ndarray | None, grad_W: np.ndarray,
-                 grad_b: np.ndarray | None):
+                 grad_b: np.ndarray | None, Wb: np.ndarray | None = None,
+                 grad_Wb: np.ndarray | None = None):
         self.fan_in = fan_in
         self.units = units
         self.activation = activation
@@ -61,6 +66,9 @@ class Dense:
         self.dropout = float(dropout)
         self.W, self.b, self.grad_W, self.grad_b = W, b, grad_W, grad_b
         self.W_T = W.T          # a view, made once: the backward pass needs it every batch
+        #: ``[W; b]`` and its gradient as one (fan_in + 1) × units matrix, when the caller
+        #: has them as views (the network does: b is stored right after W), else None
+        self.Wb, self.grad_Wb = (Wb, grad_Wb) if b is not None else (None, None)
 
     @property
     def use_bias(self) -> bool:
@@ -71,26 +79,40 @@ class Dense:
     def n_params(self) -> int:
         return self.W.size + (self.b.size if self.b is not None else 0)
 
-    def make_buffers(self, batch: int, dtype, with_dropout: bool) -> LayerBuffers:
+    def make_buffers(self, batch: int, dtype, with_dropout: bool,
+                     extended: bool = False) -> LayerBuffers:
+        """The per-batch arrays; ``extended``: ``out`` gets a column of ones beside it
+        (``buf.ext``), for the next layer's bias."""
         shape = (batch, self.units)
+        ext = np.ones((batch, self.units + 1), dtype) if extended else None
         z = np.empty(shape, dtype)
-        a = z if self.activation.name == "linear" else np.empty(shape, dtype)
+        linear = self.activation.name == "linear"
         mask = uniform = None
-        out = a
         if with_dropout:
             mask = np.empty(shape, dtype)
             uniform = np.empty(shape, dtype)
-            out = np.empty(shape, dtype)
+            a = z if linear else np.empty(shape, dtype)
+            out = ext[:, :-1] if extended else np.empty(shape, dtype)
+        else:
+            out = ext[:, :-1] if extended else (z if linear else np.empty(shape, dtype))
+            a = out
         return LayerBuffers(z=z, a=a, out=out, delta=np.empty(shape, dtype),
-                            scratch=np.empty(shape, dtype), mask=mask, uniform=uniform)
+                            scratch=np.empty(shape, dtype), mask=mask, uniform=uniform,
+                            ext=ext)
 
     # -- forward -------------------------------------------------------------------------
     def forward(self, a_prev: np.ndarray, buf: LayerBuffers, training: bool,
-                rng: np.random.Generator | None) -> np.ndarray:
+                rng: np.random.Generator | None, a_prev_ext: np.ndarray | None = None
+                ) -> np.ndarray:
+        """``a_prev_ext``: ``[a_prev, 1]`` when the caller has it; the product with
+        ``[W; b]`` then adds the bias (one matrix product instead of a product and a sum)."""
         z = buf.z
-        _matmul(a_prev, self.W, out=z)
-        if self.b is not None:
-            _add(z, self.b, out=z)
+        if a_prev_ext is not None and self.Wb is not None:
+            _matmul(a_prev_ext, self.Wb, out=z)
+        else:
+            _matmul(a_prev, self.W, out=z)
+            if self.b is not None:
+                _add(z, self.b, out=z)
         self.activation.forward(z, buf.a)
         if buf.mask is None:
             return buf.a
@@ -114,11 +136,16 @@ class Dense:
         return self.activation.backward(buf.z, buf.a, grad_out, buf.delta, buf.scratch)
 
     def parameter_gradients(self, a_prev: np.ndarray, delta: np.ndarray, l1: float,
-                            l2: float) -> None:
-        """∂L/∂W = a_prevᵀ δ + 2·l2·W + l1·sign(W) and ∂L/∂b = Σ δ, into the grad views."""
-        _matmul(a_prev.T, delta, out=self.grad_W)
-        if self.grad_b is not None:
-            _add_reduce(delta, 0, None, self.grad_b)
+                            l2: float, a_prev_ext: np.ndarray | None = None) -> None:
+        """∂L/∂W = a_prevᵀ δ + 2·l2·W + l1·sign(W) and ∂L/∂b = Σ δ, into the grad views.
+        With ``a_prev_ext`` = ``[a_prev, 1]`` both come out of one product
+        ``[a_prev, 1]ᵀ δ`` (its last row is Σ δ)."""
+        if a_prev_ext is not None and self.grad_Wb is not None:
+            _matmul(a_prev_ext.T, delta, out=self.grad_Wb)
+        else:
+            _matmul(a_prev.T, delta, out=self.grad_W)
+            if self.grad_b is not None:
+                _add_reduce(delta, 0, None, self.grad_b)
         if l2:
             self.grad_W += (2.0 * l2) * self.W
         if l1:
@@ -143,3 +170,4 @@ class Dense:
         if self.dropout:
             text += f", dropout {self.dropout:g}"
         return text
+
