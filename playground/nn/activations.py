@@ -23,6 +23,9 @@ import numpy as np
 __all__ = ["Activation", "ACTIVATIONS", "get_activation", "erf"]
 
 _SQRT_HALF = math.sqrt(0.5)
+#: 1 as a 0-d array per dtype: a Python ``1`` in ``np.subtract(1, x)`` is converted on every
+#: call (~0.2 µs, which shows on a tiny network's batches); the numbers are the same
+_ONE = {np.dtype(t): np.ones((), t) for t in (np.float16, np.float32, np.float64)}
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
@@ -100,7 +103,7 @@ class Tanh(Activation):
 
     def backward(self, z, a, grad_a, out, scratch):
         np.multiply(a, a, out=scratch)
-        np.subtract(1, scratch, out=scratch)
+        np.subtract(_ONE.get(scratch.dtype, 1), scratch, out=scratch)
         return np.multiply(grad_a, scratch, out=out)
 
 
@@ -117,7 +120,7 @@ class Sigmoid(Activation):
         return out
 
     def backward(self, z, a, grad_a, out, scratch):
-        np.subtract(1, a, out=scratch)
+        np.subtract(_ONE.get(scratch.dtype, 1), a, out=scratch)
         scratch *= a
         return np.multiply(grad_a, scratch, out=out)
 

@@ -112,11 +112,22 @@ class CrossEntropy(Loss):
         else:
             np.copyto(out, a)
             out[_rows(n), y] -= 1.0
-        np.multiply(out, 1.0 / n, out=out)
+        np.multiply(out, _inverse(n, out.dtype), out=out)
         return out
 
 
 _ROWS: dict[int, np.ndarray] = {}
+_INVERSES: dict[tuple[int, np.dtype], np.ndarray] = {}
+
+
+def _inverse(n: int, dtype) -> np.ndarray:
+    """``1/n`` as a 0-d array of ``dtype``, cached: the value a Python ``1.0 / n`` becomes in
+    arithmetic with a ``dtype`` array, without converting it on every call."""
+    key = (n, dtype)
+    value = _INVERSES.get(key)
+    if value is None:
+        value = _INVERSES[key] = np.array(1.0 / n, dtype)
+    return value
 
 
 def _rows(n: int) -> np.ndarray:
