@@ -203,8 +203,13 @@ def train_step(network: Network, loss: Loss, x: np.ndarray, y: np.ndarray, ws: W
                onehot: np.ndarray | None = None) -> IterationResult:
     """:func:`iteration` without looking: the same calls in the same order (so the same
     numbers, bit for bit), as one plain function — no generator per batch."""
-    if result is None:
-        result = IterationResult()
+    return step(network, loss, x, y, ws, rng, training, l1, l2, clip_norm, optimizer,
+                IterationResult() if result is None else result, x_ext, onehot)
+
+
+def step(network, loss, x, y, ws, rng, training, l1, l2, clip_norm, optimizer, result,
+         x_ext, onehot) -> IterationResult:
+    """:func:`train_step` with positional arguments (keywords cost a little per batch)."""
     layers = network.layers
     bufs = ws.layers
     if x_ext is None:

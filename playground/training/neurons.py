@@ -119,8 +119,13 @@ def neuron_views(trainer) -> tuple[NeuronView, ...] | None:
                     for a in _activations(net, plane_grid(trainer, MAP_RESOLUTION)[2])]
     digits = ds.n_inputs == 64 and ds.feature_names[:1] == ("px0_0",)
     views = []
+    # every unit of every layer in one pass (the histograms are per unit anyway)
+    all_counts, all_edges = _histograms(np.hstack(acts))
+    first = 0
     for i, (layer, a, z) in enumerate(zip(net.layers, acts, zs)):
-        counts, edges = _histograms(a)
+        counts = all_counts[first:first + layer.units].copy()
+        edges = all_edges[first:first + layer.units].copy()
+        first += layer.units
         images = layer.W.T.reshape(layer.units, 8, 8).astype(np.float64) \
             if digits and i == 0 else None
         views.append(NeuronView(

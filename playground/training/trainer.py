@@ -24,7 +24,7 @@ from typing import Iterator
 import numpy as np
 
 from playground import blas
-from playground.nn.backprop import IterationResult, Phase, iteration, train_step
+from playground.nn.backprop import IterationResult, Phase, iteration, step
 from playground.data import Dataset, load_dataset
 from .budget import check_experiment_fits
 
@@ -275,7 +275,7 @@ class Trainer(Resumable):
         self._metrics.add_batch(result.loss, ws.layers[-1].a, yb)
         self.iteration += 1
         self.batch_in_epoch += 1
-        if self.batch_in_epoch >= self.batches_per_epoch:
+        if self.batch_in_epoch >= -(-len(self.X_train) // self.batch_size):
             self._end_epoch()
             self.trajectory.record(self.epoch, self.network.params)
 
@@ -284,9 +284,8 @@ class Trainer(Resumable):
         (xb, yb, x_ext, onehot), ws = self._next_batch()
         result = self._result
         result.updated = False
-        train_step(self.network, self.loss, xb, yb, ws, rng=self.rng, training=True,
-                   l1=self.l1, l2=self.l2, clip_norm=self.clip_norm, optimizer=self.optimizer,
-                   result=result, x_ext=x_ext, onehot=onehot)
+        step(self.network, self.loss, xb, yb, ws, self.rng, True, self.l1, self.l2,
+             self.clip_norm, self.optimizer, result, x_ext, onehot)
         self._iteration_done(ws, yb)
 
     def _iteration(self, observe: bool) -> Iterator[Phase]:
