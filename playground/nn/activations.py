@@ -203,17 +203,18 @@ class Softmax(Activation):
     name, formula, derivative = "softmax", "aᵢ = e^(zᵢ) / Σⱼ e^(zⱼ)", "∂aᵢ/∂zⱼ = aᵢ(δᵢⱼ − aⱼ)"
     elementwise = False
 
-    def forward(self, z, out):
+    def forward(self, z, out, axis: int = 1):
+        """Along ``axis`` (1: rows are samples; 0: columns are, as the layers store them)."""
         # the ufuncs' own reduce: z.max()/out.sum() add a Python wrapper per call, which
         # shows on the small batches of a tiny network
-        np.subtract(z, _max_reduce(z, 1, None, None, True), out=out)
+        np.subtract(z, _max_reduce(z, axis, None, None, True), out=out)
         np.exp(out, out=out)
-        np.divide(out, _add_reduce(out, 1, None, None, True), out=out)
+        np.divide(out, _add_reduce(out, axis, None, None, True), out=out)
         return out
 
-    def backward(self, z, a, grad_a, out, scratch):
+    def backward(self, z, a, grad_a, out, scratch, axis: int = 1):
         # Jacobian-vector product: δ = a ⊙ (g − Σⱼ gⱼ aⱼ)
-        inner = np.sum(grad_a * a, axis=1, keepdims=True)
+        inner = np.sum(grad_a * a, axis=axis, keepdims=True)
         np.subtract(grad_a, inner, out=out)
         out *= a
         return out

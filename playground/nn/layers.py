@@ -36,7 +36,13 @@ _matmul, _add, _add_reduce = np.matmul, np.add, np.add.reduce
 
 @dataclass
 class LayerBuffers:
-    """Per-batch arrays of one layer, reused for every batch of the same size."""
+    """Per-batch arrays of one layer, reused for every batch of the same size.
+
+    Each ``(batch, units)`` array is the transposed view of a C-ordered ``(units, batch)``
+    array (``zT``, ``aT``, ``deltaT``, ``scratchT``): the layers compute ``zᵀ = [W; b]ᵀ [a, 1]ᵀ``
+    and ``δ_prevᵀ = W δᵀ``, so every element-wise call runs over contiguous memory and the
+    column of ones beside ``out`` (``ext``) is a contiguous row of ``extT``. Readers see
+    ordinary ``(batch, units)`` arrays."""
 
     z: np.ndarray            # pre-activation
     a: np.ndarray            # activation f(z) (the same array as z for a linear layer)
@@ -50,6 +56,11 @@ class LayerBuffers:
     #: columns), so that the next layer's product ``[out, 1] [W; b]`` adds the bias itself;
     #: None for the output layer
     ext: np.ndarray | None = None
+    #: the C-ordered (units, batch) arrays behind z, a, delta and scratch
+    zT: np.ndarray | None = None
+    aT: np.ndarray | None = None
+    deltaT: np.ndarray | None = None
+    scratchT: np.ndarray | None = None
 
 
 class Dense:
@@ -65,10 +76,12 @@ class Dense:
         self.init = init
         self.dropout = float(dropout)
         self.W, self.b, self.grad_W, self.grad_b = W, b, grad_W, grad_b
-        self.W_T = W.T          # a view, made once: the backward pass needs it every batch
+        self.W_T = W.T          # views, made once: the passes need them every batch
+        self.b_column = None if b is None else b[:, None]
         #: ``[W; b]`` and its gradient as one (fan_in + 1) × units matrix, when the caller
         #: has them as views (the network does: b is stored right after W), else None
         self.Wb, self.grad_Wb = (Wb, grad_Wb) if b is not None else (None, None)
+        self.Wb_T = None if self.Wb is None else self.Wb.T
 
     @property
     def use_bias(self) -> bool:
@@ -83,22 +96,30 @@ class Dense:
                      extended: bool = False) -> LayerBuffers:
         """The per-batch arrays; ``extended``: ``out`` gets a column of ones beside it
         (``buf.ext``), for the next layer's bias."""
-        shape = (batch, self.units)
-        ext = np.ones((batch, self.units + 1), dtype) if extended else None
-        z = np.empty(shape, dtype)
+        shape, shape_t = (batch, self.units), (self.units, batch)
+        ext_t = np.ones((self.units + 1, batch), dtype) if extended else None
+        z_t = np.empty(shape_t, dtype)
         linear = self.activation.name == "linear"
         mask = uniform = None
+        out_t = ext_t[:-1] if extended else None
         if with_dropout:
             mask = np.empty(shape, dtype)
             uniform = np.empty(shape, dtype)
-            a = z if linear else np.empty(shape, dtype)
-            out = ext[:, :-1] if extended else np.empty(shape, dtype)
+            a_t = z_t if linear else np.empty(shape_t, dtype)
+            if out_t is None:
+                out_t = np.empty(shape_t, dtype)
         else:
-            out = ext[:, :-1] if extended else (z if linear else np.empty(shape, dtype))
-            a = out
-        return LayerBuffers(z=z, a=a, out=out, delta=np.empty(shape, dtype),
-                            scratch=np.empty(shape, dtype), mask=mask, uniform=uniform,
-                            ext=ext)
+            if out_t is None:
+                out_t = z_t if linear else np.empty(shape_t, dtype)
+            a_t = out_t
+        delta_t, scratch_t = np.empty(shape_t, dtype), np.empty(shape_t, dtype)
+        z = z_t.T
+        a = z if a_t is z_t else a_t.T
+        out = a if out_t is a_t else out_t.T
+        return LayerBuffers(z=z, a=a, out=out, delta=delta_t.T, scratch=scratch_t.T,
+                            mask=mask, uniform=uniform,
+                            ext=None if ext_t is None else ext_t.T,
+                            zT=z_t, aT=a_t, deltaT=delta_t, scratchT=scratch_t)
 
     # -- forward -------------------------------------------------------------------------
     def forward(self, a_prev: np.ndarray, buf: LayerBuffers, training: bool,
@@ -106,14 +127,17 @@ class Dense:
                 ) -> np.ndarray:
         """``a_prev_ext``: ``[a_prev, 1]`` when the caller has it; the product with
         ``[W; b]`` then adds the bias (one matrix product instead of a product and a sum)."""
-        z = buf.z
+        z_t = buf.zT
         if a_prev_ext is not None and self.Wb is not None:
-            _matmul(a_prev_ext, self.Wb, out=z)
+            _matmul(self.Wb_T, a_prev_ext.T, out=z_t)
         else:
-            _matmul(a_prev, self.W, out=z)
+            _matmul(self.W_T, a_prev.T, out=z_t)
             if self.b is not None:
-                _add(z, self.b, out=z)
-        self.activation.forward(z, buf.a)
+                _add(z_t, self.b_column, out=z_t)
+        if self.activation.elementwise:
+            self.activation.forward(z_t, buf.aT)
+        else:
+            self.activation.forward(z_t, buf.aT, 0)      # softmax over each column
         if buf.mask is None:
             return buf.a
         buf.dropout_active = training and self.dropout > 0.0
@@ -133,7 +157,11 @@ class Dense:
         if buf.mask is not None and buf.dropout_active:
             np.multiply(grad_out, buf.mask, out=buf.delta)
             grad_out = buf.delta
-        return self.activation.backward(buf.z, buf.a, grad_out, buf.delta, buf.scratch)
+        if self.activation.elementwise:
+            self.activation.backward(buf.zT, buf.aT, grad_out.T, buf.deltaT, buf.scratchT)
+        else:
+            self.activation.backward(buf.zT, buf.aT, grad_out.T, buf.deltaT, buf.scratchT, 0)
+        return buf.delta
 
     def parameter_gradients(self, a_prev: np.ndarray, delta: np.ndarray, l1: float,
                             l2: float, a_prev_ext: np.ndarray | None = None) -> None:
@@ -152,8 +180,10 @@ class Dense:
             self.grad_W += l1 * np.sign(self.W)
 
     def propagate(self, delta: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """∂L/∂a_prev = δ Wᵀ, the gradient the layer below receives."""
-        return _matmul(delta, self.W_T, out=out)
+        """∂L/∂a_prev = δ Wᵀ, the gradient the layer below receives (computed as
+        ``outᵀ = W δᵀ``: ``out`` is a layer buffer, the transpose of a C-ordered array)."""
+        _matmul(self.W, delta.T, out=out.T)
+        return out
 
     def penalty(self, l1: float, l2: float) -> float:
         total = 0.0

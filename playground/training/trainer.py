@@ -199,47 +199,57 @@ class Trainer(Resumable):
 
     # -- training ------------------------------------------------------------------------
     def _epoch_arrays(self) -> tuple:
-        """``(key, [X, 1], Y, one-hot Y)`` of this epoch's training samples in batch order,
-        gathered once per epoch so that each batch is a slice (a view): the inputs beside a
-        column of ones (the first layer's bias joins its matrix product), and for
-        cross-entropy the labels as one-hot rows. Rebuilt when the order changes (a new
-        permutation, a resumed run, shuffling switched); ``[X, 1]`` is None for data larger
-        than :data:`EPOCH_COPY_LIMIT` (batches are then gathered one by one)."""
-        key = self._perm if self.shuffle else None
+        """``(key, [X, 1], Y, one-hot blocks)`` of this epoch's training samples in batch
+        order, gathered once per epoch so that each batch is a slice (a view): the inputs
+        beside a column of ones (the first layer's bias joins its matrix product), and for
+        cross-entropy the labels as one-hot rows, stored per batch as the transposed
+        (classes × batch) blocks the layers compute in (see :class:`LayerBuffers`). Rebuilt
+        when the order or the batch size changes (a new permutation, a resumed run, shuffling
+        switched); ``[X, 1]`` is None for data larger than :data:`EPOCH_COPY_LIMIT` (batches
+        are then gathered one by one)."""
+        key = (self._perm if self.shuffle else None, self.batch_size)
         data = self._epoch_data
-        if data is not None and data[0] is key:
+        if data is not None and data[0][0] is key[0] and data[0][1] == key[1]:
             return data
         X, Y = self.X_train, self.Y_train
         n, d = X.shape
         if n * (d + 1) * X.itemsize > EPOCH_COPY_LIMIT:
             data = (key, None, None, None)
         else:
-            _, Xe, Yg, onehot = data if data is not None and data[1] is not None \
+            _, Xe, Yg, _ = data if data is not None and data[1] is not None \
                 else (None, np.ones((n, d + 1), X.dtype), np.empty_like(Y), None)
-            if key is None:
+            if key[0] is None:
                 np.copyto(Xe[:, :d], X)
                 np.copyto(Yg, Y)
             else:
-                np.copyto(Xe[:, :d], X.take(key, 0, mode="clip"))
-                Y.take(key, 0, Yg, "clip")
-            if self.loss.target_kind == "labels" and self.network.n_outputs > 0:
-                eye = np.eye(self.network.n_outputs, dtype=self.dtype)
-                if onehot is None:
-                    onehot = np.empty((n, self.network.n_outputs), self.dtype)
-                eye.take(Yg, 0, onehot, "clip")
-            data = (key, Xe, Yg, onehot)
+                np.copyto(Xe[:, :d], X.take(key[0], 0, mode="clip"))
+                Y.take(key[0], 0, Yg, "clip")
+            blocks = None
+            if self.loss.target_kind == "labels":
+                k, size = self.network.n_outputs, self.batch_size
+                onehot = np.eye(k, dtype=self.dtype).take(Yg, 0, mode="clip")
+                full = n // size
+                blocks = [np.ascontiguousarray(
+                    onehot[:full * size].reshape(full, size, k).transpose(0, 2, 1))]
+                if n > full * size:
+                    blocks.append(np.ascontiguousarray(onehot[full * size:].T))
+            data = (key, Xe, Yg, blocks)
         self._epoch_data = data
         return data
 
     def _batch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
         """``(x, y, [x, 1] or None, one-hot y or None)`` of the next batch."""
-        start = self.batch_in_epoch * self.batch_size
+        b = self.batch_in_epoch
+        start = b * self.batch_size
         stop = min(start + self.batch_size, len(self.X_train))
-        _, Xe, Yg, onehot = self._epoch_arrays()
+        _, Xe, Yg, blocks = self._epoch_arrays()
         if Xe is not None:
             x_ext = Xe[start:stop]
-            return (x_ext[:, :-1], Yg[start:stop], x_ext,
-                    None if onehot is None else onehot[start:stop])
+            onehot = None
+            if blocks is not None:
+                full = blocks[0]
+                onehot = (full[b] if b < len(full) else blocks[1]).T
+            return x_ext[:, :-1], Yg[start:stop], x_ext, onehot
         if not self.shuffle:
             return self.X_train[start:stop], self.Y_train[start:stop], None, None
         return (*self._gather.take(self.X_train, self.Y_train, self._perm[start:stop]),
