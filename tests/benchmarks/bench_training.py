@@ -224,12 +224,14 @@ def main(argv=None) -> int:
     from playground import blas
     print(f"numpy {np.__version__}, torch {torch_version}, {os.cpu_count()} CPUs, "
           f"load average {load_average()}")
-    print(f"machine: {machine()}")
+    machine_text = machine()          # before any shape sets the BLAS threads
+    print(f"machine: {machine_text}")
     if have_torch:
         import torch
         print(f"torch BLAS: {'MKL' if torch.backends.mkl.is_available() else 'no MKL'}"
               f"{', oneDNN' if torch.backends.mkldnn.is_available() else ''}")
-    details = []
+    details, rows = [], []
+    load_before = load_average()
     header = f"{'shape':<24}{'batch':>6}{'thr':>4}{'engine samples/s':>18}" \
              f"{'torch samples/s':>17}{'ratio':>8}{'best':>6}{'goal':>7}{'GEMM %':>8}" \
              f"{'GEMM GF/s':>10}"
@@ -262,6 +264,8 @@ def main(argv=None) -> int:
                         for rate, lim in zip(other, limits)]
         gemm = statistics.median(shares)
         details.append((name, ratios, limits, shares, torch_shares))
+        rows.append((name, batch, threads, engine_rate, torch_rate, ratios, shares,
+                     torch_shares, limits))
         verdict = "" if not have_torch else (" ok" if ratio >= GOALS[name] else " BELOW")
         spread = f"  ({min(ratios):.2f}–{max(ratios):.2f})" if ratios else ""
         print(f"{name:<24}{batch:>6}{threads:>4}{engine_rate:>18,.0f}{torch_rate:>17,.0f}"
@@ -283,7 +287,41 @@ def main(argv=None) -> int:
                 print("  torch GEMM %  " + " ".join(f"{x:6.0f}" for x in torch_shares))
                 print(f"  median GEMM %: engine {statistics.median(shares):.0f}, "
                       f"torch {statistics.median(torch_shares):.0f}")
+    print_markdown(rows, rounds, load_before, load_average(), have_torch, machine_text)
     return 0
+
+
+def print_markdown(rows, rounds: int, load_before: str, load_after: str,
+                   have_torch: bool, machine_text: str) -> None:
+    """The same results as Markdown tables, to paste into PERFORMANCE.md."""
+    if not rows or not have_torch:
+        return
+    print(f"\n### Markdown (for PERFORMANCE.md)\n\n{machine_text}; {rounds} alternating rounds; "
+          f"load average {load_before} before, {load_after} after.\n")
+    print("| shape | batch | threads | engine samples/s | torch samples/s | ratio (median) | "
+          "best round | range | goal | met | engine GEMM % | torch GEMM % | GEMM limit GF/s "
+          "(median) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---:|")
+    for name, batch, threads, ours, theirs, ratios, shares, torch_shares, limits in rows:
+        big = sizes_big(name)
+        ratio = statistics.median(ratios)
+        gemm = f"{statistics.median(shares):.0f}" if big else "–"
+        tgemm = f"{statistics.median(torch_shares):.0f}" if big and torch_shares else "–"
+        print(f"| {name} | {batch} | {threads} | {ours:,.0f} | {theirs:,.0f} | {ratio:.2f} | "
+              f"{max(ratios):.2f} | {min(ratios):.2f}–{max(ratios):.2f} | {GOALS[name]:g}× | "
+              f"{'yes' if ratio >= GOALS[name] else 'no'} | {gemm} | {tgemm} | "
+              f"{statistics.median(limits) / 1e9:.0f} |")
+    print("\nPer round (ratio; GEMM limit GF/s; for the 784 shapes engine / torch GEMM %):\n")
+    print("| shape | " + " | ".join(f"r{i + 1}" for i in range(rounds)) + " |")
+    print("|---|" + "---:|" * rounds)
+    for name, batch, threads, ours, theirs, ratios, shares, torch_shares, limits in rows:
+        cells = []
+        for i, r in enumerate(ratios):
+            cell = f"{r:.2f}; {limits[i] / 1e9:.0f}"
+            if sizes_big(name):
+                cell += f"; {shares[i]:.0f}/{torch_shares[i]:.0f} %"
+            cells.append(cell)
+        print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 def sizes_big(name: str) -> bool:
