@@ -62,6 +62,7 @@ from .transport import TransportBar
 from .screen_fit import SHRINK_TO_COMPACT, fold, available_area, compact, initial_size, keep_on_screen, needs_compact
 from .views import build_views, live_views
 from ui.panels.lesson_panel import install_lessons
+from .statistics_menu import install_statistics_menu
 from ui.widgets.view_errors import add_reporter, describe, guarded, remove_reporter
 
 APP_NAME = "Backprop Playground"
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
             compact(self, self.docks)
         self.loss_tools = LossTools(self)
         install_lessons(self)
+        install_statistics_menu(self)
         self._default_state = self.saveState()
         self._connect()
         self._after_new_trainer(trainer)
