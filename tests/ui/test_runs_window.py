@@ -222,9 +222,10 @@ def test_saving_a_comparison_and_opening_it_brings_every_run_back(qtbot, window,
     assert [label for label, *_ in saved_runs] == \
         ["learning_rate=0.003", "current", "learning_rate=0.3"]
     dialogs.save_path = (str(tmp_path / "sweep"), RUN_FILTER)
-    assert window.files.save_as()
+    assert window.files.save_as()                   # written in the background
     saved = tmp_path / "sweep.bpp"
-    assert "comparison of 3 runs" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: "comparison of 3 runs" in window.statusBar().currentMessage(),
+                    timeout=TIMEOUT)
     older_reader = Trainer.load(saved)              # a single-run reader: the current run
     assert older_reader.experiment.get(LR) == 0.03
     assert older_reader.history.column("train_loss").tolist() == saved_runs[1][4]

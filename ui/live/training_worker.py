@@ -238,10 +238,13 @@ class TrainingWorker(QThread, SnapshotPacing):
 
     def _step_epoch_batch(self) -> None:
         trainer = self._trainer
-        if trainer.epoch < self._epoch_step and not trainer.finished:
-            self._guard(trainer.train_batch)
+        ended = trainer.epoch < self._epoch_step and not trainer.finished \
+            and self._guard(trainer.train_batch)
         if self._epoch_step is None or trainer.epoch >= self._epoch_step or trainer.finished:
             self._epoch_step = None
+            self._current_run.timeline.record(trainer)
+            self._emit_snapshot(force=True)
+        elif ended:                              # one of several stepped epochs: seen too
             self._current_run.timeline.record(trainer)
             self._emit_snapshot(force=True)
         elif time.perf_counter() - self._last_emit >= DRAW_TIMEOUT:
