@@ -50,8 +50,8 @@ OPEN_FILTER = "Experiments, runs and lessons (*.json *.bpp);;" + EXPERIMENT_FILT
 #: how long a run save waits for the training thread to hand over its copy (seconds): a
 #: batch of a huge network can take that long; the window goes on meanwhile
 SAVE_HANDOVER_TIMEOUT = 120.0
-#: how long an export waits for the training thread (it writes there)
-SAVE_TIMEOUT = 60.0
+#: how long an export waits for the training thread (it writes there; the window goes on)
+SAVE_TIMEOUT = 120.0
 #: export target → (menu text, what it writes)
 NETWORK_EXPORTS = {"pytorch": ("&PyTorch Script…", "PyTorch script that trains the same way"),
                    "onnx": ("&ONNX Model…", "ONNX model for inference")}
@@ -129,6 +129,9 @@ class FileActions(QObject):
         #: a run being saved, in the status bar
         self.saving = StatusJob("saveJob", window)
         window.statusBar().addPermanentWidget(self.saving)
+        #: a network being exported (PyTorch, ONNX)
+        self.exporting = StatusJob("exportJob", window)
+        window.statusBar().addPermanentWidget(self.exporting)
         self._close_when_saved = False
 
     def _action(self, text, icon_name, shortcut, tip, slot) -> QAction:
@@ -374,7 +377,7 @@ class FileActions(QObject):
             f"Exported {', '.join(p.name for p in written)} to {folder}", 8000)
         return written
 
-    def export_network(self, to: str) -> list[Path]:
+    def export_network(self, to: str) -> bool:
         """Ask where, then export the network (``to``: ``pytorch`` or ``onnx``)."""
         suffix, what = FORMATS[to][0], NETWORK_EXPORTS[to][1]
         current = self.window.model.file_path
@@ -382,28 +385,43 @@ class FileActions(QObject):
             / f"{self.window.document_stem()}{suffix}"
         path, _ = QFileDialog.getSaveFileName(self.window, f"Export a {what}", str(suggested),
                                               f"{what[0].upper()}{what[1:]} (*{suffix})")
-        return self.export_network_to(path, to) if path else []
+        return self.export_network_to(path, to) if path else False
 
-    def export_network_to(self, path: str | Path, to: str) -> list[Path]:
-        """Export what the window has (its trainer, as it is now) to ``path``; the files
-        written, or [] after showing why not."""
+    def export_network_to(self, path: str | Path, to: str) -> bool:
+        """Export what the window has (its trainer, as it is now) to ``path``, without the
+        GUI thread waiting: the training thread writes it between two batches, a background
+        thread waits for that; the status bar shows it meanwhile and then what was written,
+        or a message box why not. False when an export is already running."""
         path = Path(path)
         suffix = FORMATS[to][0]
         if path.suffix.lower() != suffix:
             path = path.with_name(path.name + suffix)
+        if self.exporting.running:
+            self.window.statusBar().showMessage("An export is still running.", 5000)
+            return False
         current = self.window.model.file_path
         source = str(current) if current else \
             f"the unsaved experiment {self.window.document_name()} in the window"
-        try:
-            future = self.window.worker.submit(
-                lambda trainer: export_trainer(trainer, to, path, source))
-            written = future.result(timeout=SAVE_TIMEOUT)
-        except Exception as exc:  # noqa: BLE001 - reported to the user, nothing is written
-            self._error(f"Cannot export to {path.name}", describe_error(exc))
-            return []
-        self.window.statusBar().showMessage(
-            f"Exported {', '.join(p.name for p in written)} to {path.parent}", 8000)
-        return written
+        submit = self.window.worker.submit
+
+        def job(progress, cancelled):                    # background thread
+            try:
+                return from_trainer(submit, lambda trainer: export_trainer(trainer, to, path,
+                                                                           source),
+                                    cancelled, timeout=SAVE_TIMEOUT)
+            except (OSError, MemoryError, ValueError) as exc:
+                raise PlaygroundError(describe_error(exc)) from None
+
+        def done(written: list[Path]) -> None:
+            self.window.statusBar().showMessage(
+                f"Exported {', '.join(p.name for p in written)} to {path.parent}", 8000)
+
+        def stopped(reason: str) -> None:
+            if reason != CANCELLED:
+                self._error(f"Cannot export to {path.name}", reason)
+
+        self.exporting.start(f"Exporting {path.name}…", job, done, stopped)
+        return True
 
     def _error(self, title: str, text: str) -> None:
         self.window.statusBar().showMessage(f"{title}: {text}", 10000)

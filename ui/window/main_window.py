@@ -416,6 +416,7 @@ class MainWindow(QMainWindow):
         self.refresh_timer.stop()
         remove_reporter(self._on_view_error)
         self.files.saving.shutdown()
+        self.files.exporting.shutdown()
         self.rebuilds.shutdown()
         self.loss_tools.shutdown()
         self.stopped_promptly = not self.worker.isRunning() or self.worker.stop(1.0)
