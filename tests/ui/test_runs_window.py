@@ -150,6 +150,9 @@ def test_a_refused_value_is_named_under_the_fields_and_nothing_starts(qtbot, win
     choose(window, "seed", "3")
     button(window, "forkButton").click()
     assert "cannot change it" in panel(window).message.text()
+    choose(window, "width of layer 1", "4, 1e999")   # not even a number: said, not raised
+    button(window, "forkButton").click()
+    assert "1e999" in panel(window).message.text() and "too large" in panel(window).message.text()
     qtbot.wait(100)
     assert panel(window).table.rowCount() == 1
 
