@@ -39,8 +39,10 @@ LARGEST_TYPED_INT = 40          # sizes stay trainable: a 10k-unit rebuild is it
 class StallProbe:
     """A 20 ms QTimer; ``longest_ms`` is the longest time between two of its ticks."""
 
-    def __init__(self):
+    def __init__(self, context=None):
         self.longest_ms = 0.0
+        #: ``context()`` at the longest stall (e.g. the monkey's last action), to find its cause
+        self.context, self.longest_at = context, None
         self.clock = QElapsedTimer()
         self.timer = QTimer()
         self.timer.setInterval(20)
@@ -54,7 +56,11 @@ class StallProbe:
         self.timer.stop()
 
     def _tick(self):
-        self.longest_ms = max(self.longest_ms, self.clock.restart())
+        gap = self.clock.restart()
+        if gap > self.longest_ms:
+            self.longest_ms = gap
+            if self.context is not None:
+                self.longest_at = self.context()
 
 
 class Answers:
