@@ -318,6 +318,37 @@ def test_scatter_holds_train_and_validation_points(panel, model):
     assert "spiral" in panel.description_label.text()
 
 
+def test_regression_points_share_a_few_shaded_brushes(panel, model):
+    """One brush per point made pyqtgraph spend seconds on a big regression set (GUI stall
+    of 4.9 s at 100,000 points); the points now share 64 shades, darkest to lightest in the
+    order of their targets."""
+    from ui.panels.data_scatter import VALUE_SHADES
+
+    d = model.experiment.to_dict()
+    d["data"] = {"source": "plane", "samples": 200, "noise": 0.1}
+    d["network"] = {"layers": [{"units": 4, "activation": "tanh"},
+                               {"units": 1, "activation": "linear"}], "loss": "mse"}
+    model.replace_experiment(Experiment.from_dict(d))
+    view = Trainer(model.experiment).data_view
+    panel.set_data_view(view)
+    brushes = panel.scatter.train_item.data["brush"]
+    assert len(brushes) == len(view.y_train)
+    assert 2 < len({id(b) for b in brushes}) <= VALUE_SHADES
+    y = np.asarray(view.y_train)[:, 0]
+    lo = min(y.min(), np.asarray(view.y_val).min())
+    hi = max(y.max(), np.asarray(view.y_val).max())
+    # each point: the colour of its target rounded to the nearest of 64 even steps
+    steps = np.rint((y - lo) / (hi - lo) * (VALUE_SHADES - 1))
+    expected = ["#%02x%02x%02x" % _rgb(lo + k / (VALUE_SHADES - 1) * (hi - lo), lo, hi)
+                for k in steps]
+    assert [b.color().name() for b in brushes] == expected
+
+
+def _rgb(value, lo, hi):
+    from ui.panels.data_pictures import value_rgb
+    return tuple(int(c) for c in value_rgb(np.array([value]), lo, hi)[0])
+
+
 def test_scatter_note_for_data_without_2d_view(panel, model):
     model.set("data.source", "digits")
     model.set("network.layers[2].units", 10)
