@@ -104,11 +104,12 @@ class JobRunner(QObject):
         if self._job is not None:
             self._job.cancel()
 
-    def shutdown(self) -> None:
-        """Cancel the job (the window is closing); a job that does not end within half a
-        second is not waited for: it lingers, unheard, until it does (:mod:`.lingering`)."""
+    def shutdown(self, timeout: float = 0.5) -> None:
+        """Cancel the job (the window is closing); a job that does not end within
+        ``timeout`` seconds is not waited for: it lingers, unheard, until it does
+        (:mod:`.lingering`)."""
         job, self._job = self._job, None
-        if job is not None and not job.stop(0.5):
+        if job is not None and not job.stop(timeout):
             for signal in (job.progressed, job.succeeded, job.failed, job.cancelled):
                 signal.disconnect()
             linger(job)

@@ -28,6 +28,7 @@ Layout and settings
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -413,13 +414,20 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return bool(self.stopped_promptly)
         self._shut_down = True
+        start = time.monotonic()
+
+        def left() -> float:                # of the one second close gives everything
+            return max(0.0, 1.0 - (time.monotonic() - start))
+
         self.refresh_timer.stop()
         remove_reporter(self._on_view_error)
-        self.files.saving.shutdown()
-        self.files.exporting.shutdown()
-        self.rebuilds.shutdown()
+        running = self.worker.isRunning()
+        if running:
+            self.worker.stop(0.0)           # asked now: it stops while the jobs below end
+        for jobs in (self.files.saving, self.files.exporting, self.rebuilds):
+            jobs.shutdown(min(0.5, left()))
         self.loss_tools.shutdown()
-        self.stopped_promptly = not self.worker.isRunning() or self.worker.stop(1.0)
+        self.stopped_promptly = not running or self.worker.stop(left())
         if not self.stopped_promptly:
             self.hide()
             disconnect_all(self.worker)

@@ -146,7 +146,7 @@ class Rebuilds(QObject):
         self.outcome = outcome
         failed(reason)
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout: float = 0.5) -> None:
         self._pending = None
         self._request += 1
-        self.job.shutdown()
+        self.job.shutdown(timeout)

@@ -89,6 +89,7 @@ class StatusJob(QWidget):
                 self.ended.disconnect(loop.quit)
         return self.succeeded
 
-    def shutdown(self) -> None:
-        """Cancel and wait for the thread (the window is closing)."""
-        self._runner.shutdown()
+    def shutdown(self, timeout: float = 0.5) -> None:
+        """Cancel, and wait for the thread at most ``timeout`` seconds (the window is
+        closing; one that runs longer lingers: :mod:`ui.live.lingering`)."""
+        self._runner.shutdown(timeout)
