@@ -327,8 +327,7 @@ class Trainer(Resumable):
         epoch = self.epoch
         with np.errstate(all="ignore"):
             while True:
-                for _ in self._iteration(observe=False):
-                    pass
+                self._train_one()
                 if self.epoch != epoch or self.finished:
                     return True
                 if stop is not None and stop():
