@@ -34,6 +34,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def skip_feature_scan() -> None:
+    """Spare the start-up PySide6's scan of every module imported after it.
+
+    PySide6 reads the source of each newly imported module (``inspect.getsource``) to see
+    whether it selects a ``__feature__`` (``snake_case``, ``true_property``); neither the app
+    nor pyqtgraph selects one, and reading ~450 sources was ~60 ms of a start-up from a pip
+    install (a bundle has no sources: the scan fails fast there). Every module is then
+    treated as selecting none — what the scan would have found. Does nothing when the
+    installed PySide6 has no such scan."""
+    try:
+        import PySide6.QtCore  # noqa: F401 - installs the import hook
+    except ImportError:
+        return                      # reported where the window is imported
+    feature = sys.modules.get("shibokensupport.feature")
+    if feature is not None and callable(getattr(feature, "_mod_uses_pyside", None)):
+        feature._mod_uses_pyside = lambda module: False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in HEADLESS:
@@ -45,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SystemExit as exc:        # argparse's --version / --help / usage errors
             return exc.code if isinstance(exc.code, int) else 0
     args = build_parser().parse_args(argv)
+    skip_feature_scan()
     try:
         from ui.window.launch import run_app
     except ImportError as exc:

@@ -131,6 +131,13 @@ class Run:
             self.timeline.record(self.trainer)
         return done
 
+    def train_batches(self, stop=None) -> bool:
+        """Batches until an epoch ends (True) or ``stop()`` (False): ``Trainer.train_batches``."""
+        done = self.trainer.train_batches(stop)
+        if done:
+            self.timeline.record(self.trainer)
+        return done
+
 
 class RunSet:
     def __init__(self, runs: Iterable[Run] = ()):

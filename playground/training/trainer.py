@@ -19,7 +19,7 @@ changing the architecture does not change the data.
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -318,6 +318,20 @@ class Trainer(Resumable):
         with np.errstate(all="ignore"):
             self._train_one()
         return self.epoch != epoch or self.finished
+
+    def train_batches(self, stop: Callable[[], bool] | None = None) -> bool:
+        """Train batch after batch until one completes an epoch (or ends training) — True —
+        or ``stop()``, asked after each batch, says so — False. The same batches as
+        :meth:`train_batch` called in turn, under one ``errstate`` (on a small network
+        that and the caller's loop were ~10 % of a batch: the window's worker trains so)."""
+        epoch = self.epoch
+        with np.errstate(all="ignore"):
+            while True:
+                self._train_one()
+                if self.epoch != epoch or self.finished:
+                    return True
+                if stop is not None and stop():
+                    return False
 
     def phases(self) -> Iterator[Phase]:
         """Step through one iteration: each ``next()`` performs one phase and returns it.

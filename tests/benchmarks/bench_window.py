@@ -13,14 +13,18 @@ the compositor). Two runs:
              features, 10 classes, 20 % validation, ReLU, batch 128, SGD — an ``npz`` experiment,
              so the window can rebuild it like any other.
 
-For each run and round it measures
+For each run and round it measures, in an order that alternates from round to round,
 
-1. **headless** epochs/s of a ``Trainer.step_epoch()`` loop (an epoch plus its Snapshot), and of
-   a ``train_epoch()`` loop (no Snapshot at all) for reference;
+1. **plain training**: epochs/s of a ``train_epoch()`` loop (no Snapshot at all) — what the
+   window is held against (goal: window ≥ 0.9× on the default run, ≥ 0.95× on the 784 one);
+   and of a ``Trainer.step_epoch()`` loop (an epoch plus its Snapshot), for reference;
 2. **window** epochs/s: the real :class:`~ui.window.main_window.MainWindow`, every plot dock visible
-   (the tabbed bottom docks are split side by side), playing at full speed;
-3. the **GUI stall probe** during (2): a 5 ms ``QTimer`` records the gaps between its ticks —
-   max and 99th percentile (a gap of 5 ms is no stall; 50 ms is the limit);
+   (the tabbed bottom docks are split side by side), playing at full speed (``--statistics-every
+   N``: Training ▸ Detailed Statistics set to every N epochs on the 784 run);
+3. the **GUI stall probe** right after (2), still playing: a 5 ms ``QTimer`` records the gaps
+   between its ticks — max and 99th percentile (a gap of 5 ms is no stall; 50 ms is the
+   limit). Its 200 wake-ups a second take the interpreter lock from the worker each time, so
+   the speed while it runs is printed apart ("with the stall probe running");
 4. the worker's share of time spent taking Snapshots, and snapshots per second.
 
 Then **memory**: the default run plays for ``--minutes`` while VmRSS is sampled every 2 s; the
@@ -32,8 +36,10 @@ Paint event, median of 5.
 Then **run sets** (issue #14, :mod:`bench_runsets`): 4 runs trained in turn against one alone
 (samples/s summed), headless and in the window, and a timeline's memory after 10,000 epochs.
 
-Medians over the rounds are printed with the min–max spread: the machine has 2 cores and other
-jobs may run, so read the spread before reading a ratio.
+Ratios are taken per round (window and plain training measured back to back) and reported as
+the median, the best round and the range; the load average is printed for every round. The
+machine has 2 cores and other jobs may run: read the range and the load before a ratio. The
+end of the output is a Markdown block to paste into PERFORMANCE.md.
 """
 
 from __future__ import annotations
@@ -126,17 +132,24 @@ def app():
 
 
 def run_loop(seconds: float, condition=None) -> None:
-    """Process events for ``seconds`` (or until ``condition()``)."""
+    """Process events for ``seconds`` (or until ``condition()``, checked every 20 ms). Without
+    a condition nothing of the benchmark's wakes the GUI thread meanwhile: each wake-up takes
+    the interpreter lock from the worker."""
     from PySide6.QtCore import QEventLoop, QTimer
     loop = QEventLoop()
-    deadline = time.perf_counter() + seconds
-    timer = QTimer()
-    timer.setInterval(20)
-    timer.timeout.connect(lambda: (time.perf_counter() > deadline
-                                   or (condition is not None and condition())) and loop.quit())
-    timer.start()
+    end = QTimer()
+    end.setSingleShot(True)
+    end.setInterval(max(0, int(1000 * seconds)))
+    end.timeout.connect(loop.quit)
+    end.start()
+    check = QTimer()
+    if condition is not None:
+        check.setInterval(20)
+        check.timeout.connect(lambda: condition() and loop.quit())
+        check.start()
     loop.exec()
-    timer.stop()
+    end.stop()
+    check.stop()
 
 
 def all_plots_visible(window) -> None:
@@ -217,16 +230,19 @@ def trainer_epoch(window) -> int:
     return window.worker.submit(lambda t: t.epoch).result(10)
 
 
-def window_rate(experiment: Experiment, seconds: float, profile: bool = False) -> dict:
+def window_rate(experiment: Experiment, seconds: float, profile: bool = False,
+                statistics_every: int = 1) -> dict:
     window = open_window(experiment)
+    if statistics_every != 1:
+        window.worker.set_detail_every(statistics_every)
     meter = SnapshotMeter(window.worker)
     probe = StallProbe()
     try:
         window.worker.play()
         run_loop(1.5)                                      # warm-up at full speed
         profiler = cProfile.Profile(time.thread_time) if profile else None
+        # the speed: nothing but the window on the GUI thread
         meter.reset()
-        probe.start()
         first, start = trainer_epoch(window), time.perf_counter()
         if profiler:
             profiler.enable()
@@ -234,13 +250,21 @@ def window_rate(experiment: Experiment, seconds: float, profile: bool = False) -
         if profiler:
             profiler.disable()
         last, elapsed = trainer_epoch(window), time.perf_counter() - start
+        snap_share, snap_rate = meter.seconds / elapsed, meter.count / elapsed
+        # the stalls, still playing: the probe's 200 wake-ups a second cost the worker
+        # several per cent themselves, so the speed meanwhile is reported apart
+        probe.start()
+        probe_first, probe_start = trainer_epoch(window), time.perf_counter()
+        run_loop(max(2.0, seconds / 2))
+        probe_last, probe_elapsed = trainer_epoch(window), time.perf_counter() - probe_start
         probe.stop()
         window.worker.pause()
         run_loop(2.0, lambda: not window.worker.playing)
         gaps = np.asarray(probe.gaps)
         result = {"rate": (last - first) / elapsed, "max_gap": float(gaps.max()),
+                  "probed_rate": (probe_last - probe_first) / probe_elapsed,
                   "p99_gap": float(np.percentile(gaps, 99)),
-                  "snap_share": meter.seconds / elapsed, "snap_rate": meter.count / elapsed}
+                  "snap_share": snap_share, "snap_rate": snap_rate}
         if profiler:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(40)
@@ -351,6 +375,15 @@ def spread(values, fmt="{:.0f}") -> str:
     return f"{fmt.format(med)} ({fmt.format(min(values))}–{fmt.format(max(values))})"
 
 
+def ratio_summary(values, md: bool = False) -> str:
+    """Median, best round and range of per-round ratios."""
+    med, best, low = statistics.median(values), max(values), min(values)
+    if len(values) == 1:
+        return f"{med:.2f}"
+    text = f"{med:.2f} (best {best:.2f}; {low:.2f}–{best:.2f})"
+    return f"**{med:.2f}** (best {best:.2f}; {low:.2f}–{best:.2f})" if md else text
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3,
@@ -360,11 +393,15 @@ def main(argv=None) -> int:
     parser.add_argument("--only", choices=("default", "big"), help="one of the two runs")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the GUI thread during one window measurement per run")
+    parser.add_argument("--statistics-every", type=int, default=1, metavar="N",
+                        help="the 784 run's window takes detailed statistics every N epochs "
+                             "(Training ▸ Detailed Statistics); default 1")
     parser.add_argument("--skip", nargs="*", default=[],
                         choices=("memory", "startup", "runsets"),
                         help="parts to leave out")
     args = parser.parse_args(argv)
 
+    markdown_startup = ""
     folder = Path(tempfile.mkdtemp(prefix="bench_window_"))
     runs = [("default", endless(default_experiment())),
             ("784-256-128-10", big_experiment(folder))]
@@ -373,28 +410,58 @@ def main(argv=None) -> int:
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start; "
           f"{args.rounds} round(s) of {args.seconds:g} s; offscreen Qt")
     results = {}
+    markdown: list[str] = []
     for name, experiment in (runs if args.rounds > 0 else []):   # --rounds 0: memory only
-        rows = {"headless": [], "bare": [], "window": []}
+        every = args.statistics_every if name != "default" else 1
+        rows = {"headless": [], "bare": [], "window": [], "load": []}
+
+        def measure(part: str, r: int) -> None:
+            if part == "bare":
+                rows["bare"].append(headless_rate(experiment, args.seconds, snapshots=False))
+            elif part == "headless":
+                rows["headless"].append(headless_rate(experiment, args.seconds, snapshots=True))
+            else:
+                rows["window"].append(window_rate(experiment, args.seconds,
+                                                  profile=args.profile and r == 0,
+                                                  statistics_every=every))
+
         for r in range(args.rounds):
-            rows["headless"].append(headless_rate(experiment, args.seconds, snapshots=True))
-            rows["bare"].append(headless_rate(experiment, args.seconds, snapshots=False))
-            rows["window"].append(window_rate(experiment, args.seconds,
-                                              profile=args.profile and r == 0))
+            rows["load"].append(os.getloadavg()[0])
+            order = ("bare", "window", "headless") if r % 2 == 0 else \
+                ("headless", "window", "bare")
+            for part in order:
+                measure(part, r)
+            w = rows["window"][-1]
+            print(f"  [{name} round {r + 1}: load {rows['load'][-1]:.2f}; plain "
+                  f"{rows['bare'][-1]:.1f}, step_epoch {rows['headless'][-1]:.1f}, window "
+                  f"{w['rate']:.1f} epochs/s ({w['rate'] / rows['bare'][-1]:.2f}× plain), "
+                  f"stall max {w['max_gap']:.0f} ms]", flush=True)
         results[name] = rows
         cost = snapshot_cost(experiment)
         w = rows["window"]
-        ratios = [x["rate"] / h for x, h in zip(w, rows["headless"])]
-        print(f"\n== {name}  (one Snapshot takes {1000 * cost:.1f} ms here)")
-        print(f"  headless step_epoch()  epochs/s  {spread(rows['headless'])}")
-        print(f"  headless train_epoch() epochs/s  {spread(rows['bare'])}  (no Snapshots)")
-        print(f"  window, all plots      epochs/s  {spread([x['rate'] for x in w])}")
-        print(f"  window / headless                {spread(ratios, '{:.2f}')}   "
-              f"(vs train_epoch: "
-              f"{spread([x['rate'] / b for x, b in zip(w, rows['bare'])], '{:.2f}')})")
+        vs_bare = [x["rate"] / b for x, b in zip(w, rows["bare"])]
+        vs_step = [x["rate"] / h for x, h in zip(w, rows["headless"])]
+        label = name + (f", statistics every {every} epochs" if every != 1 else "")
+        print(f"\n== {label}  (one Snapshot takes {1000 * cost:.1f} ms here; load average "
+              f"{spread(rows['load'], '{:.2f}')})")
+        print(f"  plain train_epoch()    epochs/s  {spread(rows['bare'], '{:.1f}')}  "
+              f"(no Snapshots)")
+        print(f"  headless step_epoch()  epochs/s  {spread(rows['headless'], '{:.1f}')}")
+        print(f"  window, all plots      epochs/s  {spread([x['rate'] for x in w], '{:.1f}')}")
+        print(f"  window / plain training          {ratio_summary(vs_bare)}")
+        print(f"  window / step_epoch()            {ratio_summary(vs_step)}")
+        print(f"  with the stall probe running     "
+              f"{ratio_summary([x['probed_rate'] / b for x, b in zip(w, rows['bare'])])}"
+              f"  (window / plain)")
         print(f"  GUI stall max / p99 (ms)         {spread([x['max_gap'] for x in w], '{:.1f}')}"
               f" / {spread([x['p99_gap'] for x in w], '{:.1f}')}")
         print(f"  worker: snapshots/s, time share  {spread([x['snap_rate'] for x in w], '{:.1f}')}"
               f", {spread([100 * x['snap_share'] for x in w], '{:.1f}')} %")
+        markdown.append(
+            f"| {label} | {spread(rows['bare'], '{:.0f}')} | "
+            f"{spread(rows['headless'], '{:.0f}')} | {spread([x['rate'] for x in w], '{:.0f}')}"
+            f" | {ratio_summary(vs_bare, md=True)} | {ratio_summary(vs_step, md=True)} | "
+            f"{spread([x['max_gap'] for x in w], '{:.0f}')} | {spread(rows['load'], '{:.2f}')} |")
         for x in w:
             if "profile" in x:
                 print("  GUI thread profile (cumulative):")
@@ -414,6 +481,11 @@ def main(argv=None) -> int:
         print("\n== start-up to the first painted window (5 fresh processes each)")
         if entry:
             print(f"  python -m ui, spawn → painted  {spread(entry, '{:.2f}')} s")
+            markdown_startup = (f"Start-up, `python -m ui` spawned → first paint "
+                                f"({os.environ.get('QT_QPA_PLATFORM', 'X display')}): "
+                                f"median {statistics.median(entry):.2f} s, best "
+                                f"{min(entry):.2f} s, range {min(entry):.2f}–{max(entry):.2f} s "
+                                f"(5 runs).")
         print(f"  total since process start  {spread([t[0] for t in times], '{:.2f}')} s")
         print(f"  of which imports {spread([t[1] for t in times], '{:.2f}')} s, window built "
               f"{spread([t[2] for t in times], '{:.2f}')} s, show → first paint "
@@ -422,6 +494,18 @@ def main(argv=None) -> int:
         from bench_runsets import report as runsets_report
         runsets_report(max(args.rounds, 1), args.seconds / 2, epochs=10_000, window=True)
     print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
+    if markdown or "startup" not in args.skip:
+        print(f"\n---- for PERFORMANCE.md ({os.cpu_count()} CPUs, {args.rounds} rounds of "
+              f"{args.seconds:g} s, alternating) ----")
+    if markdown:
+        print("| run | plain train_epoch() epochs/s | step_epoch() epochs/s | window epochs/s | "
+              "window / plain: median (best; range) | window / step_epoch() | "
+              "GUI stall max (ms) | load average |")
+        print("|---|---|---|---|---|---|---|---|")
+        print("\n".join(markdown))
+        print("\nEpochs/s: median (min–max) over the rounds; ratios per round.")
+    if "startup" not in args.skip and markdown_startup:
+        print(markdown_startup)
     return 0
 
 

@@ -146,3 +146,26 @@ def test_a_plot_added_to_the_table_is_docked_fed_redrawn_and_exported(qtbot, sma
         assert isinstance(plot.plot_widget, pg.PlotWidget)
     finally:
         close(window)
+
+
+def test_the_landscape_behind_its_tab_builds_its_canvases_when_shown(qtbot, monkeypatch):
+    """Start-up (issue #15 item 5): the loss landscape starts behind the bottom tabs without
+    its two canvases; bringing its tab to the front builds and draws them."""
+    import ui.window.main_window as main_window
+    from ui.window.main_window import MainWindow
+    monkeypatch.setattr(main_window, "needs_compact", lambda area: False)
+    window = MainWindow(remember=False)
+    qtbot.addWidget(window)
+    try:
+        window.show()
+        qtbot.waitExposed(window)
+        landscape = window.views["landscape"]
+        assert not landscape.canvas_built
+        window.docks["landscape"].show()
+        window.docks["landscape"].raise_()
+        qtbot.waitUntil(lambda: landscape.canvas_built, timeout=5000)
+        assert landscape.plot_widget.isVisible()
+    finally:
+        window.model.undo_stack.setClean()
+        window.close()
+        assert window.worker.wait(5000)

@@ -3,7 +3,7 @@
 The GUI thread and the training thread share one interpreter lock, and on a small machine one
 or two cores. Every millisecond the GUI spends drawing plots is a millisecond training does
 not get. So while training plays, the window keeps its own share of the CPU under a budget
-(``budget``, e.g. 15 % of one core): after each redraw it looks at how much CPU time the GUI
+(``budget``, 7 % of one core): after each redraw it looks at how much CPU time the GUI
 thread has used since the redraw before (``time.thread_time``: the redraw, the paint that
 followed and anything else the GUI did) and waits long enough for that to be ``budget`` of
 the wall time — never less than ``min_interval`` (the timer's own period) and never more
@@ -21,8 +21,12 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-#: share of one core the GUI may use while training plays
-BUDGET = 0.15
+#: share of one core the GUI may use while training plays. The worker waits out each redraw
+#: (``gui_busy``) and every other GIL hand-over costs it too, so this share is about what
+#: training loses to the window: 15 % held the window at 0.6-0.75x plain training, 7 % lets
+#: it reach ~0.9x (issue #15 item 4); a frame with every plot visible then comes ~5 times a
+#: second on the default run instead of ~10
+BUDGET = 0.07
 
 
 class RefreshPacer:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import time
 
+from playground.training.detail import check_every, carry_detail, detail_due
+
 #: while playing, taking snapshots costs at most this share of the worker's time
 SNAPSHOT_SHARE = 0.1
 #: how often the speed readout is updated while playing (seconds; up to 4× longer while
@@ -33,6 +35,11 @@ class SnapshotPacing:
     a slow motion of so many *batches* a second (a snapshot after every batch). Pacing only
     waits between steps (on an Event that any command wakes, so pause and stop still act at
     once); the steps and their numbers are those of full speed.
+
+    :meth:`set_detail_every`: the detailed statistics (layer statistics, decision surface,
+    weights) only every N epochs while playing (:mod:`playground.training.detail`); a
+    snapshot in between carries the last detailed ones. Every forced snapshot (pause, step,
+    the end) is detailed.
     """
 
     def _init_pacing(self, max_rate: float, snapshot_share: float, paced: bool) -> None:
@@ -47,6 +54,8 @@ class SnapshotPacing:
         self._speed_since = time.perf_counter()
         self._pace: tuple[str, float] | None = None   # ("epochs" | "batches", per second)
         self._next_step_at = 0.0
+        self._detail_every = 1
+        self._detailed = None           # the last detailed snapshot of the current trainer
 
     # -- GUI-thread API ------------------------------------------------------------------------
     def set_pace(self, unit: str | None, per_second: float = 0.0) -> None:
@@ -55,6 +64,14 @@ class SnapshotPacing:
         if unit not in (None, "epochs", "batches") or (unit and not per_second > 0):
             raise ValueError(f"bad pace {unit!r} {per_second!r}")
         self._post(self._on_pace, unit, per_second)
+
+    def set_detail_every(self, every: int) -> None:
+        """Detailed statistics every ``every`` epochs while playing (1: always)."""
+        self._post(self._on_detail_every, check_every(every))
+
+    @property
+    def detail_every(self) -> int:
+        return self._detail_every
 
     def snapshot_drawn(self) -> None:
         """The GUI drew the latest snapshot: a paced worker may send the next one."""
@@ -66,6 +83,9 @@ class SnapshotPacing:
         return max(self._min_interval, self._snapshot_cost / self._snapshot_share)
 
     # -- worker thread ---------------------------------------------------------------------------
+    def _on_detail_every(self, every: int) -> None:
+        self._detail_every = every
+
     def _on_pace(self, unit: str | None, per_second: float) -> None:
         self._pace = (unit, per_second) if unit else None
         self._next_step_at = time.perf_counter()
@@ -75,6 +95,7 @@ class SnapshotPacing:
         measured afresh."""
         self._history_sent = 0
         self._snapshot_cost = 0.0
+        self._detailed = None
 
     def _report_speed(self, now: float, paced: bool = False) -> None:
         elapsed = now - self._speed_since
@@ -96,9 +117,17 @@ class SnapshotPacing:
 
     def _emit_snapshot(self, force: bool = False) -> None:
         start = time.perf_counter()
-        snapshot = self._guard(lambda: self._trainer.snapshot(history_from=self._history_sent))
+        trainer, last = self._trainer, self._detailed
+        detail = force or detail_due(trainer.epoch, None if last is None else last.epoch,
+                                     self._detail_every)
+        snapshot = self._guard(lambda: trainer.snapshot(history_from=self._history_sent,
+                                                        detail=detail))
         if snapshot is None:
             return
+        if detail:
+            self._detailed = snapshot
+        else:
+            snapshot = carry_detail(snapshot, last)
         self._last_emit = time.perf_counter()
         cost = self._last_emit - start
         self._snapshot_cost = cost if not self._snapshot_cost else \
@@ -106,4 +135,5 @@ class SnapshotPacing:
         self._history_sent = snapshot.history_start + len(snapshot.history["epoch"])
         self._undrawn = True
         self.snapshotReady.emit(snapshot)
-        self.runsChanged.emit(self._runs.overview(surfaces=True, error_signals=True))
+        if detail:                      # the runs' surfaces and signals: with the statistics
+            self.runsChanged.emit(self._runs.overview(surfaces=True, error_signals=True))

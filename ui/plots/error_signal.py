@@ -216,8 +216,8 @@ class ErrorSignalPlot(PlotPanel):
 
     def add_snapshot(self, snapshot) -> None:
         layers = snapshot.layers
-        if not layers:
-            return
+        if not layers or layers is self._latest:   # no statistics, or the same ones carried
+            return                                 # (statistics every N epochs)
         if (self._tracker.is_new_run(snapshot) or self.store is None
                 or len(layers) != len(self._names)):
             self._reset()

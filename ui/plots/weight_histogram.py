@@ -73,8 +73,8 @@ class WeightHistogramPlot(PlotPanel):
     # -- feeding ---------------------------------------------------------------------------
     def add_snapshot(self, snapshot) -> None:
         layers = snapshot.layers
-        if not layers:
-            return
+        if not layers or (self._frames and layers is self._frames[-1][1]):
+            return          # no statistics, or the same ones carried (statistics every N)
         if self._tracker.is_new_run(snapshot) or len(layers) != len(self._names):
             self._reset()
             self._set_layers(layers)

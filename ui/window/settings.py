@@ -157,3 +157,19 @@ def lessons_offered() -> bool:
 
 def mark_lessons_offered() -> None:
     app_settings().setValue(LESSONS_OFFERED, "true")
+
+
+STATISTICS_EVERY = "training/statistics_every"
+
+
+def statistics_every() -> int:
+    """Detailed statistics every N epochs while training plays (1 when unset or unreadable)."""
+    value = app_settings().value(STATISTICS_EVERY, 1)
+    try:
+        return max(int(value), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+def set_statistics_every(every: int) -> None:
+    app_settings().setValue(STATISTICS_EVERY, int(every))
