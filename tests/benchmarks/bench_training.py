@@ -21,9 +21,11 @@ picks (``playground.blas.threads_for``: one for the tiny shapes), given to torch
 under load. Both sides are warmed up, then timed epoch by epoch in alternating rounds (engine,
 PyTorch, PyTorch, engine, …): this machine's speed drifts (shared cores), and taking turns makes
 a slow spell hit both sides. The GEMM limit (one large ``np.matmul`` on the same threads) is
-measured again in every round, so each round's GEMM share is against that round's machine. It
-prints the load average before and after, samples/s medians over the rounds, and for the
-ratio the median of the per-round ratios, the best round and the range.
+measured again in every round (the better of just before and just after it), so each round's
+GEMM share — the engine's and torch's — is against that round's machine. It prints the
+machine, the load average before and after, samples/s medians over the rounds, and for the
+ratio the median of the per-round ratios, the best round and the range; then every round's
+numbers, and all of it again as Markdown tables for PERFORMANCE.md.
 """
 
 from __future__ import annotations
@@ -141,16 +143,18 @@ def interleaved(engine, theirs, rounds: int,
     measured here), and that must not be charged to the other side. Sleeping instead does not
     work: after an idle pause this VM runs the next epoch ~25 % slower, on both sides. A slow
     spell of this shared machine then hits both sides of a round instead of one whole side
-    of the table."""
+    of the table. The GEMM limit of a round is the better of a measurement just before and
+    one just after it: a single one, taken in a slow moment, made shares above 100 %."""
     ours, other, limits = [], [], []
     for r in range(rounds):
+        before = limit() if limit is not None else None
         pair = ((engine, ours), (theirs, other))
         for run, out in (pair if r % 2 == 0 else pair[::-1]):
             if run is not None:
                 run()
                 out.append(run())
         if limit is not None:
-            limits.append(limit())
+            limits.append(max(before, limit()))
     return ours, other, limits
 
 
@@ -275,8 +279,8 @@ def main(argv=None) -> int:
           f"best round (range in brackets); GEMM % = median over rounds of the engine's share "
           f"of that round's float32 GEMM limit on the same threads")
     print(f"load average after: {load_average()}")
-    print("\nper round (in order; GEMM limit = one 2048² float32 np.matmul on the shape's "
-          "threads, measured right after the round):")
+    print("\nper round (in order; GEMM limit = the better of one 2048² float32 np.matmul on "
+          "the shape's threads just before and one just after the round):")
     for name, ratios, limits, shares, torch_shares in details:
         print(f"{name}:")
         print("  ratio         " + " ".join(f"{r:6.2f}" for r in ratios))
