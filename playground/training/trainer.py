@@ -199,14 +199,16 @@ class Trainer(Resumable):
 
     # -- training ------------------------------------------------------------------------
     def _epoch_arrays(self) -> tuple:
-        """``(key, [X, 1], Y, one-hot blocks)`` of this epoch's training samples in batch
+        """``(key, [X, 1], Y, one-hot blocks, batches)`` of this epoch's training samples in batch
         order, gathered once per epoch so that each batch is a slice (a view): the inputs
         beside a column of ones (the first layer's bias joins its matrix product), and for
         cross-entropy the labels as one-hot rows, stored per batch as the transposed
         (classes × batch) blocks the layers compute in (see :class:`LayerBuffers`). Rebuilt
         when the order or the batch size changes (a new permutation, a resumed run, shuffling
-        switched); ``[X, 1]`` is None for data larger than :data:`EPOCH_COPY_LIMIT` (batches
-        are then gathered one by one)."""
+        switched; the buffers are refilled in place); ``batches`` is every batch's
+        ``(x, y, [x, 1], one-hot or None)`` views, made once per buffers and batch size (so a
+        batch costs a list lookup). All but the key are None for data larger than
+        :data:`EPOCH_COPY_LIMIT` (batches are then gathered one by one)."""
         key = (self._perm if self.shuffle else None, self.batch_size)
         data = self._epoch_data
         if data is not None and data[0][0] is key[0] and data[0][1] == key[1]:
@@ -214,10 +216,11 @@ class Trainer(Resumable):
         X, Y = self.X_train, self.Y_train
         n, d = X.shape
         if n * (d + 1) * X.itemsize > EPOCH_COPY_LIMIT:
-            data = (key, None, None, None)
+            data = (key, None, None, None, None)
         else:
-            _, Xe, Yg, _ = data if data is not None and data[1] is not None \
-                else (None, np.ones((n, d + 1), X.dtype), np.empty_like(Y), None)
+            old = data if data is not None and data[1] is not None else None
+            Xe, Yg = (old[1], old[2]) if old is not None else \
+                (np.ones((n, d + 1), X.dtype), np.empty_like(Y))
             if key[0] is None:
                 np.copyto(Xe[:, :d], X)
                 np.copyto(Yg, Y)
@@ -225,31 +228,41 @@ class Trainer(Resumable):
                 np.copyto(Xe[:, :d], X.take(key[0], 0, mode="clip"))
                 Y.take(key[0], 0, Yg, "clip")
             blocks = None
+            size = self.batch_size
             if self.loss.target_kind == "labels":
-                k, size = self.network.n_outputs, self.batch_size
+                k = self.network.n_outputs
                 onehot = np.eye(k, dtype=self.dtype).take(Yg, 0)   # raises on a bad label
                 full = n // size
-                blocks = [np.ascontiguousarray(
-                    onehot[:full * size].reshape(full, size, k).transpose(0, 2, 1))]
+                parts = [onehot[:full * size].reshape(full, size, k).transpose(0, 2, 1)]
                 if n > full * size:
-                    blocks.append(np.ascontiguousarray(onehot[full * size:].T))
-            data = (key, Xe, Yg, blocks)
+                    parts.append(onehot[full * size:].T)
+                if old is not None and old[3] is not None and old[0][1] == size:
+                    blocks = old[3]             # the same buffers, refilled in place
+                    for block, part in zip(blocks, parts):
+                        np.copyto(block, part)
+                else:
+                    blocks = [np.ascontiguousarray(part) for part in parts]
+            if old is not None and old[0][1] == size and old[3] is blocks:
+                views = old[4]                  # the same buffers: the same views
+            else:
+                views = []
+                for b, start in enumerate(range(0, n, size)):
+                    x_ext = Xe[start:start + size]
+                    hot = None
+                    if blocks is not None:
+                        hot = (blocks[0][b] if b < len(blocks[0]) else blocks[1]).T
+                    views.append((x_ext[:, :-1], Yg[start:start + size], x_ext, hot))
+            data = (key, Xe, Yg, blocks, views)
         self._epoch_data = data
         return data
 
     def _batch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
         """``(x, y, [x, 1] or None, one-hot y or None)`` of the next batch."""
-        b = self.batch_in_epoch
-        start = b * self.batch_size
+        data = self._epoch_arrays()
+        if data[4] is not None:
+            return data[4][self.batch_in_epoch]
+        start = self.batch_in_epoch * self.batch_size
         stop = min(start + self.batch_size, len(self.X_train))
-        _, Xe, Yg, blocks = self._epoch_arrays()
-        if Xe is not None:
-            x_ext = Xe[start:stop]
-            onehot = None
-            if blocks is not None:
-                full = blocks[0]
-                onehot = (full[b] if b < len(full) else blocks[1]).T
-            return x_ext[:, :-1], Yg[start:stop], x_ext, onehot
         if not self.shuffle:
             return self.X_train[start:stop], self.Y_train[start:stop], None, None
         return (*self._gather.take(self.X_train, self.Y_train, self._perm[start:stop]),
@@ -267,12 +280,14 @@ class Trainer(Resumable):
 
     def _next_batch(self):
         """Start the epoch if due; the next batch and its workspace."""
-        if self.finished:
-            raise RuntimeError(f"training has ended ({self.stop_reason})")
-        if len(self.X_train) == 0:
-            raise RuntimeError("there are no training samples")
         if self.batch_in_epoch == 0:
+            if self.stop_reason is not None:
+                raise RuntimeError(f"training has ended ({self.stop_reason})")
+            if len(self.X_train) == 0:
+                raise RuntimeError("there are no training samples")
             self._start_epoch()
+        elif self.stop_reason is not None:
+            raise RuntimeError(f"training has ended ({self.stop_reason})")
         blas.use(self._blas_threads)        # one thread for small products (see blas.py)
         batch = self._batch()
         return batch, self.network.workspace(batch[0].shape[0], training=True)
@@ -285,7 +300,7 @@ class Trainer(Resumable):
         self._metrics.add_batch(result.loss, ws.layers[-1].a, yb)
         self.iteration += 1
         self.batch_in_epoch += 1
-        if self.batch_in_epoch >= -(-len(self.X_train) // self.batch_size):
+        if self.batch_in_epoch * self.batch_size >= len(self.X_train):
             self._end_epoch()
             self.trajectory.record(self.epoch, self.network.params)
 
@@ -353,7 +368,7 @@ class Trainer(Resumable):
         """Finish the current epoch (or start and finish a new one), without a report."""
         epoch = self.epoch
         with np.errstate(all="ignore"):
-            while self.epoch == epoch and not self.finished:
+            while self.epoch == epoch and self.stop_reason is None:
                 self._train_one()
 
     def step_epoch(self):
