@@ -26,6 +26,9 @@ import numpy as np
 from .losses import Loss
 from .network import Network, Workspace
 
+_min_reduce = np.minimum.reduce
+_NAN = float("nan")
+
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
@@ -61,6 +64,9 @@ class IterationResult:
     grad_norm: float = float("nan")   # global gradient norm before clipping (when computed)
     clip_scale: float = 1.0
     updated: bool = False
+    #: the data loss was not computed: the batch's right-class probabilities were written to
+    #: the caller's buffer (``stage``, see :func:`step`) and checked (loss and data_loss NaN)
+    staged: bool = False
 
 
 def _forward_formula(network: Network, i: int, training: bool) -> str:
@@ -208,8 +214,15 @@ def train_step(network: Network, loss: Loss, x: np.ndarray, y: np.ndarray, ws: W
 
 
 def step(network, loss, x, y, ws, rng, training, l1, l2, clip_norm, optimizer, result,
-         x_ext, onehot) -> IterationResult:
-    """:func:`train_step` with positional arguments (keywords cost a little per batch)."""
+         x_ext, onehot, stage=None) -> IterationResult:
+    """:func:`train_step` with positional arguments (keywords cost a little per batch).
+
+    ``stage`` (cross-entropy without a penalty only): ``(flat index, buffer)``, where the
+    index picks each sample's right-class probability out of the output layer's C-ordered
+    (classes × batch) array. The probabilities are then taken into the buffer and checked
+    (all above 1e-30, so the loss is finite) instead of computing the loss: the caller takes
+    the logarithm and the sum later (for a whole epoch at once), the same numbers
+    :meth:`CrossEntropy.value` gives. If the check fails the loss is computed as usual."""
     layers = network.layers
     bufs = ws.layers
     if x_ext is None:
@@ -219,6 +232,15 @@ def step(network, loss, x, y, ws, rng, training, l1, l2, clip_norm, optimizer, r
         a = layer.forward(a, buf, training, rng, a_ext)
         a_ext = buf.ext
     last = bufs[-1]
+    if stage is not None:
+        p = last.aT.take(stage[0], None, stage[1], "clip")
+        if _min_reduce(p) > 1e-30:     # finite: −log p of the right classes, summed later
+            result.staged = True
+            result.data_loss = result.loss = _NAN
+            result.penalty = 0.0
+            return _backward(network, layers, bufs, loss, x, y, ws, x_ext, onehot, l1, l2,
+                             clip_norm, optimizer, result)
+    result.staged = False
     data_loss = result.data_loss = loss.value(last.z, last.a, y)
     if l1 or l2:
         result.penalty = network.penalty(l1, l2)
@@ -227,6 +249,14 @@ def step(network, loss, x, y, ws, rng, training, l1, l2, clip_norm, optimizer, r
         result.penalty, result.loss = 0.0, data_loss + 0.0
     if not math.isfinite(result.loss):
         return result     # diverged: no backward pass, no update; the caller reports it
+    return _backward(network, layers, bufs, loss, x, y, ws, x_ext, onehot, l1, l2, clip_norm,
+                     optimizer, result)
+
+
+def _backward(network, layers, bufs, loss, x, y, ws, x_ext, onehot, l1, l2, clip_norm,
+              optimizer, result) -> IterationResult:
+    """The rest of :func:`step` once the loss is known to be finite: backward and update."""
+    last = bufs[-1]
     top = layers[-1]
     loss.error_signal(last.z, last.a, y, top.activation, last.delta, last.scratch, onehot)
     i = len(layers) - 1

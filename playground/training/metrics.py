@@ -24,6 +24,8 @@ import numpy as np
 
 from playground.data import Dataset
 
+_add_reduce = np.add.reduce
+
 
 def encode_targets(ds: Dataset, y: np.ndarray, loss, network: dict, dtype) -> np.ndarray:
     if ds.task == "regression":
@@ -93,7 +95,20 @@ class EpochMetrics:
         self._truth = np.zeros(size, np.intp)
         self.reset()
 
+    def staging(self, dtype) -> np.ndarray:
+        """The buffer (one slot per training sample, in the epoch's order) into which a
+        cross-entropy batch's right-class probabilities are taken when its loss is left for
+        later (``add_batch(None, …)``); made once."""
+        if self._p is None or self._p.dtype != dtype or self._p.size < self._pred.size:
+            self._p = np.empty(max(self._pred.size, 1), dtype)
+        return self._p
+
+    _p = None
+
     def reset(self) -> None:
+        #: per batch since the last flush: (loss or None = still in the staging buffer,
+        #: samples, where the batch starts in the epoch)
+        self._batches = []
         self.loss_sum = 0.0
         self.seen = 0
         self.sse = 0.0
@@ -102,11 +117,13 @@ class EpochMetrics:
 
     def state(self) -> dict:
         """The running sums (JSON-ready), for :meth:`restore`."""
+        self._flush()
         return {"loss_sum": self.loss_sum, "seen": self.seen, "correct": self.correct,
                 "sse": self.sse}
 
     def restore(self, loss_sum: float, seen: int, correct: int, sse: float) -> None:
         """Continue an epoch saved mid-way (its per-sample labels were not saved)."""
+        self._batches = []
         self.loss_sum, self.seen, self.sse = loss_sum, seen, sse
         self._correct_before, self._first = correct, seen
 
@@ -116,10 +133,12 @@ class EpochMetrics:
         return self._correct_before + int(np.count_nonzero(
             self._pred[first:seen] == self._truth[first:seen]))
 
-    def add_batch(self, loss: float, output: np.ndarray, target: np.ndarray) -> None:
+    def add_batch(self, loss: float | None, output: np.ndarray, target: np.ndarray) -> None:
+        """``loss`` None: a cross-entropy loss whose right-class probabilities are in
+        :meth:`staging` at this batch's place (the loss follows at the next flush)."""
         n = len(target)
         start = self.seen
-        self.loss_sum += loss * n
+        self._batches.append((loss, n, start))
         self.seen += n
         if self.regression:
             diff = output - target
@@ -142,7 +161,41 @@ class EpochMetrics:
         return confusion_matrix(self._truth[self._first:self.seen],
                                 self._pred[self._first:self.seen], self.classes)
 
+    def _flush(self) -> None:
+        """Add the batches' losses to ``loss_sum``, in batch order. A staged batch's loss is
+        ``−Σ log p / n`` as :meth:`CrossEntropy.value` computes it — the logarithm taken
+        element-wise (the same per element however many at once), the sum in float64 over
+        the batch's own samples — for all staged batches at once: one log, and one reduction
+        over the rows of a (batches × batch size) array for the full batches (each row is the
+        same float64 reduction of that batch; ``tests/engine/test_metrics.py`` checks it)."""
+        batches = self._batches
+        if not batches:
+            return
+        staged = [b for b in batches if b[0] is None]
+        sums = {}
+        if staged:
+            lo, hi = staged[0][2], staged[-1][2] + staged[-1][1]
+            size = staged[0][1]
+            with np.errstate(all="ignore"):   # slots of batches not staged hold old values
+                logs = np.log(self._p[lo:hi])
+            full = (hi - lo) // size
+            rows = _add_reduce(logs[:full * size].astype(np.float64).reshape(full, size), 1)
+            for _, n, start in staged:
+                row = (start - lo) // size
+                if n == size and (start - lo) % size == 0 and row < full:
+                    sums[start] = rows[row]
+                else:
+                    sums[start] = _add_reduce(logs[start - lo:start - lo + n], 0, np.float64)
+        total = self.loss_sum
+        for loss, n, start in batches:
+            if loss is None:
+                loss = -float(sums[start]) / n + 0.0      # as step(): data loss + 0.0
+            total += loss * n
+        self.loss_sum = total
+        batches.clear()
+
     def epoch_logs(self) -> dict:
+        self._flush()
         n = max(self.seen, 1)
         logs = {"train_loss": self.loss_sum / n}
         if self.regression:

@@ -216,7 +216,7 @@ class Trainer(Resumable):
         X, Y = self.X_train, self.Y_train
         n, d = X.shape
         if n * (d + 1) * X.itemsize > EPOCH_COPY_LIMIT:
-            data = (key, None, None, None, None)
+            data = (key, None, None, None, None, None)
         else:
             old = data if data is not None and data[1] is not None else None
             Xe, Yg = (old[1], old[2]) if old is not None else \
@@ -243,30 +243,43 @@ class Trainer(Resumable):
                 else:
                     blocks = [np.ascontiguousarray(part) for part in parts]
             if old is not None and old[0][1] == size and old[3] is blocks:
-                views = old[4]                  # the same buffers: the same views
+                views, picks = old[4], old[5]   # the same buffers: the same views
             else:
-                views = []
+                views, picks = [], None
+                if blocks is not None:
+                    # where each sample's right class sits in its batch's C-ordered
+                    # (classes × batch) output: label · batch size + column
+                    column = np.arange(n) % size
+                    width = np.full(n, size)
+                    width[full * size:] = n - full * size
+                    picks = (np.empty(n, np.intp), column, width)
+                    p = self._metrics.staging(self.dtype)
                 for b, start in enumerate(range(0, n, size)):
                     x_ext = Xe[start:start + size]
-                    hot = None
+                    hot = stage = None
                     if blocks is not None:
                         hot = (blocks[0][b] if b < len(blocks[0]) else blocks[1]).T
-                    views.append((x_ext[:, :-1], Yg[start:start + size], x_ext, hot))
-            data = (key, Xe, Yg, blocks, views)
+                        stage = (picks[0][start:start + size], p[start:start + size])
+                    views.append((x_ext[:, :-1], Yg[start:start + size], x_ext, hot, stage))
+            if picks is not None:
+                np.multiply(Yg, picks[2], out=picks[0])
+                np.add(picks[0], picks[1], out=picks[0])
+            data = (key, Xe, Yg, blocks, views, picks)
         self._epoch_data = data
         return data
 
-    def _batch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
-        """``(x, y, [x, 1] or None, one-hot y or None)`` of the next batch."""
+    def _batch(self) -> tuple:
+        """``(x, y, [x, 1] or None, one-hot y or None, stage or None)`` of the next batch
+        (``stage``: see :func:`~playground.nn.backprop.step`)."""
         data = self._epoch_arrays()
         if data[4] is not None:
             return data[4][self.batch_in_epoch]
         start = self.batch_in_epoch * self.batch_size
         stop = min(start + self.batch_size, len(self.X_train))
         if not self.shuffle:
-            return self.X_train[start:stop], self.Y_train[start:stop], None, None
+            return self.X_train[start:stop], self.Y_train[start:stop], None, None, None
         return (*self._gather.take(self.X_train, self.Y_train, self._perm[start:stop]),
-                None, None)
+                None, None, None)
 
     def _start_epoch(self) -> None:
         if self._next_batching is not None:
@@ -297,7 +310,7 @@ class Trainer(Resumable):
         if not result.updated:      # the loss was not finite: the iteration stopped early
             self._diverge(result.loss)
             return
-        self._metrics.add_batch(result.loss, ws.layers[-1].a, yb)
+        self._metrics.add_batch(None if result.staged else result.loss, ws.layers[-1].a, yb)
         self.iteration += 1
         self.batch_in_epoch += 1
         if self.batch_in_epoch * self.batch_size >= len(self.X_train):
@@ -306,19 +319,21 @@ class Trainer(Resumable):
 
     def _train_one(self) -> None:
         """One iteration on the next batch, as a plain call (:func:`train_step`)."""
-        (xb, yb, x_ext, onehot), ws = self._next_batch()
+        (xb, yb, x_ext, onehot, stage), ws = self._next_batch()
         result = self._result
         result.updated = False
-        step(self.network, self.loss, xb, yb, ws, self.rng, True, self.l1, self.l2,
-             self.clip_norm, self.optimizer, result, x_ext, onehot)
+        l1, l2 = self.l1, self.l2
+        step(self.network, self.loss, xb, yb, ws, self.rng, True, l1, l2, self.clip_norm,
+             self.optimizer, result, x_ext, onehot, None if l1 or l2 else stage)
         self._iteration_done(ws, yb)
 
     def _iteration(self, observe: bool) -> Iterator[Phase]:
         """One iteration on the next batch, phase by phase: the same calls as
         :meth:`_train_one` (see :mod:`playground.nn.backprop`)."""
-        (xb, yb, x_ext, onehot), ws = self._next_batch()
+        (xb, yb, x_ext, onehot, _), ws = self._next_batch()
         result = self._result
         result.updated = False
+        result.staged = False
         yield from iteration(self.network, self.loss, xb, yb, ws, rng=self.rng, training=True,
                              l1=self.l1, l2=self.l2, clip_norm=self.clip_norm,
                              optimizer=self.optimizer, result=result, observe=observe,

@@ -89,6 +89,29 @@ def test_stepping_equals_training_bitwise_across_epochs(change):
         plain.history.columns()["train_loss"].tolist()
 
 
+@pytest.mark.parametrize("dtype, batch, samples", [
+    ("float32", 6, 80), ("float64", 6, 80), ("float32", 8, 80), ("float32", 200, 80),
+    ("float32", 50, 500), ("float64", 37, 500)])
+def test_deferred_cross_entropy_losses_equal_the_stepper_s_bitwise(dtype, batch, samples):
+    """Training leaves cross-entropy's log and sum of each batch to the epoch's end; the
+    epoch's train_loss must still be bitwise what the stepper gets by computing every batch's
+    loss as it goes (CrossEntropy.value): full and partial batches, float32 and float64."""
+    exp = spiral(batch_size=batch, dtype=dtype).replace("data.samples", samples)
+    stepped, plain = Trainer(exp), Trainer(exp)
+    for _ in range(3 * stepped.batches_per_epoch):
+        for _ in stepped.phases():
+            pass
+    plain.train_batch()
+    assert plain._result.staged            # the deferred path is the one measured here
+    while plain.epoch < 3:
+        plain.train_epoch()
+    assert plain.epoch == stepped.epoch == 3
+    np.testing.assert_array_equal(stepped.network.params, plain.network.params)
+    losses = stepped.history.columns()["train_loss"].tolist()
+    assert plain.history.columns()["train_loss"].tolist() == losses
+    assert all(np.isfinite(losses))
+
+
 def test_penalty_and_clipping_are_visible():
     trainer = Trainer(spiral(l2=0.1, clip_norm=1e-3))
     phases = {(p.kind, p.layer): p for p in trainer.phases()}
