@@ -122,8 +122,14 @@ class SGD(Optimizer):
 
     def _kernel(self, p, g, b, first, lr) -> None:
         h, s = self.hyper, b["_scratch"]
-        g = _decayed(p, g, b.get("_gwd"), h["weight_decay"])
         mu = h["momentum"]
+        if mu == 0.0 and h["weight_decay"] == 0.0 and p.size < blas.AXPY_MIN:
+            # plain SGD on a small network: the two calls the general path below ends with
+            # (no decay, no momentum, too short for axpy), without its per-step detours
+            np.multiply(g, self._typed(lr), out=s)
+            np.subtract(p, s, out=p)
+            return
+        g = _decayed(p, g, b.get("_gwd"), h["weight_decay"])
         if mu != 0.0:
             buf = b["momentum_buffer"]
             if first:
