@@ -104,6 +104,12 @@ class EpochMetrics:
         return self._p
 
     _p = None
+    #: the true labels of the epoch in its order, when the caller keeps them (the trainer's
+    #: epoch array, a batch's targets being its slice at the batch's place): not copied then
+    shared_truth: np.ndarray | None = None
+
+    def _truth_of_epoch(self) -> np.ndarray:
+        return self._truth if self.shared_truth is None else self.shared_truth
 
     def reset(self) -> None:
         #: per batch since the last flush: (loss or None = still in the staging buffer,
@@ -131,7 +137,7 @@ class EpochMetrics:
     def correct(self) -> int:
         first, seen = self._first, self.seen
         return self._correct_before + int(np.count_nonzero(
-            self._pred[first:seen] == self._truth[first:seen]))
+            self._pred[first:seen] == self._truth_of_epoch()[first:seen]))
 
     def add_batch(self, loss: float | None, output: np.ndarray, target: np.ndarray) -> None:
         """``loss`` None: a cross-entropy loss whose right-class probabilities are in
@@ -152,13 +158,14 @@ class EpochMetrics:
             output.argmax(1, self._pred[start:self.seen])     # predicted_labels, called direct
         else:
             predicted_labels(output, self._pred[start:self.seen])
-        self._truth[start:self.seen] = target if target.ndim == 1 else true_labels(target)
+        if self.shared_truth is None:
+            self._truth[start:self.seen] = target if target.ndim == 1 else true_labels(target)
 
     def confusion(self) -> np.ndarray | None:
         """The confusion matrix of the batches seen since the epoch (or the restore) began."""
         if self.regression or self.seen <= self._first:
             return None
-        return confusion_matrix(self._truth[self._first:self.seen],
+        return confusion_matrix(self._truth_of_epoch()[self._first:self.seen],
                                 self._pred[self._first:self.seen], self.classes)
 
     def _flush(self) -> None:

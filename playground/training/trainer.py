@@ -266,6 +266,8 @@ class Trainer(Resumable):
                 np.add(picks[0], picks[1], out=picks[0])
             data = (key, Xe, Yg, blocks, views, picks)
         self._epoch_data = data
+        # the labels in batch order are the epoch's true labels: the metrics read them there
+        self._metrics.shared_truth = data[2] if self.loss.target_kind == "labels" else None
         return data
 
     def _batch(self) -> tuple:
