@@ -23,10 +23,11 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .losses import Loss
+from .losses import Loss, _inverse as _inverse_n
 from .network import Network, Workspace
 
 _min_reduce = np.minimum.reduce
+_matmul, _subtract, _multiply = np.matmul, np.subtract, np.multiply
 _NAN = float("nan")
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -223,6 +224,13 @@ def step(network, loss, x, y, ws, rng, training, l1, l2, clip_norm, optimizer, r
     (all above 1e-30, so the loss is finite) instead of computing the loss: the caller takes
     the logarithm and the sum later (for a whole epoch at once), the same numbers
     :meth:`CrossEntropy.value` gives. If the check fails the loss is computed as usual."""
+    if stage is not None and clip_norm is None and not (l1 or l2) and onehot is not None \
+            and optimizer is not None and x_ext is not None:
+        plan = ws.plan
+        if plan is None:
+            plan = ws.plan = _plan(network, loss, ws)
+        if plan and _planned_step(plan, x_ext, onehot, stage, network, optimizer, result):
+            return result
     layers = network.layers
     bufs = ws.layers
     if x_ext is None:
@@ -251,6 +259,60 @@ def step(network, loss, x, y, ws, rng, training, l1, l2, clip_norm, optimizer, r
         return result     # diverged: no backward pass, no update; the caller reports it
     return _backward(network, layers, bufs, loss, x, y, ws, x_ext, onehot, l1, l2, clip_norm,
                      optimizer, result)
+
+
+def _plan(network, loss, ws) -> tuple:
+    """The arrays :func:`_planned_step` works on, per layer, for a workspace whose layers all
+    take the plain path (a bias, no dropout buffers, element-wise hidden activations, softmax
+    with cross-entropy on top), else ``()``."""
+    layers, bufs = network.layers, ws.layers
+    if loss.fused_activation != "softmax" or layers[-1].activation.name != "softmax" \
+            or any(layer.Wb is None for layer in layers) \
+            or any(buf.mask is not None for buf in bufs) \
+            or not all(layer.activation.elementwise for layer in layers[:-1]):
+        return ()
+    return tuple((layer.Wb_T, buf.zT, buf.aT, None if i == 0 else bufs[i - 1].ext.T,
+                  layer.activation, buf.delta, buf.deltaT, buf.scratchT, layer.grad_Wb,
+                  layer.W, buf.a, _inverse_n(buf.z.shape[0], buf.z.dtype))
+                 for i, (layer, buf) in enumerate(zip(layers, bufs)))
+
+
+def _planned_step(plan, x_ext, onehot, stage, network, optimizer, result) -> bool:
+    """:func:`step` with a ``stage``, no penalty, no clipping, on a planned workspace: the
+    same NumPy calls on the same arrays in the same order as the layer methods make (so the
+    same numbers), without their per-call Python. False (nothing updated: the caller runs
+    the general step, whose forward pass gives the same values) when a right-class
+    probability is not above 1e-30."""
+    top = plan[-1]
+    # hidden layers write a into the rows above their ones: the next input is [a, 1]ᵀ
+    a_t = x_ext.T
+    for i, (Wb_T, z_t, a_out, ext_t, act, *_) in enumerate(plan):
+        if i:
+            a_t = ext_t
+        _matmul(Wb_T, a_t, out=z_t)
+        if i < len(plan) - 1:
+            act.forward(z_t, a_out)
+        else:
+            act.forward(z_t, a_out, 0)
+    p = top[2].take(stage[0], None, stage[1], "clip")
+    if not _min_reduce(p) > 1e-30:
+        return False
+    delta = top[5]
+    _subtract(top[10], onehot, out=delta)
+    _multiply(delta, top[11], out=delta)
+    for i in range(len(plan) - 1, 0, -1):
+        _, _, _, ext_t, _, delta, delta_t, _, grad_Wb, W, _, _ = plan[i]
+        below = plan[i - 1]
+        _matmul(ext_t, delta, out=grad_Wb)
+        _matmul(W, delta_t, out=below[6])
+        below[4].backward(below[1], below[2], below[6], below[6], below[7])
+    first = plan[0]
+    _matmul(x_ext.T, first[5], out=first[8])
+    optimizer.step(network.params, network.grads)
+    result.staged = result.updated = True
+    result.data_loss = result.loss = _NAN
+    result.penalty = 0.0
+    return True
 
 
 def _backward(network, layers, bufs, loss, x, y, ws, x_ext, onehot, l1, l2, clip_norm,

@@ -33,6 +33,8 @@ class Workspace:
                                extended=i < last)
             for i, layer in enumerate(network.layers)
         ]
+        #: what :func:`~playground.nn.backprop.step` prepared for this workspace (or None)
+        self.plan = None
         #: ``[x, 1]`` for inputs that come without the column of ones (see :meth:`extend`)
         self.x_ext = np.ones((batch, network.n_inputs + 1), network.dtype)
 

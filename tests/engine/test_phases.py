@@ -89,20 +89,33 @@ def test_stepping_equals_training_bitwise_across_epochs(change):
         plain.history.columns()["train_loss"].tolist()
 
 
-@pytest.mark.parametrize("dtype, batch, samples", [
-    ("float32", 6, 80), ("float64", 6, 80), ("float32", 8, 80), ("float32", 200, 80),
-    ("float32", 50, 500), ("float64", 37, 500)])
-def test_deferred_cross_entropy_losses_equal_the_stepper_s_bitwise(dtype, batch, samples):
-    """Training leaves cross-entropy's log and sum of each batch to the epoch's end; the
-    epoch's train_loss must still be bitwise what the stepper gets by computing every batch's
-    loss as it goes (CrossEntropy.value): full and partial batches, float32 and float64."""
+NO_DROPOUT = [{"units": 5, "activation": "tanh"}, {"units": 4, "activation": "relu"},
+              {"units": 3, "activation": "sigmoid"}, {"units": 2, "activation": "softmax"}]
+
+
+@pytest.mark.parametrize("dtype, batch, samples, layers", [
+    ("float32", 6, 80, None), ("float64", 6, 80, None), ("float32", 8, 80, None),
+    ("float32", 200, 80, None), ("float32", 50, 500, None), ("float64", 37, 500, None),
+    ("float32", 6, 80, NO_DROPOUT), ("float64", 37, 500, NO_DROPOUT),
+    ("float32", 10, 500, NO_DROPOUT[:1] + NO_DROPOUT[-1:])])
+def test_deferred_cross_entropy_losses_equal_the_stepper_s_bitwise(dtype, batch, samples,
+                                                                    layers):
+    """Training leaves cross-entropy's log and sum of each batch to the epoch's end, and
+    without dropout takes the planned step (backprop._planned_step); the weights and the
+    epoch's train_loss must still be bitwise what the stepper gets through the layer methods,
+    computing every batch's loss as it goes (CrossEntropy.value): full and partial batches,
+    float32 and float64."""
     exp = spiral(batch_size=batch, dtype=dtype).replace("data.samples", samples)
+    if layers is not None:
+        exp = exp.replace("network.layers", layers)
     stepped, plain = Trainer(exp), Trainer(exp)
     for _ in range(3 * stepped.batches_per_epoch):
         for _ in stepped.phases():
             pass
     plain.train_batch()
     assert plain._result.staged            # the deferred path is the one measured here
+    planned = plain.network.workspace(plain.batch_size, True).plan
+    assert bool(planned) == (layers is not None)
     while plain.epoch < 3:
         plain.train_epoch()
     assert plain.epoch == stepped.epoch == 3
