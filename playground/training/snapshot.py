@@ -193,6 +193,19 @@ def _weights(trainer):
                  for layer in net.layers)
 
 
+_EDGE_STEPS = np.arange(HISTOGRAM_BINS + 1, dtype=np.float64)
+
+
+def _edges(top: float) -> np.ndarray:
+    """``np.linspace(-top, top, HISTOGRAM_BINS + 1)`` for a float ``top > 0``, computed as
+    linspace does it (0, 1, … times the step, plus the start; the last set to the stop),
+    bitwise the same, without its ~5 µs of per-call work (six histograms per snapshot)."""
+    edges = _EDGE_STEPS * ((top - -top) / HISTOGRAM_BINS)
+    edges += -top
+    edges[-1] = top
+    return edges
+
+
 def _histogram(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Counts in HISTOGRAM_BINS equal bins over [−max|v|, max|v|] and the bin edges.
 
@@ -207,7 +220,7 @@ def _histogram(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     top = max(-lo, hi)
     # all zeros: ±1e-8; else at least 1e-30, so BINS/(2·top) stays finite in float32
     top = max(top, 1e-30) if top > 0 else 1e-8
-    edges = np.linspace(-top, top, HISTOGRAM_BINS + 1)
+    edges = _edges(top)
     scaled = np.multiply(values, HISTOGRAM_BINS / (2 * top), dtype=values.dtype)
     scaled += HISTOGRAM_BINS / 2
     # scaled ∈ [0, BINS] (rounding cannot take it below 0): only the largest value(s) land

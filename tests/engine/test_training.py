@@ -439,6 +439,17 @@ def test_histogram_counts_every_finite_value_in_the_right_bin(dtype):
     assert _histogram(tiny)[0].sum() == 100
 
 
+def test_histogram_edges_are_numpys_linspace_bitwise():
+    from playground.training.snapshot import HISTOGRAM_BINS, _histogram
+    rng = np.random.default_rng(11)
+    tops = np.concatenate([10.0 ** rng.uniform(-30, 30, 2000), rng.random(2000),
+                           [1e-30, 1e-8, 1.0, 3.0, 1e30, np.float32(0.1)]])
+    for top in tops:
+        values = np.array([-top, top * 0.3, top])
+        expected = np.linspace(-float(top), float(top), HISTOGRAM_BINS + 1)
+        assert np.array_equal(_histogram(values)[1], expected), top
+
+
 def test_snapshot_holds_copies():
     t = Trainer(experiment())
     t.train_epoch()
