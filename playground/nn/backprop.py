@@ -23,6 +23,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from .activations import _ONE, Tanh
 from .losses import Loss, _inverse as _inverse_n
 from .network import Network, Workspace
 
@@ -262,19 +263,36 @@ def step(network, loss, x, y, ws, rng, training, l1, l2, clip_norm, optimizer, r
 
 
 def _plan(network, loss, ws) -> tuple:
-    """The arrays :func:`_planned_step` works on, per layer, for a workspace whose layers all
-    take the plain path (a bias, no dropout buffers, element-wise hidden activations, softmax
-    with cross-entropy on top), else ``()``."""
+    """What :func:`_planned_step` works on, for a workspace whose layers all take the plain
+    path (a bias, no dropout buffers, element-wise hidden activations, softmax with
+    cross-entropy on top), else ``()``: per layer the arrays the layer methods would use and
+    its activation's calls (tanh's written out: ``np.tanh``, and ``a·a``, ``1 − ·``, ``δ·``
+    exactly as :meth:`Tanh.backward` makes them)."""
     layers, bufs = network.layers, ws.layers
     if loss.fused_activation != "softmax" or layers[-1].activation.name != "softmax" \
             or any(layer.Wb is None for layer in layers) \
             or any(buf.mask is not None for buf in bufs) \
             or not all(layer.activation.elementwise for layer in layers[:-1]):
         return ()
-    return tuple((layer.Wb_T, buf.zT, buf.aT, None if i == 0 else bufs[i - 1].ext.T,
-                  layer.activation, buf.delta, buf.deltaT, buf.scratchT, layer.grad_Wb,
-                  layer.W, buf.a, _inverse_n(buf.z.shape[0], buf.z.dtype))
-                 for i, (layer, buf) in enumerate(zip(layers, bufs)))
+    last = len(layers) - 1
+    forward, backward = [], []
+    for i, (layer, buf) in enumerate(zip(layers, bufs)):
+        act = layer.activation
+        tanh = type(act) is Tanh
+        if i < last:
+            forward.append((layer.Wb_T, None if i == 0 else bufs[i - 1].ext.T, buf.zT,
+                            buf.aT, np.tanh if tanh else act.forward))
+        if i:
+            below, act_below = bufs[i - 1], layers[i - 1].activation
+            backward.append((bufs[i - 1].ext.T, buf.delta, buf.deltaT, layer.grad_Wb, layer.W,
+                             below.zT, below.aT, below.deltaT, below.scratchT,
+                             None if type(act_below) is Tanh else act_below.backward,
+                             _ONE.get(below.scratchT.dtype, 1)))
+    top_layer, top = layers[-1], bufs[-1]
+    head = (top_layer.Wb_T, None if last == 0 else bufs[-2].ext.T, top.zT, top.aT,
+            top_layer.activation.forward, top.a, top.delta,
+            _inverse_n(top.z.shape[0], top.z.dtype))
+    return tuple(forward), head, tuple(backward[::-1]), (bufs[0].delta, layers[0].grad_Wb)
 
 
 def _planned_step(plan, x_ext, onehot, stage, network, optimizer, result) -> bool:
@@ -283,31 +301,30 @@ def _planned_step(plan, x_ext, onehot, stage, network, optimizer, result) -> boo
     same numbers), without their per-call Python. False (nothing updated: the caller runs
     the general step, whose forward pass gives the same values) when a right-class
     probability is not above 1e-30."""
-    top = plan[-1]
+    forward, head, backward, (delta0, grad_Wb0) = plan
+    x_t = x_ext.T
     # hidden layers write a into the rows above their ones: the next input is [a, 1]ᵀ
-    a_t = x_ext.T
-    for i, (Wb_T, z_t, a_out, ext_t, act, *_) in enumerate(plan):
-        if i:
-            a_t = ext_t
-        _matmul(Wb_T, a_t, out=z_t)
-        if i < len(plan) - 1:
-            act.forward(z_t, a_out)
-        else:
-            act.forward(z_t, a_out, 0)
-    p = top[2].take(stage[0], None, stage[1], "clip")
+    for Wb_T, in_t, z_t, a_t, f in forward:
+        _matmul(Wb_T, x_t if in_t is None else in_t, out=z_t)
+        f(z_t, a_t)
+    Wb_T, in_t, z_t, a_t, softmax, a, delta, inverse = head
+    _matmul(Wb_T, x_t if in_t is None else in_t, out=z_t)
+    softmax(z_t, a_t, 0)
+    p = a_t.take(stage[0], None, stage[1], "clip")
     if not _min_reduce(p) > 1e-30:
         return False
-    delta = top[5]
-    _subtract(top[10], onehot, out=delta)
-    _multiply(delta, top[11], out=delta)
-    for i in range(len(plan) - 1, 0, -1):
-        _, _, _, ext_t, _, delta, delta_t, _, grad_Wb, W, _, _ = plan[i]
-        below = plan[i - 1]
-        _matmul(ext_t, delta, out=grad_Wb)
-        _matmul(W, delta_t, out=below[6])
-        below[4].backward(below[1], below[2], below[6], below[6], below[7])
-    first = plan[0]
-    _matmul(x_ext.T, first[5], out=first[8])
+    _subtract(a, onehot, out=delta)
+    _multiply(delta, inverse, out=delta)
+    for in_t, delta, delta_t, grad_Wb, W, z_b, a_b, d_b, s_b, f_prime, one in backward:
+        _matmul(in_t, delta, out=grad_Wb)
+        _matmul(W, delta_t, out=d_b)
+        if f_prime is None:                 # tanh′, as Tanh.backward computes it
+            _multiply(a_b, a_b, out=s_b)
+            _subtract(one, s_b, out=s_b)
+            _multiply(d_b, s_b, out=d_b)
+        else:
+            f_prime(z_b, a_b, d_b, d_b, s_b)
+    _matmul(x_t, delta0, out=grad_Wb0)
     optimizer.step(network.params, network.grads)
     result.staged = result.updated = True
     result.data_loss = result.loss = _NAN
