@@ -321,7 +321,16 @@ class Trainer(Resumable):
 
     def _train_one(self) -> None:
         """One iteration on the next batch, as a plain call (:func:`train_step`)."""
-        (xb, yb, x_ext, onehot, stage), ws = self._next_batch()
+        data, b = self._epoch_data, self.batch_in_epoch
+        if b and self.stop_reason is None and data is not None and data[4] is not None \
+                and data[0][0] is (self._perm if self.shuffle else None) \
+                and data[0][1] == self.batch_size:
+            # mid-epoch with the epoch's views ready: what _next_batch does, without its calls
+            xb, yb, x_ext, onehot, stage = data[4][b]
+            blas.use(self._blas_threads)
+            ws = self.network.workspace(xb.shape[0], True)
+        else:
+            (xb, yb, x_ext, onehot, stage), ws = self._next_batch()
         result = self._result
         result.updated = False
         l1, l2 = self.l1, self.l2
