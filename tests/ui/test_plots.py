@@ -693,3 +693,31 @@ def test_a_diverged_regression_surface_draws_without_an_all_nan_warning(qtbot):
         gallery._draw(view, item, image)
     assert value_levels(surface.values) == (0.0, 1.0)
     assert value_levels(np.array([[2.0, np.nan], [5.0, np.inf]])) == (2.0, 5.0)
+
+
+def test_a_diverged_regression_surface_paints_without_an_overflow_warning(qtbot, small_dict):
+    """Predictions of ±1e308 (inf after nan_to_num) overflowed in pyqtgraph's rescale to the
+    colour levels ("overflow encountered in multiply", seen in the monkey's runs); the values
+    are clipped to the levels first, which draws the same pixels."""
+    import dataclasses
+    import warnings
+
+    small_dict["data"] = {"source": "plane", "samples": 100, "noise": 0.1,
+                          "validation_split": 0.2}
+    small_dict["network"] = {"layers": [{"units": 4, "activation": "tanh"},
+                                        {"units": 1, "activation": "linear"}], "loss": "mse"}
+    plot = make(qtbot, DecisionBoundaryPlot)
+    plot.show()
+    trainer = Trainer(small_dict)
+    snap = trainer.snapshot()
+    values = np.array(snap.surface.values, dtype=float)
+    values.flat[::2] = np.inf
+    values.flat[1::3] = -1e308
+    snap = dataclasses.replace(snap, surface=dataclasses.replace(snap.surface, values=values))
+    with warnings.catch_warnings(record=True) as caught:   # (raising inside paint would
+        warnings.simplefilter("always")                      # abort, not fail)
+        plot.add_snapshot(snap)
+        plot.refresh()
+        plot.grab()
+    assert plot.mode == "surface"
+    assert [str(w.message) for w in caught] == []
