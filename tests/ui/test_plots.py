@@ -660,6 +660,19 @@ def test_a_log_axis_over_decades_labels_in_one_notation():
     assert decade_labels([2e-5, 1.0]) == ["2·10⁻⁵", "10⁰"]
 
 
+def test_a_log_axis_past_1e308_labels_infinity_instead_of_raising(qtbot):
+    """A diverged run's log axis asked for 10**400: '{inf:.0e}' has no 'e' to split, and the
+    ValueError went up through paint into Qt (monkey seed 5)."""
+    import warnings
+
+    from ui.plots.axes import LogAxis, decade_labels
+    assert decade_labels([1e-5, 1e100, np.inf]) == ["10⁻⁵", "10¹⁰⁰", "∞"]
+    axis = LogAxis("left")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert axis.logTickStrings([-5.0, 100.0, 400.0], 1.0, 1.0) == ["10⁻⁵", "10¹⁰⁰", "∞"]
+
+
 def test_the_data_panel_and_the_decision_plot_colour_every_class_alike(qtbot, small_dict):
     from ui.panels.data_scatter import DataScatter
     plot, trainer = blobs_surface(qtbot, small_dict, classes=10, samples=400)
