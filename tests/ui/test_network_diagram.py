@@ -176,6 +176,27 @@ def test_big_networks_are_summarised(diagram, small_dict):
     diagram.grab()
 
 
+def test_a_diverged_summarised_network_paints_without_nan_colours(diagram, small_dict):
+    """Layers whose weights overflowed (RMS inf) made the band's opacity inf/inf = NaN:
+    Qt warned "QColor::setAlphaF: invalid value nan" (monkey seed 4); pytest-qt fails a test
+    on that warning."""
+    import dataclasses
+    import warnings
+
+    small_dict["network"]["layers"] = [{"units": 150, "activation": "relu"},
+                                       {"units": 150, "activation": "relu"},
+                                       {"units": 2, "activation": "softmax"}]
+    snapshot = Trainer(Experiment.from_dict(small_dict)).snapshot()
+    layers = [dataclasses.replace(layer, weight_norm=np.inf) if i == 0 else layer
+              for i, layer in enumerate(snapshot.layers)]
+    snapshot = dataclasses.replace(snapshot, layers=tuple(layers))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        diagram.show_snapshot(snapshot)
+        diagram.grab()
+    assert diagram.summarised and [str(w.message) for w in caught] == []
+
+
 def test_a_wide_layer_with_weights_is_summarised_too(diagram, small_dict):
     small_dict["network"]["layers"] = [{"units": 40, "activation": "tanh"},
                                        {"units": 2, "activation": "softmax"}]

@@ -98,8 +98,9 @@ class NetworkDiagram(Inspection, QWidget):
         if snapshot.weights is not None:
             self._weights = [(np.asarray(W), None if b is None else np.asarray(b))
                              for W, b in snapshot.weights]
-            self._weight_rms = [float(np.sqrt(np.mean(np.square(W)))) if W.size else None
-                                for W, _ in self._weights]
+            with np.errstate(over="ignore", invalid="ignore"):   # diverged: inf, drawn so
+                self._weight_rms = [float(np.sqrt(np.mean(np.square(W)))) if W.size else None
+                                    for W, _ in self._weights]
         else:
             self._weights = None
             self._weight_rms = [s.weight_norm / np.sqrt(max(s.units * s.fan_in, 1))
