@@ -124,6 +124,8 @@ class FilePreview:
     message: str
     feature_names: tuple[str, ...] = ()
     task_inferred: bool = False
+    #: False when only the file's first lines were read (see :data:`PREVIEW_BYTES`)
+    complete: bool = True
 
 
 # ------------------------------------------------------------------------------- sources
@@ -273,13 +275,22 @@ def _make_transform(features: tuple[str, ...], mean: np.ndarray | None,
 
 
 # -------------------------------------------------------------------------------- preview
+#: a preview reads at most this much of a text file: enough rows to see the columns and
+#: infer the task, in a few milliseconds whatever the file's size
+PREVIEW_BYTES = 1 << 18
+
+
 def preview_file(path: str | os.PathLike, *, target: str | int | None = None,
                  task: str | None = None, max_rows: int = 8,
-                 base_dir: str | os.PathLike | None = None) -> FilePreview:
+                 base_dir: str | os.PathLike | None = None,
+                 head_bytes: int | None = PREVIEW_BYTES) -> FilePreview:
     """Read a ``.csv`` or ``.npz`` file the way :func:`load_dataset` would, for the import
     dialog: the columns, the first ``max_rows`` rows as text, and what the target means.
+    Of a CSV file only the first ``head_bytes`` are read (``None``: all of it); when there
+    is more, the counts are those of the rows read and ``complete`` is False.
 
-    Raises the same :class:`DataError` as loading the file would (the split is not tried).
+    Raises the same :class:`DataError` as loading the file would (the split is not tried),
+    for the part read.
     """
     resolved = resolve_path(path, base_dir)
     display = str(path)
@@ -287,18 +298,31 @@ def preview_file(path: str | os.PathLike, *, target: str | int | None = None,
         raise DataError(f"task must be one of {', '.join(TASKS)} or null, not {task!r}",
                         file=display)
     table = read_table(file_kind(resolved), resolved, display, target, task,
-                       keep_rows=max(0, max_rows))
+                       keep_rows=max(0, max_rows), head_bytes=head_bytes)
     if table.task == "classification":
         shown = ", ".join(table.class_names[:5]) + (", …" if len(table.class_names) > 5 else "")
         outcome = f"classification with {len(table.class_names)} classes ({shown})"
     else:
         outcome = f"regression on {len(table.target_names)} target(s)"
     inferred = " (inferred)" if table.task_inferred else ""
-    message = (f"{resolved.name}: {table.n_rows} rows, {len(table.feature_names)} features, "
+    rows = f"{table.n_rows} rows" if table.complete else \
+        f"first {table.n_rows:,} rows of {_size(resolved)} read"
+    message = (f"{resolved.name}: {rows}, {len(table.feature_names)} features, "
                f"target {table.target_column!r} → {outcome}{inferred}")
+    if not table.complete:
+        message += "; the whole file is read and checked when it is used"
     return FilePreview(
         path=str(resolved), columns=table.columns, rows=table.rows, n_rows=table.n_rows,
         target_column=table.target_column, task=table.task, class_names=table.class_names,
         n_features=len(table.feature_names), message=message,
-        feature_names=table.feature_names, task_inferred=table.task_inferred)
+        feature_names=table.feature_names, task_inferred=table.task_inferred,
+        complete=table.complete)
+
+
+def _size(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return "the file"
+    return f"{size / 2**20:,.0f} MB" if size >= 2**20 else f"{size / 1024:,.0f} KB"
 

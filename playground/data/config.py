@@ -30,7 +30,7 @@ from playground.errors import DataError, ExperimentError
 
 __all__ = [
     "GENERATED_CLASSIFICATION", "GENERATED_REGRESSION", "GENERATED", "SHIPPED",
-    "FILE_SOURCES", "INLINE_SOURCES", "ALL_SOURCES", "DATA_DEFAULTS", "CLASSES_DEFAULTS", "MAX_SAMPLES",
+    "FILE_SOURCES", "INLINE_SOURCES", "ALL_SOURCES", "DATA_DEFAULTS", "CLASSES_DEFAULTS", "MAX_SAMPLES", "MAX_NOISE",
     "MAX_CLASSES", "DataConfigError", "resolve_data_config", "resolve_path",
 ]
 
@@ -62,6 +62,9 @@ DATA_DEFAULTS: dict[str, Any] = {
 """Default of every key of the ``data`` object; ``None`` means "decided per source"."""
 
 MAX_SAMPLES = 100_000
+#: the noise's standard deviation, at most: the generated sets span about ±1, so 100 is
+#: already nothing but noise, and far larger values overflow the data (1e308 → inf)
+MAX_NOISE = 100.0
 MAX_CLASSES = 10
 
 
@@ -108,7 +111,7 @@ def resolve_data_config(config: dict | None) -> dict:
         raise DataConfigError("source", f"must be one of {', '.join(ALL_SOURCES)}, "
                                         f"not {source!r}")
     _number(cfg, "samples", 2, MAX_SAMPLES, integer=True)
-    _number(cfg, "noise", 0, math.inf, integer=False)
+    _number(cfg, "noise", 0, MAX_NOISE, integer=False)
     _number(cfg, "validation_split", 0, 1, integer=False, high_open=True)
     features = cfg["features"]
     if isinstance(features, str) or not isinstance(features, (list, tuple)) or not features:

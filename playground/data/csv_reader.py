@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from .table import (TASKS, FileTable, column_label, encode_labels, infer_task,
-                    read_file_bytes)
+                    read_file_bytes, read_file_head)
 from playground.errors import DataError
 from playground.files.limits import csv_error_text
 
@@ -238,17 +238,24 @@ def _several_targets(rows, columns: list[int], names, task, decimal_comma, displ
 
 def read_csv(path: Path, *, display: str | None = None,
              target: str | int | list | None = None,
-             task: str | None = None, keep_rows: int = 8) -> FileTable:
+             task: str | None = None, keep_rows: int = 8,
+             head_bytes: int | None = None) -> FileTable:
     """Parse and check the CSV file at ``path`` (see the module docstring for every rule).
 
     ``display`` is how errors name the file (default: the path as given). ``keep_rows`` rows
-    are kept as text for a preview.
+    are kept as text for a preview. With ``head_bytes`` only the first lines, up to that
+    many bytes, are read and checked (a preview of a big file; ``complete`` says whether that
+    was all of it).
     """
     display = str(path) if display is None else display
     if task is not None and task not in TASKS:
         raise DataError(f"task must be one of {', '.join(TASKS)} or null, not {task!r}",
                         file=display)
-    text = _decode(read_file_bytes(Path(path), display), display)
+    if head_bytes is None:
+        data, complete = read_file_bytes(Path(path), display), True
+    else:
+        data, complete = read_file_head(Path(path), display, head_bytes)
+    text = _decode(data, display)
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise DataError("the file is empty; expected a table of numbers with a target column",
@@ -303,4 +310,4 @@ def read_csv(path: Path, *, display: str | None = None,
         n_rows=len(data_rows), X=X, y=y, task=task, task_inferred=inferred,
         feature_names=tuple(names[j] for j in feature_idx),
         target_names=tuple(names[j] for j in columns), class_names=class_names,
-        target_column=", ".join(names[j] for j in columns))
+        target_column=", ".join(names[j] for j in columns), complete=complete)

@@ -2,7 +2,7 @@
 
 Each :class:`FileFormat` names the data source it is (``csv``, ``npz``), the title shown for it,
 the file-name suffixes it owns, the first bytes that give it away when the suffix does not,
-and its reader, ``read(path, *, display, target, task, keep_rows) -> FileTable``. The
+and its reader, ``read(path, *, display, target, task, keep_rows, head_bytes) -> FileTable``. The
 experiment's sources, the import dialog's file filter and :func:`file_kind` all come from
 :data:`FILE_FORMATS`: a new format is its reader plus one entry here.
 """
@@ -33,7 +33,8 @@ class FileFormat:
     chooses_target: bool = False    # the user picks the target column (a table of columns)
 
 
-def _read_npz(path: Path, *, display: str, target, task, keep_rows: int) -> FileTable:
+def _read_npz(path: Path, *, display: str, target, task, keep_rows: int,
+              head_bytes: int | None = None) -> FileTable:   # arrays: read whole
     return read_npz(path, display=display, task=task, keep_rows=keep_rows)  # no target column
 
 
@@ -69,8 +70,9 @@ def file_filter() -> str:
     return f"Data files ({patterns});;All files (*)"
 
 
-def read_table(source: str, path: Path, display: str, target, task, keep_rows: int
-               ) -> FileTable:
-    """Read ``path`` with the reader of format ``source``."""
+def read_table(source: str, path: Path, display: str, target, task, keep_rows: int,
+               head_bytes: int | None = None) -> FileTable:
+    """Read ``path`` with the reader of format ``source`` (only its first ``head_bytes``
+    when the format reads text line by line)."""
     return FILE_FORMATS[source].read(path, display=display, target=target, task=task,
-                                     keep_rows=keep_rows)
+                                     keep_rows=keep_rows, head_bytes=head_bytes)

@@ -24,7 +24,8 @@ import numpy as np
 
 from playground.errors import DataError
 from playground.files.limits import (MAX_ARCHIVE_BYTES, MAX_CSV_BYTES, MAX_PATH_CHARS,
-                                     check_regular_file, read_limited_bytes)
+                                     check_regular_file, open_regular_file,
+                                     read_limited_bytes)
 
 __all__ = ["FileTable", "TASKS", "MAX_INFERRED_CLASSES", "read_file_bytes", "check_file",
            "data_file_error", "encode_labels", "format_number", "column_label", "infer_task"]
@@ -64,6 +65,9 @@ class FileTable:
     target_names: tuple[str, ...]
     class_names: tuple[str, ...]
     target_column: str
+    #: False when only the first bytes were read (a preview of a big file): ``n_rows`` and
+    #: ``class_names`` are then those of the rows read
+    complete: bool = True
 
 
 def column_label(index: int, name: str | None = None) -> str:
@@ -94,6 +98,29 @@ def read_file_bytes(path: Path, display: str, max_bytes: int = MAX_CSV_BYTES) ->
         raise DataError(f"file not found (resolved to {path})", file=display)
     return read_limited_bytes(path, display, max_bytes=max_bytes, what="data file",
                               error=data_file_error(display))
+
+
+def read_file_head(path: Path, display: str, head_bytes: int,
+                   max_bytes: int = MAX_CSV_BYTES) -> tuple[bytes, bool]:
+    """``(the first lines of the file, up to head_bytes; True when that is all of it)``: a
+    preview reads no more than it shows. The file passes the same checks as when it is
+    read whole (regular file, at most ``max_bytes``)."""
+    if not os.path.lexists(path) and len(str(path)) <= MAX_PATH_CHARS:
+        raise DataError(f"file not found (resolved to {path})", file=display)
+    error = data_file_error(display)
+    with open_regular_file(path, display, max_bytes=max_bytes, what="data file",
+                           error=error) as handle:
+        try:
+            data = handle.read(head_bytes + 1)
+        except OSError as exc:
+            raise error(f"{display}: cannot be read ({exc.strerror or exc})") from None
+    if len(data) <= head_bytes:
+        return data, True
+    end = data.rfind(b"\n", 0, head_bytes)
+    if end < 0:
+        raise DataError(f"its first line is longer than {head_bytes:,} bytes; expected a "
+                        "table with one row per line", file=display, line=1)
+    return data[:end + 1], False
 
 
 def format_number(value: float) -> str:

@@ -76,6 +76,13 @@ def save_run(trainer, path: str | os.PathLike) -> None:
 def write_members(zf: zipfile.ZipFile, trainer, base_dir: Path, prefix: str = "") -> None:
     """Write the members of one run into ``zf``, their names starting with ``prefix``
     (a run set keeps its other runs under ``runs/<i>/``)."""
+    for name, data in run_members(trainer, base_dir, prefix).items():
+        zf.writestr(name, data)
+
+
+def run_members(trainer, base_dir: Path, prefix: str = "") -> dict[str, bytes | str]:
+    """The members of one run, serialized: a copy that no later training step changes
+    (taken on the thread that owns the trainer; writing it can happen on any thread)."""
     experiment = trainer.experiment.rebased(base_dir)
     sd = trainer.state_dict()
     state = {"format": RUN_FORMAT, "version": __version__, **sd["state"]}
@@ -87,8 +94,7 @@ def write_members(zf: zipfile.ZipFile, trainer, base_dir: Path, prefix: str = ""
                "history.csv": sd["history"].to_csv()}
     if trainer.experiment.data["source"] in FILE_SOURCES:
         members["dataset.npz"] = _npz_bytes(_dataset_arrays(trainer.dataset))
-    for name, data in members.items():
-        zf.writestr(prefix + name, data)
+    return {prefix + name: data for name, data in members.items()}
 
 
 def _run_error(path: Path):

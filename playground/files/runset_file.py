@@ -19,11 +19,12 @@ import json
 import os
 import zipfile
 from pathlib import Path
+from typing import Callable
 
-from playground.errors import RunFileError
+from playground.errors import Cancelled, RunFileError
 from .atomic import atomic_write_with
 from .limits import loads_json
-from .runfile import _text, open_archive, read_members, write_members
+from .runfile import _text, open_archive, read_members, run_members
 
 MANIFEST = "runs.json"
 RUNS_FORMAT = "backprop-playground-runs/1"
@@ -42,20 +43,52 @@ def _prefixes(runset) -> list[str]:
 
 
 def save_runset(runset, path: str | os.PathLike) -> None:
+    write_archive(path, runset_members(runset, path))
+
+
+def runset_members(runset, path: str | os.PathLike) -> dict[str, bytes | str]:
+    """Every member of the file ``path`` that saves ``runset``, serialized: a copy taken on the
+    thread that owns the trainers, written later by :func:`write_archive` on any thread. A
+    run set of one run gives exactly a saved run's members (no manifest)."""
     path = Path(path)
     if not len(runset):
         raise RunFileError(f"{path}: a comparison with no runs cannot be saved")
+    base_dir = path.parent.resolve()
+    if len(runset) == 1:
+        return run_members(runset[runset.current].trainer, base_dir)
     prefixes = _prefixes(runset)
     manifest = {"format": RUNS_FORMAT, "current": runset.current,
                 "runs": [{"members": prefix, "settings": run.settings, "origin": run.origin,
                           "visible": run.visible, "pinned": run.pinned}
                          for prefix, run in zip(prefixes, runset)]}
+    members: dict[str, bytes | str] = {}
+    for prefix, run in zip(prefixes, runset):
+        members.update(run_members(run.trainer, base_dir, prefix))
+    members[MANIFEST] = json.dumps(manifest, indent=1)
+    return members
+
+
+def write_archive(path: str | os.PathLike, members: dict[str, bytes | str],
+                  progress: Callable[[int, int], None] | None = None,
+                  cancelled: Callable[[], bool] | None = None) -> None:
+    """Compress ``members`` into the zip ``path``, atomically: the old file stays whole until
+    the new one is complete. ``progress(done, total)`` counts uncompressed bytes; when
+    ``cancelled()`` turns true between members, :class:`~playground.errors.Cancelled` is
+    raised and nothing is replaced."""
+    total = sum(len(data) for data in members.values()) or 1
+    done = 0
 
     def write(handle) -> None:
+        nonlocal done
         with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as zf:
-            for prefix, run in zip(prefixes, runset):
-                write_members(zf, run.trainer, path.parent.resolve(), prefix)
-            zf.writestr(MANIFEST, json.dumps(manifest, indent=1))
+            for name, data in members.items():
+                if cancelled is not None and cancelled():
+                    raise Cancelled(f"saving {Path(path).name} was cancelled; the previous "
+                                    "file, if any, is unchanged")
+                zf.writestr(name, data)
+                done += len(data)
+                if progress is not None:
+                    progress(done, total)
 
     atomic_write_with(path, write)
 

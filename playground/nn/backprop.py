@@ -7,11 +7,12 @@
     backward layer L … 1     δ = ∂L/∂z;  ∂L/∂W = a_prevᵀ δ;  ∂L/∂b = Σ δ
     update                   clip, then the optimizer:  w ← w − η·∂L/∂w  (or Adam, …)
 
-Normal training runs the generator to the end without looking (``observe=False``: it yields
-nothing and costs nothing extra). The phase-by-phase stepper runs *the same generator* with
-``observe=True``: after each phase it pauses and yields a :class:`Phase` with copies of that
-phase's inputs and outputs and the formula it applied. So what a learner steps through is
-exactly what training does — there is no second implementation of backprop.
+Normal training calls :func:`train_step`, the same iteration as one plain function (no
+generator per batch: on a tiny network its overhead showed). The phase-by-phase stepper runs
+the generator with ``observe=True``: after each phase it pauses and yields a :class:`Phase`
+with copies of that phase's inputs and outputs and the formula it applied. Both make the same
+layer calls in the same order, so what a learner steps through is exactly what training does,
+bit for bit (``tests/engine/test_phases.py`` checks it).
 """
 
 from __future__ import annotations
@@ -98,43 +99,54 @@ def _copy_values(**arrays) -> dict[str, Any]:
 def iteration(network: Network, loss: Loss, x: np.ndarray, y: np.ndarray, ws: Workspace, *,
               rng: np.random.Generator | None, training: bool = True, l1: float = 0.0,
               l2: float = 0.0, clip_norm: float | None = None, optimizer=None,
-              result: IterationResult | None = None, observe: bool = False
+              result: IterationResult | None = None, observe: bool = False,
+              x_ext: np.ndarray | None = None, onehot: np.ndarray | None = None
               ) -> Iterator[Phase]:
     """Perform one iteration on batch ``(x, y)``; yield a :class:`Phase` after each phase
-    when ``observe`` is true. Without an ``optimizer`` it stops after the gradients."""
+    when ``observe`` is true. Without an ``optimizer`` it stops after the gradients.
+
+    ``x_ext`` (``[x, 1]``) and ``onehot`` (cross-entropy's labels as one-hot rows) are what a
+    caller that has them passes to save work; the numbers are the same without them. Without
+    ``observe`` this is :func:`train_step`, the plain function training calls directly."""
+    if not observe:
+        train_step(network, loss, x, y, ws, rng=rng, training=training, l1=l1, l2=l2,
+                   clip_norm=clip_norm, optimizer=optimizer, result=result, x_ext=x_ext,
+                   onehot=onehot)
+        return
     if result is None:
         result = IterationResult()
     layers = network.layers
     n = len(layers)
     bufs = ws.layers
+    if x_ext is None:
+        x_ext = ws.extend(x)
 
     # forward, layer by layer
-    a = x
+    a, a_ext = x, x_ext
     for i, layer in enumerate(layers):
         a_prev = a
-        a = layer.forward(a_prev, bufs[i], training, rng)
-        if observe:
-            buf = bufs[i]
-            yield Phase("forward", i, n, f"forward · layer {i + 1} of {n}",
-                        _forward_formula(network, i, training),
-                        _copy_values(a_prev=a_prev, W=layer.W, b=layer.b, z=buf.z, a=buf.a,
-                                     mask=buf.mask if buf.dropout_active else None,
-                                     out=buf.out if buf.dropout_active else None))
+        a = layer.forward(a_prev, bufs[i], training, rng, a_ext)
+        a_ext = bufs[i].ext
+        buf = bufs[i]
+        yield Phase("forward", i, n, f"forward · layer {i + 1} of {n}",
+                    _forward_formula(network, i, training),
+                    _copy_values(a_prev=a_prev, W=layer.W, b=layer.b, z=buf.z, a=buf.a,
+                                 mask=buf.mask if buf.dropout_active else None,
+                                 out=buf.out if buf.dropout_active else None))
 
     # loss
     last = bufs[-1]
     result.data_loss = loss.value(last.z, last.a, y)
     result.penalty = network.penalty(l1, l2)
     result.loss = result.data_loss + result.penalty
-    if observe:
-        formula = loss.formula
-        if l1:
-            formula += " + l1·Σ|W|"
-        if l2:
-            formula += " + l2·ΣW²"
-        yield Phase("loss", None, n, "loss", formula,
-                    _copy_values(prediction=last.a, target=y, data_loss=result.data_loss,
-                                 penalty=result.penalty, loss=result.loss))
+    formula = loss.formula
+    if l1:
+        formula += " + l1·Σ|W|"
+    if l2:
+        formula += " + l2·ΣW²"
+    yield Phase("loss", None, n, "loss", formula,
+                _copy_values(prediction=last.a, target=y, data_loss=result.data_loss,
+                             penalty=result.penalty, loss=result.loss))
     if not math.isfinite(result.loss):
         return      # diverged: no backward pass, no update; the caller reports it
 
@@ -142,48 +154,103 @@ def iteration(network: Network, loss: Loss, x: np.ndarray, y: np.ndarray, ws: Wo
     for i in range(n - 1, -1, -1):
         layer, buf = layers[i], bufs[i]
         if i == n - 1:
-            loss.error_signal(buf.z, buf.a, y, layer.activation, buf.delta, buf.scratch)
+            loss.error_signal(buf.z, buf.a, y, layer.activation, buf.delta, buf.scratch,
+                              onehot)
             grad_out = None
         else:
             # ∂L/∂out_i = δ_{i+1} W_{i+1}ᵀ, then through the mask and f′(z_i), in place.
             layers[i + 1].propagate(bufs[i + 1].delta, buf.delta)
-            grad_out = buf.delta.copy() if observe else None
+            grad_out = buf.delta.copy()
             layer.error_signal(buf.delta, buf)
-        a_prev = x if i == 0 else bufs[i - 1].out
-        layer.parameter_gradients(a_prev, buf.delta, l1, l2)
-        if observe:
-            values = _copy_values(a_prev=a_prev, z=buf.z, a=buf.a, grad_out=grad_out,
-                                  f_prime=_derivative(layer, buf), delta=buf.delta,
-                                  grad_W=layer.grad_W, grad_b=layer.grad_b,
-                                  mask=buf.mask if buf.dropout_active else None)
-            if l1 or l2:
-                values["penalty_grad_W"] = (2.0 * l2) * layer.W + l1 * np.sign(layer.W)
-            yield Phase("backward", i, n, f"backward · layer {i + 1} of {n}",
-                        _backward_formula(network, loss, i, buf.dropout_active), values)
+        a_prev, a_prev_ext = (x, x_ext) if i == 0 else (bufs[i - 1].out, bufs[i - 1].ext)
+        layer.parameter_gradients(a_prev, buf.delta, l1, l2, a_prev_ext)
+        values = _copy_values(a_prev=a_prev, z=buf.z, a=buf.a, grad_out=grad_out,
+                              f_prime=_derivative(layer, buf), delta=buf.delta,
+                              grad_W=layer.grad_W, grad_b=layer.grad_b,
+                              mask=buf.mask if buf.dropout_active else None)
+        if l1 or l2:
+            values["penalty_grad_W"] = (2.0 * l2) * layer.W + l1 * np.sign(layer.W)
+        yield Phase("backward", i, n, f"backward · layer {i + 1} of {n}",
+                    _backward_formula(network, loss, i, buf.dropout_active), values)
 
     if optimizer is None:
         return
 
     # update: global-norm clipping (as torch.nn.utils.clip_grad_norm_), then the optimizer
     grads = network.grads
-    if clip_norm is not None or observe:
-        result.grad_norm = float(np.sqrt(np.dot(grads, grads, out=None)))
+    result.grad_norm = float(np.sqrt(np.dot(grads, grads, out=None)))
     if clip_norm is not None:
         scale = min(1.0, clip_norm / (result.grad_norm + 1e-6))
         result.clip_scale = scale
         grads *= scale
-    before = [_parameters(layer) for layer in layers] if observe else None
+    before = [_parameters(layer) for layer in layers]
     optimizer.step(network.params, grads)
     result.updated = True
-    if observe:
-        per_layer = tuple(_changes(layer, old) for layer, old in zip(layers, before))
-        formula = optimizer.update_formula()
-        if clip_norm is not None:
-            formula = clip_formula(clip_norm) + ";  " + formula
-        yield Phase("update", None, n, "update", formula,
-                    _copy_values(learning_rate=optimizer.learning_rate,
-                                 grad_norm=result.grad_norm, clip_scale=result.clip_scale),
-                    per_layer)
+    per_layer = tuple(_changes(layer, old) for layer, old in zip(layers, before))
+    formula = optimizer.update_formula()
+    if clip_norm is not None:
+        formula = clip_formula(clip_norm) + ";  " + formula
+    yield Phase("update", None, n, "update", formula,
+                _copy_values(learning_rate=optimizer.learning_rate,
+                             grad_norm=result.grad_norm, clip_scale=result.clip_scale),
+                per_layer)
+
+
+def train_step(network: Network, loss: Loss, x: np.ndarray, y: np.ndarray, ws: Workspace, *,
+               rng: np.random.Generator | None, training: bool = True, l1: float = 0.0,
+               l2: float = 0.0, clip_norm: float | None = None, optimizer=None,
+               result: IterationResult | None = None, x_ext: np.ndarray | None = None,
+               onehot: np.ndarray | None = None) -> IterationResult:
+    """:func:`iteration` without looking: the same calls in the same order (so the same
+    numbers, bit for bit), as one plain function — no generator per batch."""
+    return step(network, loss, x, y, ws, rng, training, l1, l2, clip_norm, optimizer,
+                IterationResult() if result is None else result, x_ext, onehot)
+
+
+def step(network, loss, x, y, ws, rng, training, l1, l2, clip_norm, optimizer, result,
+         x_ext, onehot) -> IterationResult:
+    """:func:`train_step` with positional arguments (keywords cost a little per batch)."""
+    layers = network.layers
+    bufs = ws.layers
+    if x_ext is None:
+        x_ext = ws.extend(x)
+    a, a_ext = x, x_ext
+    for layer, buf in zip(layers, bufs):
+        a = layer.forward(a, buf, training, rng, a_ext)
+        a_ext = buf.ext
+    last = bufs[-1]
+    data_loss = result.data_loss = loss.value(last.z, last.a, y)
+    if l1 or l2:
+        result.penalty = network.penalty(l1, l2)
+        result.loss = data_loss + result.penalty
+    else:
+        result.penalty, result.loss = 0.0, data_loss + 0.0
+    if not math.isfinite(result.loss):
+        return result     # diverged: no backward pass, no update; the caller reports it
+    top = layers[-1]
+    loss.error_signal(last.z, last.a, y, top.activation, last.delta, last.scratch, onehot)
+    i = len(layers) - 1
+    while True:
+        layer, buf = layers[i], bufs[i]
+        if i == 0:
+            layer.parameter_gradients(x, buf.delta, l1, l2, x_ext)
+            break
+        below = bufs[i - 1]
+        layer.parameter_gradients(below.out, buf.delta, l1, l2, below.ext)
+        layer.propagate(buf.delta, below.delta)
+        layers[i - 1].error_signal(below.delta, below)
+        i -= 1
+    if optimizer is None:
+        return result
+    grads = network.grads
+    if clip_norm is not None:
+        result.grad_norm = float(np.sqrt(np.dot(grads, grads, out=None)))
+        scale = min(1.0, clip_norm / (result.grad_norm + 1e-6))
+        result.clip_scale = scale
+        grads *= scale
+    optimizer.step(network.params, grads)
+    result.updated = True
+    return result
 
 
 def _parameters(layer) -> dict[str, np.ndarray]:

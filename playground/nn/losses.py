@@ -40,8 +40,10 @@ class Loss:
         raise NotImplementedError
 
     def error_signal(self, z: np.ndarray, a: np.ndarray, y: np.ndarray,
-                     activation: Activation, out: np.ndarray, scratch: np.ndarray) -> np.ndarray:
-        """Write ``δ_L = ∂L/∂z_L`` for the batch into ``out``."""
+                     activation: Activation, out: np.ndarray, scratch: np.ndarray,
+                     onehot: np.ndarray | None = None) -> np.ndarray:
+        """Write ``δ_L = ∂L/∂z_L`` for the batch into ``out``. ``onehot``: the labels ``y`` as
+        one-hot rows, when the caller has them (cross-entropy; the result is the same)."""
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -57,7 +59,7 @@ class MeanSquaredError(Loss):
         diff = a - y
         return float(np.vdot(diff, diff)) / diff.size
 
-    def error_signal(self, z, a, y, activation, out, scratch):
+    def error_signal(self, z, a, y, activation, out, scratch, onehot=None):
         np.subtract(a, y, out=out)
         out *= 2.0 / out.size
         return activation.backward(z, a, out, out, scratch)
@@ -75,7 +77,7 @@ class BinaryCrossEntropy(Loss):
         per = np.maximum(zf, 0) - zf * y + np.log1p(np.exp(-np.abs(zf)))
         return float(per.mean())
 
-    def error_signal(self, z, a, y, activation, out, scratch):
+    def error_signal(self, z, a, y, activation, out, scratch, onehot=None):
         np.subtract(a, y, out=out)
         out *= 1.0 / out.size
         return out
@@ -101,14 +103,31 @@ class CrossEntropy(Loss):
         per = m + np.log(shifted_sum) - z[rows, y]
         return float(per.mean(dtype=np.float64))
 
-    def error_signal(self, z, a, y, activation, out, scratch):
+    def error_signal(self, z, a, y, activation, out, scratch, onehot=None):
+        # (ŷ − onehot(y)) · (1/N), as torch computes it; from one-hot rows two element-wise
+        # calls, else the same numbers by subtracting 1 at each label (ŷ − 0 is exact)
         n = out.shape[0]
-        np.multiply(a, 1.0 / n, out=out)
-        out[_rows(n), y] -= 1.0 / n
+        if onehot is not None:
+            np.subtract(a, onehot, out=out)
+        else:
+            np.copyto(out, a)
+            out[_rows(n), y] -= 1.0
+        np.multiply(out, _inverse(n, out.dtype), out=out)
         return out
 
 
 _ROWS: dict[int, np.ndarray] = {}
+_INVERSES: dict[tuple[int, np.dtype], np.ndarray] = {}
+
+
+def _inverse(n: int, dtype) -> np.ndarray:
+    """``1/n`` as a 0-d array of ``dtype``, cached: the value a Python ``1.0 / n`` becomes in
+    arithmetic with a ``dtype`` array, without converting it on every call."""
+    key = (n, dtype)
+    value = _INVERSES.get(key)
+    if value is None:
+        value = _INVERSES[key] = np.array(1.0 / n, dtype)
+    return value
 
 
 def _rows(n: int) -> np.ndarray:

@@ -27,10 +27,19 @@ class Workspace:
 
     def __init__(self, network: "Network", batch: int, training: bool):
         self.batch = batch
+        last = len(network.layers) - 1
         self.layers: list[LayerBuffers] = [
-            layer.make_buffers(batch, network.dtype, with_dropout=training and layer.dropout > 0)
-            for layer in network.layers
+            layer.make_buffers(batch, network.dtype, with_dropout=training and layer.dropout > 0,
+                               extended=i < last)
+            for i, layer in enumerate(network.layers)
         ]
+        #: ``[x, 1]`` for inputs that come without the column of ones (see :meth:`extend`)
+        self.x_ext = np.ones((batch, network.n_inputs + 1), network.dtype)
+
+    def extend(self, x: np.ndarray) -> np.ndarray:
+        """``[x, 1]``: ``x`` copied beside this workspace's column of ones."""
+        np.copyto(self.x_ext[:, :-1], x)
+        return self.x_ext
 
 
 class Network:
@@ -63,6 +72,8 @@ class Network:
             b_slice = slice(offset, offset + fan_out) if with_bias[i] else None
             offset = b_slice.stop if b_slice else offset
             self.slices.append((w_slice, b_slice))
+            # [W; b] as one matrix: b sits right after W, so the two are one view
+            wb = slice(w_slice.start, b_slice.stop) if b_slice else None
             layer = Dense(
                 fan_in, fan_out, get_activation(spec.get("activation", "linear")),
                 spec.get("init", "xavier_uniform"), float(spec.get("dropout", 0.0) or 0.0),
@@ -70,6 +81,8 @@ class Network:
                 b=self.params[b_slice] if b_slice else None,
                 grad_W=self.grads[w_slice].reshape(fan_in, fan_out),
                 grad_b=self.grads[b_slice] if b_slice else None,
+                Wb=self.params[wb].reshape(fan_in + 1, fan_out) if wb else None,
+                grad_Wb=self.grads[wb].reshape(fan_in + 1, fan_out) if wb else None,
             )
             self.layers.append(layer)
         self._workspaces: dict[tuple[int, bool], Workspace] = OrderedDict()
@@ -191,10 +204,15 @@ class Network:
         return ws
 
     def forward(self, x: np.ndarray, ws: Workspace, training: bool = False,
-                rng: np.random.Generator | None = None) -> np.ndarray:
-        a = x
+                rng: np.random.Generator | None = None,
+                x_ext: np.ndarray | None = None) -> np.ndarray:
+        """The outputs for ``x`` (in ``ws``); ``x_ext`` is ``[x, 1]`` when the caller has it
+        (else ``x`` is copied into the workspace's): every layer then adds its bias inside
+        the matrix product, the same arithmetic as training."""
+        a, a_ext = x, ws.extend(x) if x_ext is None else x_ext
         for layer, buf in zip(self.layers, ws.layers):
-            a = layer.forward(a, buf, training, rng)
+            a = layer.forward(a, buf, training, rng, a_ext)
+            a_ext = buf.ext
         return a
 
     def predict(self, x: np.ndarray, chunk: int = 4096) -> np.ndarray:

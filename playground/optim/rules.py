@@ -142,7 +142,7 @@ class SGD(Optimizer):
             else:
                 g = buf
         if not blas.axpy(-lr, g, p):          # one BLAS pass for large vectors
-            np.multiply(g, lr, out=s)
+            np.multiply(g, self._typed(lr), out=s)
             np.subtract(p, s, out=p)
 
     def state_scalars(self) -> dict:

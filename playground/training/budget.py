@@ -169,3 +169,38 @@ def check_experiment_fits(dataset, network: dict, training: dict, itemsize: int)
 def trainer_estimate(trainer) -> Estimate:
     return estimate_training(list(trainer.network.sizes), len(trainer.X_train),
                              len(trainer.X_val), trainer.batch_size, trainer.dtype.itemsize)
+
+
+QUICK_PARAMETERS = 200_000   # a network this small builds in milliseconds …
+QUICK_ACTIVATIONS = 5_000_000  # … when samples × units stay under this too
+QUICK_INPUTS = 64            # the widest generated or shipped data (digits: 8×8 pixels)
+
+
+def quick_to_build(experiment) -> bool:
+    """True when building ``experiment``'s trainer surely takes a moment: generated or shipped
+    data (no file to read) and a small network, judged from the settings alone (an upper
+    bound on the inputs, nothing loaded). A caller can then build it at once and the
+    rest in the background."""
+    from playground.data.config import FILE_SOURCES, INLINE_SOURCES
+
+    data, layers = experiment.data, experiment.network["layers"]
+    if data["source"] in FILE_SOURCES or data["source"] in INLINE_SOURCES \
+            or any("weights" in layer for layer in layers):
+        return False
+    sizes = layer_sizes(QUICK_INPUTS, layers)
+    samples = int(data.get("samples", 0) or 0) or 2000       # shipped sets: a few thousand
+    return (parameter_count(sizes) <= QUICK_PARAMETERS
+            and samples * sum(sizes) <= QUICK_ACTIVATIONS)
+
+
+def experiment_estimate(experiment) -> Estimate:
+    """:func:`estimate_training` for ``experiment`` before its trainer exists: the data is
+    loaded for its sizes (any draw has the same sizes), nothing of the network allocated."""
+    from playground.data import load_dataset
+
+    dataset = load_dataset(experiment.data, np.random.default_rng(0),
+                           base_dir=experiment.base_dir)
+    training = experiment.training
+    return estimate_training(layer_sizes(dataset.n_inputs, experiment.network["layers"]),
+                             len(dataset.X_train), len(dataset.X_val), training["batch_size"],
+                             np.dtype(training["dtype"]).itemsize)

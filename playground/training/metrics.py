@@ -129,7 +129,10 @@ class EpochMetrics:
             grow = max(self.seen, 2 * self._pred.size)
             self._pred = np.resize(self._pred, grow)
             self._truth = np.resize(self._truth, grow)
-        predicted_labels(output, self._pred[start:self.seen])
+        if output.shape[1] > 1:
+            output.argmax(1, self._pred[start:self.seen])     # predicted_labels, called direct
+        else:
+            predicted_labels(output, self._pred[start:self.seen])
         self._truth[start:self.seen] = target if target.ndim == 1 else true_labels(target)
 
     def confusion(self) -> np.ndarray | None:

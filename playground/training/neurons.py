@@ -70,22 +70,35 @@ def _status(activation: str, z: np.ndarray, a: np.ndarray) -> tuple[str, ...]:
 
 
 def _histograms(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    units = a.shape[1]
-    counts = np.zeros((units, NEURON_BINS), np.int64)
-    edges = np.zeros((units, NEURON_BINS + 1))
-    for j in range(units):
-        column = a[:, j][np.isfinite(a[:, j])]
-        lo, hi = (float(column.min()), float(column.max())) if column.size else (0.0, 1.0)
-        if hi - lo < 1e-12:
-            lo, hi = lo - 0.5, hi + 0.5
-        counts[j], edges[j] = np.histogram(column, NEURON_BINS, (lo, hi))
+    """Per unit (column of ``a``, float64): ``np.histogram(column, NEURON_BINS, (lo, hi))``
+    over its finite values, lo/hi their extremes (±0.5 when they coincide, 0…1 when there are
+    none) — the same counts and edges, computed for all units at once (one call per unit
+    was most of a tiny network's snapshot)."""
+    n, units = a.shape
+    bins = NEURON_BINS
+    finite = np.isfinite(a)
+    lo = np.where(finite, a, np.inf).min(axis=0, initial=np.inf)
+    hi = np.where(finite, a, -np.inf).max(axis=0, initial=-np.inf)
+    empty = ~finite.any(axis=0)
+    lo[empty], hi[empty] = 0.0, 1.0
+    narrow = hi - lo < 1e-12
+    lo[narrow] -= 0.5
+    hi[narrow] += 0.5
+    edges = np.linspace(lo, hi, bins + 1, axis=1)   # np.histogram's edges, every unit at once
+    counts = np.zeros((units, bins), np.int64)
+    if n == 0:
+        return counts, edges
+    cols = np.broadcast_to(np.arange(units), a.shape)
+    keep = finite & (a >= lo) & (a <= hi)
+    values, cols = a[keep], cols[keep]
+    # np.histogram's index rule: ⌊(v − lo)/(hi − lo)·bins⌋, then ±1 where rounding put a
+    # value on the wrong side of an edge; the right edge belongs to the last bin
+    index = ((values - lo[cols]) / (hi - lo)[cols] * bins).astype(np.intp)
+    index[index == bins] -= 1
+    index[values < edges[cols, index]] -= 1
+    index[(values >= edges[cols, index + 1]) & (index != bins - 1)] += 1
+    counts += np.bincount(cols * bins + index, minlength=units * bins).reshape(units, bins)
     return counts, edges
-
-
-def _grid(ds) -> tuple[np.ndarray, tuple[float, float, float, float]]:
-    x0, x1, y0, y1 = ds.bounds
-    gx, gy = np.meshgrid(np.linspace(x0, x1, MAP_RESOLUTION), np.linspace(y0, y1, MAP_RESOLUTION))
-    return np.column_stack([gx.ravel(), gy.ravel()]), (x0, x1, y0, y1)
 
 
 def neuron_views(trainer) -> tuple[NeuronView, ...] | None:
@@ -99,14 +112,20 @@ def neuron_views(trainer) -> tuple[NeuronView, ...] | None:
         zs = [buf.z.astype(np.float64) for buf in net.workspace(len(probe), False).layers]
         maps = extent = None
         if ds.raw_train is not None and ds.transform is not None and ds.bounds is not None:
-            points, extent = _grid(ds)
+            from .snapshot import plane_grid          # (snapshot imports this module)
+            extent = tuple(ds.bounds)
             shape = (MAP_RESOLUTION, MAP_RESOLUTION)
             maps = [a.T.reshape((a.shape[1],) + shape)
-                    for a in _activations(net, ds.transform(points))]
+                    for a in _activations(net, plane_grid(trainer, MAP_RESOLUTION)[2])]
     digits = ds.n_inputs == 64 and ds.feature_names[:1] == ("px0_0",)
     views = []
+    # every unit of every layer in one pass (the histograms are per unit anyway)
+    all_counts, all_edges = _histograms(np.hstack(acts))
+    first = 0
     for i, (layer, a, z) in enumerate(zip(net.layers, acts, zs)):
-        counts, edges = _histograms(a)
+        counts = all_counts[first:first + layer.units].copy()
+        edges = all_edges[first:first + layer.units].copy()
+        first += layer.units
         images = layer.W.T.reshape(layer.units, 8, 8).astype(np.float64) \
             if digits and i == 0 else None
         views.append(NeuronView(

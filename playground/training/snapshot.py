@@ -287,18 +287,37 @@ def decision_surface(trainer) -> Surface | None:
     return _surface(trainer)
 
 
+def plane_grid(trainer, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(xs, ys, inputs)`` of a ``resolution²`` grid over the 2-D data's plot bounds:
+    ``inputs`` are the grid points (row = y, column = x) through the data set's transform,
+    as the network sees them. Made once per trainer and resolution (the data and their
+    transform never change within a trainer); treat the arrays as read-only."""
+    ds = trainer.dataset
+    cache = trainer.__dict__.setdefault("_plane_grids", {})
+    key = (resolution, tuple(ds.bounds))
+    grid = cache.get(key)
+    if grid is None:
+        x0, x1, y0, y1 = ds.bounds
+        xs = np.linspace(x0, x1, resolution)
+        ys = np.linspace(y0, y1, resolution)
+        gx, gy = np.meshgrid(xs, ys)
+        inputs = np.ascontiguousarray(ds.transform(np.column_stack([gx.ravel(), gy.ravel()])))
+        for array in (xs, ys, inputs):
+            array.flags.writeable = False
+        grid = cache[key] = (xs, ys, inputs)
+    return grid
+
+
 def _surface(trainer) -> Surface | None:
     ds = trainer.dataset
     if ds.raw_train is None or ds.transform is None or ds.bounds is None:
         return None
     x0, x1, y0, y1 = ds.bounds
-    xs = np.linspace(x0, x1, SURFACE_RESOLUTION)
-    ys = np.linspace(y0, y1, SURFACE_RESOLUTION)
-    gx, gy = np.meshgrid(xs, ys)
-    raw = np.column_stack([gx.ravel(), gy.ravel()])
+    xs, ys, inputs = plane_grid(trainer, SURFACE_RESOLUTION)
+    xs, ys = xs.copy(), ys.copy()             # the snapshot's own, as before
     with np.errstate(all="ignore"):
-        out = trainer.network.predict(ds.transform(raw)).astype(np.float64)
-    shape = gy.shape
+        out = trainer.network.predict(inputs).astype(np.float64)
+    shape = (len(ys), len(xs))
     confidence = None
     if ds.task == "regression":
         values, kind = out[:, 0].reshape(shape), "value"

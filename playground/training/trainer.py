@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from playground import blas
-from playground.nn.backprop import IterationResult, Phase, iteration
+from playground.nn.backprop import IterationResult, Phase, iteration, step
 from playground.data import Dataset, load_dataset
 from .budget import check_experiment_fits
 
@@ -46,6 +46,10 @@ from playground.optim.schedules import make_schedule
 from .live import LIVE_KEYS, is_live_key, live_changes, rebuild_reason
 
 __all__ = ["Trainer", "LIVE_KEYS"]
+
+#: the epoch's inputs are gathered in batch order (with a column of ones) when that copy is
+#: at most this many bytes; larger data are gathered batch by batch
+EPOCH_COPY_LIMIT = 64 << 20
 
 
 class Trainer(Resumable):
@@ -96,6 +100,8 @@ class Trainer(Resumable):
         self.confusion: tuple[np.ndarray, str] | None = None
         self._result = IterationResult()
         self._gather = BatchGather()
+        #: the epoch's training data in batch order (see :meth:`_epoch_arrays`)
+        self._epoch_data: tuple | None = None
         self._checkpoint: tuple[np.ndarray, dict] | None = None
         self._data_view = None
         self.batch_size, self.shuffle = 1, False
@@ -192,12 +198,62 @@ class Trainer(Resumable):
         self.early_stopping.stopped_epoch = 0
 
     # -- training ------------------------------------------------------------------------
-    def _batch(self) -> tuple[np.ndarray, np.ndarray]:
-        start = self.batch_in_epoch * self.batch_size
+    def _epoch_arrays(self) -> tuple:
+        """``(key, [X, 1], Y, one-hot blocks)`` of this epoch's training samples in batch
+        order, gathered once per epoch so that each batch is a slice (a view): the inputs
+        beside a column of ones (the first layer's bias joins its matrix product), and for
+        cross-entropy the labels as one-hot rows, stored per batch as the transposed
+        (classes × batch) blocks the layers compute in (see :class:`LayerBuffers`). Rebuilt
+        when the order or the batch size changes (a new permutation, a resumed run, shuffling
+        switched); ``[X, 1]`` is None for data larger than :data:`EPOCH_COPY_LIMIT` (batches
+        are then gathered one by one)."""
+        key = (self._perm if self.shuffle else None, self.batch_size)
+        data = self._epoch_data
+        if data is not None and data[0][0] is key[0] and data[0][1] == key[1]:
+            return data
+        X, Y = self.X_train, self.Y_train
+        n, d = X.shape
+        if n * (d + 1) * X.itemsize > EPOCH_COPY_LIMIT:
+            data = (key, None, None, None)
+        else:
+            _, Xe, Yg, _ = data if data is not None and data[1] is not None \
+                else (None, np.ones((n, d + 1), X.dtype), np.empty_like(Y), None)
+            if key[0] is None:
+                np.copyto(Xe[:, :d], X)
+                np.copyto(Yg, Y)
+            else:
+                np.copyto(Xe[:, :d], X.take(key[0], 0, mode="clip"))
+                Y.take(key[0], 0, Yg, "clip")
+            blocks = None
+            if self.loss.target_kind == "labels":
+                k, size = self.network.n_outputs, self.batch_size
+                onehot = np.eye(k, dtype=self.dtype).take(Yg, 0, mode="clip")
+                full = n // size
+                blocks = [np.ascontiguousarray(
+                    onehot[:full * size].reshape(full, size, k).transpose(0, 2, 1))]
+                if n > full * size:
+                    blocks.append(np.ascontiguousarray(onehot[full * size:].T))
+            data = (key, Xe, Yg, blocks)
+        self._epoch_data = data
+        return data
+
+    def _batch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """``(x, y, [x, 1] or None, one-hot y or None)`` of the next batch."""
+        b = self.batch_in_epoch
+        start = b * self.batch_size
         stop = min(start + self.batch_size, len(self.X_train))
+        _, Xe, Yg, blocks = self._epoch_arrays()
+        if Xe is not None:
+            x_ext = Xe[start:stop]
+            onehot = None
+            if blocks is not None:
+                full = blocks[0]
+                onehot = (full[b] if b < len(full) else blocks[1]).T
+            return x_ext[:, :-1], Yg[start:stop], x_ext, onehot
         if not self.shuffle:
-            return self.X_train[start:stop], self.Y_train[start:stop]
-        return self._gather.take(self.X_train, self.Y_train, self._perm[start:stop])
+            return self.X_train[start:stop], self.Y_train[start:stop], None, None
+        return (*self._gather.take(self.X_train, self.Y_train, self._perm[start:stop]),
+                None, None)
 
     def _start_epoch(self) -> None:
         if self._next_batching is not None:
@@ -209,8 +265,8 @@ class Trainer(Resumable):
         self._checkpoint = (self.network.params.copy(), self.optimizer.state_arrays(),
                             self.optimizer.state_scalars())
 
-    def _iteration(self, observe: bool) -> Iterator[Phase]:
-        """One iteration on the next batch: the single code path for training and stepping."""
+    def _next_batch(self):
+        """Start the epoch if due; the next batch and its workspace."""
         if self.finished:
             raise RuntimeError(f"training has ended ({self.stop_reason})")
         if len(self.X_train) == 0:
@@ -218,23 +274,41 @@ class Trainer(Resumable):
         if self.batch_in_epoch == 0:
             self._start_epoch()
         blas.use(self._blas_threads)        # one thread for small products (see blas.py)
-        xb, yb = self._batch()
-        ws = self.network.workspace(xb.shape[0], training=True)
+        batch = self._batch()
+        return batch, self.network.workspace(batch[0].shape[0], training=True)
+
+    def _iteration_done(self, ws, yb) -> None:
         result = self._result
-        result.updated = False
-        steps = iteration(self.network, self.loss, xb, yb, ws, rng=self.rng, training=True,
-                          l1=self.l1, l2=self.l2, clip_norm=self.clip_norm,
-                          optimizer=self.optimizer, result=result, observe=observe)
-        yield from steps
-        if not result.updated:      # the loss was not finite: iteration() stopped early
+        if not result.updated:      # the loss was not finite: the iteration stopped early
             self._diverge(result.loss)
             return
         self._metrics.add_batch(result.loss, ws.layers[-1].a, yb)
         self.iteration += 1
         self.batch_in_epoch += 1
-        if self.batch_in_epoch >= self.batches_per_epoch:
+        if self.batch_in_epoch >= -(-len(self.X_train) // self.batch_size):
             self._end_epoch()
             self.trajectory.record(self.epoch, self.network.params)
+
+    def _train_one(self) -> None:
+        """One iteration on the next batch, as a plain call (:func:`train_step`)."""
+        (xb, yb, x_ext, onehot), ws = self._next_batch()
+        result = self._result
+        result.updated = False
+        step(self.network, self.loss, xb, yb, ws, self.rng, True, self.l1, self.l2,
+             self.clip_norm, self.optimizer, result, x_ext, onehot)
+        self._iteration_done(ws, yb)
+
+    def _iteration(self, observe: bool) -> Iterator[Phase]:
+        """One iteration on the next batch, phase by phase: the same calls as
+        :meth:`_train_one` (see :mod:`playground.nn.backprop`)."""
+        (xb, yb, x_ext, onehot), ws = self._next_batch()
+        result = self._result
+        result.updated = False
+        yield from iteration(self.network, self.loss, xb, yb, ws, rng=self.rng, training=True,
+                             l1=self.l1, l2=self.l2, clip_norm=self.clip_norm,
+                             optimizer=self.optimizer, result=result, observe=observe,
+                             x_ext=x_ext, onehot=onehot)
+        self._iteration_done(ws, yb)
 
     # Overflow and invalid values of a diverging network raise no RuntimeWarnings: the
     # divergence is detected from the loss and reported in ``stop_reason``.
@@ -242,8 +316,7 @@ class Trainer(Resumable):
         """Train on one batch; True when this completed an epoch (or ended training)."""
         epoch = self.epoch
         with np.errstate(all="ignore"):
-            for _ in self._iteration(observe=False):
-                pass
+            self._train_one()
         return self.epoch != epoch or self.finished
 
     def train_batches(self, stop: Callable[[], bool] | None = None) -> bool:
@@ -254,8 +327,7 @@ class Trainer(Resumable):
         epoch = self.epoch
         with np.errstate(all="ignore"):
             while True:
-                for _ in self._iteration(observe=False):
-                    pass
+                self._train_one()
                 if self.epoch != epoch or self.finished:
                     return True
                 if stop is not None and stop():
@@ -282,8 +354,7 @@ class Trainer(Resumable):
         epoch = self.epoch
         with np.errstate(all="ignore"):
             while self.epoch == epoch and not self.finished:
-                for _ in self._iteration(observe=False):
-                    pass
+                self._train_one()
 
     def step_epoch(self):
         self.train_epoch()

@@ -154,6 +154,35 @@ def interleaved(engine, theirs, rounds: int,
     return ours, other, limits
 
 
+def machine() -> str:
+    """CPU model, core count and the BLAS NumPy uses (name, version, kernel, threads)."""
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    flags = ""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        flags = "AVX-512" if " avx512f" in text else "AVX2" if " avx2" in text else ""
+    except OSError:
+        pass
+    blas_text = "BLAS unknown"
+    try:
+        from threadpoolctl import threadpool_info
+        libs = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+        if libs:
+            i = libs[0]
+            blas_text = (f"{i.get('internal_api')} {i.get('version')} "
+                         f"{i.get('architecture') or ''} ({i.get('num_threads')} threads)")
+    except Exception:        # noqa: BLE001 - only a description
+        pass
+    return f"{model}, {os.cpu_count()} CPUs {flags}; NumPy's BLAS: {blas_text}"
+
+
 def load_average() -> str:
     try:
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -195,6 +224,12 @@ def main(argv=None) -> int:
     from playground import blas
     print(f"numpy {np.__version__}, torch {torch_version}, {os.cpu_count()} CPUs, "
           f"load average {load_average()}")
+    print(f"machine: {machine()}")
+    if have_torch:
+        import torch
+        print(f"torch BLAS: {'MKL' if torch.backends.mkl.is_available() else 'no MKL'}"
+              f"{', oneDNN' if torch.backends.mkldnn.is_available() else ''}")
+    details = []
     header = f"{'shape':<24}{'batch':>6}{'thr':>4}{'engine samples/s':>18}" \
              f"{'torch samples/s':>17}{'ratio':>8}{'best':>6}{'goal':>7}{'GEMM %':>8}" \
              f"{'GEMM GF/s':>10}"
@@ -223,7 +258,10 @@ def main(argv=None) -> int:
         ratio = statistics.median(ratios) if ratios else float("nan")
         best = max(ratios) if ratios else float("nan")
         shares = [rate * flops_per_sample(sizes) / lim * 100 for rate, lim in zip(ours, limits)]
+        torch_shares = [rate * flops_per_sample(sizes) / lim * 100
+                        for rate, lim in zip(other, limits)]
         gemm = statistics.median(shares)
+        details.append((name, ratios, limits, shares, torch_shares))
         verdict = "" if not have_torch else (" ok" if ratio >= GOALS[name] else " BELOW")
         spread = f"  ({min(ratios):.2f}–{max(ratios):.2f})" if ratios else ""
         print(f"{name:<24}{batch:>6}{threads:>4}{engine_rate:>18,.0f}{torch_rate:>17,.0f}"
@@ -233,7 +271,24 @@ def main(argv=None) -> int:
           f"best round (range in brackets); GEMM % = median over rounds of the engine's share "
           f"of that round's float32 GEMM limit on the same threads")
     print(f"load average after: {load_average()}")
+    print("\nper round (in order; GEMM limit = one 2048² float32 np.matmul on the shape's "
+          "threads, measured right after the round):")
+    for name, ratios, limits, shares, torch_shares in details:
+        print(f"{name}:")
+        print("  ratio         " + " ".join(f"{r:6.2f}" for r in ratios))
+        print("  GEMM GF/s     " + " ".join(f"{x / 1e9:6.0f}" for x in limits))
+        if sizes_big(name):
+            print("  engine GEMM % " + " ".join(f"{x:6.0f}" for x in shares))
+            if torch_shares:
+                print("  torch GEMM %  " + " ".join(f"{x:6.0f}" for x in torch_shares))
+                print(f"  median GEMM %: engine {statistics.median(shares):.0f}, "
+                      f"torch {statistics.median(torch_shares):.0f}")
     return 0
+
+
+def sizes_big(name: str) -> bool:
+    """The shapes whose GEMM share means something (the tiny ones are call overhead)."""
+    return name.startswith("784")
 
 
 if __name__ == "__main__":

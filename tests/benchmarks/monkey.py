@@ -81,10 +81,10 @@ def main(argv=None) -> int:
         d["training"]["epochs"] = 100_000
         window = MainWindow(Experiment.from_dict(d), remember=False)
         window.show()
-        probe = StallProbe()
+        monkey = Monkey(window, Bot(), rng)
+        probe = StallProbe(lambda: monkey.log[-1] if monkey.log else "start")
         probe.start()
         window.toggle_play()
-        monkey = Monkey(window, Bot(), rng)
         try:
             monkey.run(args.actions)
         except Exception:                                  # noqa: BLE001 - reported below
@@ -99,6 +99,7 @@ def main(argv=None) -> int:
           f"Qt warnings {len(warnings)}")
     print(f"longest GUI stall {probe.longest_ms:.0f} ms, close {close_seconds:.2f} s "
           f"(worker stopped: {stopped}), peak memory {peak_mb:.0f} MB")
+    print(f"longest stall at: {probe.longest_at}")
     for text in (exceptions + view_errors + warnings)[:5]:
         print("  " + text.strip().replace("\n", "\n  "))
     if exceptions or view_errors or warnings:

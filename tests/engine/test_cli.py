@@ -264,8 +264,8 @@ def test_gradcheck_fails_on_wrong_gradients(tmp_path, capsys, monkeypatch):
     from playground.nn.layers import Dense
     original = Dense.parameter_gradients
 
-    def off_by_one_percent(self, a_prev, delta, l1, l2):
-        original(self, a_prev, delta, l1, l2)
+    def off_by_one_percent(self, a_prev, delta, l1, l2, *ext):
+        original(self, a_prev, delta, l1, l2, *ext)
         self.grad_W *= 1.01
     monkeypatch.setattr(Dense, "parameter_gradients", off_by_one_percent)
     f = write(tmp_path, tiny())

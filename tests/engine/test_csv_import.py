@@ -354,6 +354,32 @@ def test_preview_csv(tmp_path):
     assert "3 classes" in preview.message and "(inferred)" in preview.message
 
 
+def test_a_preview_reads_only_the_head_of_a_big_file(tmp_path):
+    """A preview of a 2 MB file reads its first 64 KB: the counts are the head's, the bad
+    row near the end is not reached (loading the file finds it)."""
+    lines = ["x,y,label"] + [f"{i % 97 / 10:.1f},{i % 13},{'ab'[i % 2]}" for i in range(300_000)]
+    lines[-5] = "1.0,oops,a"
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n")
+    head = len("\n".join(lines).encode()[:65536].rsplit(b"\n", 1)[0].split(b"\n")) - 1
+    preview = preview_file(path, head_bytes=65536)
+    assert not preview.complete and preview.n_rows == head
+    assert preview.class_names == ("a", "b") and preview.task == "classification"
+    assert f"first {head:,} rows of {path.stat().st_size / 2**20:.0f} MB read" in preview.message
+    assert "when it is used" in preview.message
+    with pytest.raises(DataError, match="oops"):
+        load_dataset({"source": "csv", "path": str(path)}, np.random.default_rng(0))
+    whole = preview_file(write(tmp_path, "s.csv", IRIS_LIKE), head_bytes=65536)
+    assert whole.complete and whole.n_rows == 6
+
+
+def test_a_preview_of_a_file_whose_first_line_never_ends_says_so(tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text("1," * 40_000)
+    with pytest.raises(DataError, match="first line is longer than 1,000 bytes"):
+        preview_file(path, head_bytes=1000)
+
+
 def test_preview_with_target_and_task(tmp_path):
     path = write(tmp_path, "p.csv", "a,b,c\n1,2,3\n4,5,6\n7,8,9\n")
     preview = preview_file(path, target="a", task="regression")

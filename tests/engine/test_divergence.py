@@ -79,13 +79,21 @@ def test_data_that_overflow_float32_are_named_as_the_cause(tmp_path):
     assert "the learning rate is not the cause" in trainer.stop_reason
 
 
-def test_generated_data_with_overflowing_noise_are_named_as_the_cause():
+def test_noise_that_would_overflow_the_data_is_refused_naming_the_limit():
+    """noise 1e308 used to be generated (overflow warnings, then an inf data set); now the
+    setting is refused with the limit (overflowing data from a file: the test above)."""
+    import warnings
+
+    from playground import ExperimentError
+
     d = small_experiment()
     d["data"]["noise"] = 1e308
-    with np.errstate(all="ignore"):
-        trainer = finish(Trainer(d))
-    assert trainer.diverged and "data overflow" in trainer.stop_reason
-    assert "probably too high" not in trainer.stop_reason
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ExperimentError, match=r"data.noise.*at most 100"):
+            Trainer(d)
+    d["data"]["noise"] = 100.0                      # the limit itself trains, finitely
+    assert np.isfinite(Trainer(d).X_train).all()
 
 
 def test_nan_weights_in_a_saved_run_are_named_as_the_cause(tmp_path):

@@ -134,8 +134,8 @@ def test_gradcheck_detects_a_wrong_gradient(monkeypatch):
 
     original = Dense.parameter_gradients
 
-    def wrong(self, a_prev, delta, l1, l2):
-        original(self, a_prev, delta, l1, l2)
+    def wrong(self, a_prev, delta, l1, l2, *ext):
+        original(self, a_prev, delta, l1, l2, *ext)
         self.grad_W *= 1.001
 
     monkeypatch.setattr(Dense, "parameter_gradients", wrong)

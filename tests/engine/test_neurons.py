@@ -59,3 +59,33 @@ def test_digits_show_first_layer_weights_as_8x8_images_and_no_plane_maps():
     assert first.maps is None and first.images.shape == (16, 8, 8)
     W = trainer.network.layers[0].W
     assert np.array_equal(first.images[3], W[:, 3].reshape(8, 8))
+
+
+def test_activation_histograms_are_numpys_histogram_of_each_unit():
+    """All units are counted at once; each must be np.histogram of that unit's finite values
+    over their range (±0.5 when constant, 0…1 when none), bin edges included, also for
+    values on bin edges, infinities and NaNs."""
+    from playground.training.neurons import _histograms
+
+    rng = np.random.default_rng(1)
+    for case in range(120):
+        n, units = int(rng.integers(0, 200)), int(rng.integers(1, 10))
+        a = rng.standard_normal((n, units)) * 10.0 ** int(rng.integers(-8, 8))
+        if n:
+            a[:, 0] = 0.3                                   # constant
+            a[:, -1] = np.round(a[:, -1] * 4) / 4           # many values on bin edges
+            if case % 3 == 0:
+                a[rng.integers(0, n), rng.integers(0, units)] = np.nan
+            if case % 5 == 0:
+                a[rng.integers(0, n), rng.integers(0, units)] = -np.inf
+            if case % 7 == 0:
+                a[:, units // 2] = np.nan                   # no finite value at all
+        counts, edges = _histograms(a)
+        for j in range(units):
+            column = a[:, j][np.isfinite(a[:, j])]
+            lo, hi = (column.min(), column.max()) if column.size else (0.0, 1.0)
+            if hi - lo < 1e-12:
+                lo, hi = lo - 0.5, hi + 0.5
+            want_counts, want_edges = np.histogram(column, NEURON_BINS, (lo, hi))
+            np.testing.assert_array_equal(counts[j], want_counts)
+            np.testing.assert_array_equal(edges[j], want_edges)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QCheckBox, QComboBox,
                                QDockWidget, QFileDialog, QInputDialog, QLineEdit, QMenu,
                                QMessageBox, QPushButton, QSpinBox, QTabBar, QToolButton)
@@ -38,8 +39,10 @@ LARGEST_TYPED_INT = 40          # sizes stay trainable: a 10k-unit rebuild is it
 class StallProbe:
     """A 20 ms QTimer; ``longest_ms`` is the longest time between two of its ticks."""
 
-    def __init__(self):
+    def __init__(self, context=None):
         self.longest_ms = 0.0
+        #: ``context()`` at the longest stall (e.g. the monkey's last action), to find its cause
+        self.context, self.longest_at = context, None
         self.clock = QElapsedTimer()
         self.timer = QTimer()
         self.timer.setInterval(20)
@@ -53,7 +56,11 @@ class StallProbe:
         self.timer.stop()
 
     def _tick(self):
-        self.longest_ms = max(self.longest_ms, self.clock.restart())
+        gap = self.clock.restart()
+        if gap > self.longest_ms:
+            self.longest_ms = gap
+            if self.context is not None:
+                self.longest_at = self.context()
 
 
 class Answers:
@@ -250,5 +257,8 @@ def close_and_time(window, answers: Answers) -> float:
     answers.popups.stop()
     start = time.perf_counter()
     window.close()
+    # a save being written closes the window when it is done (events must run meanwhile)
+    while window.isVisible() and time.perf_counter() - start < 10:
+        QTest.qWait(10)
     window.worker.wait(10_000)
     return time.perf_counter() - start

@@ -144,6 +144,11 @@ def test_last_feature_cannot_be_unchecked(qtbot, panel, model):
 
 
 # --------------------------------------------------------------------------------- import
+def read(qtbot, dialog) -> None:
+    """Wait for the dialog's background read of the file."""
+    qtbot.waitUntil(lambda: not dialog.reading, timeout=5000)
+
+
 def test_good_csv_import_through_the_dialog(qtbot, panel, model, tmp_path, monkeypatch):
     rows = "\n".join(f"{i % 7},{(i * 3) % 5},{i % 4},{'abc'[i % 3]}" for i in range(30))
     path = _write_csv(tmp_path / "points.csv", "a,b,c,label\n" + rows + "\n")
@@ -153,16 +158,20 @@ def test_good_csv_import_through_the_dialog(qtbot, panel, model, tmp_path, monke
     dialog = panel.import_dialog
     assert dialog is not None and dialog.objectName() == "importDialog"
     qtbot.waitExposed(dialog)
+    read(qtbot, dialog)
     assert dialog.table.rowCount() == 8 and dialog.table.columnCount() == 4
     assert dialog.target_combo.currentText() == "label"             # default: last column
     assert "30 rows" in dialog.summary_label.text() and "3 classes" in dialog.summary_label.text()
     dialog.target_combo.setCurrentText("c")          # then the text column is an input: refused
+    read(qtbot, dialog)
     assert "points.csv" in dialog.error_text and "'label'" in dialog.error_text
     assert "not a number" in dialog.error_text
     assert not dialog.ok_button.isEnabled()
     dialog.target_combo.setCurrentText("label")
+    read(qtbot, dialog)
     assert not dialog.error_label.isVisibleTo(dialog) and dialog.ok_button.isEnabled()
     dialog.task_combo.setCurrentIndex(1)                             # classification
+    read(qtbot, dialog)
     dialog.standardize_check.setChecked(False)
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
     assert ok.isEnabled()
@@ -179,6 +188,82 @@ def test_good_csv_import_through_the_dialog(qtbot, panel, model, tmp_path, monke
     assert model.get("data.source") == "spiral"
 
 
+def test_the_preview_is_read_off_the_gui_thread_and_the_last_choice_wins(
+        qtbot, panel, model, tmp_path, monkeypatch):
+    """The read is held until released: meanwhile the dialog is alive (a GUI timer ticks),
+    shows it reads, OK waits; a target chosen during the read replaces it; the result shown
+    is the last choice's. The old dialog read the whole file inside its constructor."""
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    from ui.panels import import_dialog
+
+    rows = "\n".join(f"{i % 7},{i % 3},{i % 2}" for i in range(20))
+    path = _write_csv(tmp_path / "p.csv", "a,b,label\n" + rows + "\n")
+    gate, reads, real = threading.Event(), [], import_dialog.preview_file
+
+    def held(*args, **kwargs):
+        reads.append(kwargs["target"])
+        gate.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(import_dialog, "preview_file", held)
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(len(reads)))
+    timer.start(5)
+    dialog = panel.open_import_dialog(str(path))        # returns while the file is read
+    try:
+        qtbot.waitUntil(lambda: reads == [None], timeout=5000)
+        assert dialog.reading and dialog.reading_bar.isVisibleTo(dialog)
+        assert not dialog.ok_button.isEnabled() and "Reading" in dialog.summary_label.text()
+        qtbot.waitUntil(lambda: len(ticks) >= 3, timeout=5000)   # the GUI thread goes on
+        dialog._on_target("a")                          # a newer choice while it reads
+    finally:
+        gate.set()
+    read(qtbot, dialog)
+    timer.stop()
+    assert reads == [None, "a"] and 1 in ticks
+    assert dialog.preview.target_column == "a" and dialog.ok_button.isEnabled()
+    assert not dialog.reading_bar.isVisibleTo(dialog)
+
+
+def test_closing_the_dialog_while_it_reads_does_not_wait(qtbot, panel, model, tmp_path,
+                                                        monkeypatch):
+    import threading
+
+    from ui.live import lingering
+    from ui.panels import import_dialog
+
+    path = _write_csv(tmp_path / "p.csv", "a,b,label\n1,2,x\n3,4,y\n")
+    gate, started = threading.Event(), threading.Event()
+
+    shown = []
+    real = import_dialog.ImportDialog._show_preview
+
+    def held(*args, **kwargs):
+        started.set()
+        gate.wait(10)
+        return None
+
+    monkeypatch.setattr(import_dialog.ImportDialog, "_show_preview",
+                        lambda self, preview: shown.append(preview) or real(self, preview))
+
+    monkeypatch.setattr(import_dialog, "preview_file", held)
+    before = model.experiment
+    dialog = panel.open_import_dialog(str(path))
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    try:
+        dialog.reject()                                 # Cancel / Esc while it reads
+        assert not dialog.isVisible() and panel.import_dialog is None
+    finally:
+        gate.set()
+    lingering.wait_for_all()
+    qtbot.wait(20)
+    assert model.experiment == before and shown == []
+
+
 def test_bad_csv_shows_engine_message_and_keeps_the_data(qtbot, panel, model, tmp_path,
                                                          monkeypatch):
     path = _write_csv(tmp_path / "ragged.csv", "a,b,label\n1,2,x\n3,4,y\n5,6\n7,8,x\n")
@@ -188,6 +273,7 @@ def test_bad_csv_shows_engine_message_and_keeps_the_data(qtbot, panel, model, tm
     _click(qtbot, panel.findChild(QToolButton, "importButton"))
     dialog = panel.import_dialog
     qtbot.waitExposed(dialog)
+    read(qtbot, dialog)
     error = dialog.findChild(type(dialog.error_label), "importErrorLabel")
     assert error.isVisibleTo(dialog)
     assert "ragged.csv" in error.text() and "line 4" in error.text()
@@ -211,6 +297,7 @@ def test_npz_import_regression(qtbot, panel, model, tmp_path):
     path = tmp_path / "table.npz"
     np.savez(path, X=rng.normal(size=(40, 3)), y=rng.normal(size=(40, 2)))
     dialog = panel.open_import_dialog(str(path))
+    read(qtbot, dialog)
     assert not dialog.target_combo.isEnabled()
     _click(qtbot, dialog.buttons.button(QDialogButtonBox.StandardButton.Ok))
     net = model.experiment.network
@@ -229,6 +316,37 @@ def test_scatter_holds_train_and_validation_points(panel, model):
     np.testing.assert_allclose(train_x, view.raw_train[:, 0])
     assert "train" in panel.scatter.legend.text()
     assert "spiral" in panel.description_label.text()
+
+
+def test_regression_points_share_a_few_shaded_brushes(panel, model):
+    """One brush per point made pyqtgraph spend seconds on a big regression set (GUI stall
+    of 4.9 s at 100,000 points); the points now share 64 shades, darkest to lightest in the
+    order of their targets."""
+    from ui.panels.data_scatter import VALUE_SHADES
+
+    d = model.experiment.to_dict()
+    d["data"] = {"source": "plane", "samples": 200, "noise": 0.1}
+    d["network"] = {"layers": [{"units": 4, "activation": "tanh"},
+                               {"units": 1, "activation": "linear"}], "loss": "mse"}
+    model.replace_experiment(Experiment.from_dict(d))
+    view = Trainer(model.experiment).data_view
+    panel.set_data_view(view)
+    brushes = panel.scatter.train_item.data["brush"]
+    assert len(brushes) == len(view.y_train)
+    assert 2 < len({id(b) for b in brushes}) <= VALUE_SHADES
+    y = np.asarray(view.y_train)[:, 0]
+    lo = min(y.min(), np.asarray(view.y_val).min())
+    hi = max(y.max(), np.asarray(view.y_val).max())
+    # each point: the colour of its target rounded to the nearest of 64 even steps
+    steps = np.rint((y - lo) / (hi - lo) * (VALUE_SHADES - 1))
+    expected = ["#%02x%02x%02x" % _rgb(lo + k / (VALUE_SHADES - 1) * (hi - lo), lo, hi)
+                for k in steps]
+    assert [b.color().name() for b in brushes] == expected
+
+
+def _rgb(value, lo, hi):
+    from ui.panels.data_pictures import value_rgb
+    return tuple(int(c) for c in value_rgb(np.array([value]), lo, hi)[0])
 
 
 def test_scatter_note_for_data_without_2d_view(panel, model):

@@ -46,6 +46,7 @@ def test_exporting_a_trained_network_writes_the_script_of_the_run(qtbot, window,
     dialogs.save_path = (str(out / "mine"), "")          # the suffix is added
     export_menu(window).actions()[0].trigger()
     script = out / "mine.py"
+    qtbot.waitUntil(lambda: not window.files.exporting.running, timeout=TIMEOUT)
     assert script.is_file() and not dialogs.messages
     text = script.read_text(encoding="utf-8")
     assert "FIRST_EPOCH = 3" in text and "the unsaved experiment" in text
@@ -59,6 +60,7 @@ def test_mid_epoch_the_script_finishes_the_epoch(qtbot, window, dialogs, out):
     on_worker(window, lambda t: t.train_batch())
     dialogs.save_path = (str(out / "net.py"), "")
     export_menu(window).actions()[0].trigger()
+    qtbot.waitUntil(lambda: not window.files.exporting.running, timeout=TIMEOUT)
     assert not dialogs.messages
     assert "RESUME_BATCHES_DONE = 1" in (out / "net.py").read_text(encoding="utf-8")
 
@@ -66,6 +68,7 @@ def test_mid_epoch_the_script_finishes_the_epoch(qtbot, window, dialogs, out):
 def test_an_unwritable_place_shows_why_and_writes_nothing(qtbot, window, dialogs, out):
     dialogs.save_path = (str(out / "missing folder" / "net.py"), "")
     export_menu(window).actions()[0].trigger()
+    qtbot.waitUntil(lambda: bool(dialogs.messages), timeout=TIMEOUT)
     kind, title, text = dialogs.messages[-1]
     assert kind == "warning" and "net.py" in title and "does not exist" in text
     assert list(out.iterdir()) == []
@@ -75,6 +78,7 @@ def test_without_onnx_the_message_names_the_package(qtbot, window, dialogs, out,
     monkeypatch.setitem(sys.modules, "onnx", None)
     dialogs.save_path = (str(out / "net.onnx"), "")
     export_menu(window).actions()[1].trigger()
+    qtbot.waitUntil(lambda: bool(dialogs.messages), timeout=TIMEOUT)
     kind, _, text = dialogs.messages[-1]
     assert kind == "warning" and "pip install onnx" in text
     assert list(out.iterdir()) == []

@@ -239,8 +239,9 @@ def test_architecture_change_builds_a_new_trainer(qtbot, window):
 def test_unbuildable_settings_keep_the_old_trainer(qtbot, window, tmp_path):
     trainer_id = on_worker(window, id)
     window.model.set("data", {"source": "csv", "path": str(tmp_path / "missing.csv")})
-    notice = window.notice
-    assert notice.isVisible() and "missing.csv" in notice.text()
+    notice = window.notice                            # a file: read in the background
+    qtbot.waitUntil(lambda: notice.isVisible() and "missing.csv" in notice.text(),
+                    timeout=TIMEOUT)
     assert "missing.csv" in window.statusBar().currentMessage()
     assert not window.worker.playing
     assert on_worker(window, id) == trainer_id
@@ -336,7 +337,8 @@ def test_save_and_open_a_run(qtbot, window, dialogs, tmp_path):
     qtbot.waitUntil(lambda: epoch_shown(window) == 3, timeout=TIMEOUT)
     weights = on_worker(window, lambda t: t.network.params.copy())
     dialogs.save_path = (str(tmp_path / "run"), RUN_FILTER)
-    assert window.files.save_as()
+    assert window.files.save_as()                     # written in the background
+    qtbot.waitUntil(lambda: not window.files.saving.running, timeout=TIMEOUT)
     assert (tmp_path / "run.bpp").exists()
     window.files.new()
     qtbot.waitUntil(lambda: epoch_shown(window) == 0, timeout=TIMEOUT)
@@ -348,27 +350,114 @@ def test_save_and_open_a_run(qtbot, window, dialogs, tmp_path):
     click(qtbot, window, "stepEpochButton")           # training resumes from epoch 3
     qtbot.waitUntil(lambda: epoch_shown(window) == 4, timeout=TIMEOUT)
     window.files.save_action.trigger()                # Save writes the run again
+    qtbot.waitUntil(lambda: not window.files.saving.running, timeout=TIMEOUT)
     assert Trainer.load(tmp_path / "run.bpp").epoch == 4
 
 
-def test_a_save_that_waits_too_long_on_a_busy_worker_says_why(qtbot, window, dialogs,
-                                                               tmp_path, monkeypatch):
+class Ticks:
+    """A GUI-thread timer that records which events it saw tick, in order."""
+
+    def __init__(self, qtbot):
+        from PySide6.QtCore import QTimer
+
+        self.events: list[str] = []
+        self.count = 0
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    def _tick(self):
+        self.count += 1
+
+    def mark(self, what: str) -> None:
+        self.events.append(f"{what}@{self.count}")
+
+
+def test_a_slow_save_leaves_the_window_responsive_and_closes_when_written(
+        qtbot, window, dialogs, tmp_path, monkeypatch):
+    """The write is slow (held until the test releases it); meanwhile the GUI thread's timer
+    ticks, the status bar shows the save, Close waits for it visibly, then the window closes
+    and the file is complete. The old code waited inside save_to() on the GUI thread."""
+    import threading
+
+    from playground.files import runset_file
+    from ui.window import file_actions
+
+    release, writing = threading.Event(), threading.Event()
+    real = runset_file.write_archive
+
+    def slow_write(path, members, progress=None, cancelled=None):
+        writing.set()
+        release.wait(10)
+        real(path, members, progress, cancelled)
+
+    monkeypatch.setattr(file_actions, "write_archive", slow_write)
+    click(qtbot, window, "stepEpochButton")
+    qtbot.waitUntil(lambda: epoch_shown(window) == 1, timeout=TIMEOUT)
+    ticks = Ticks(qtbot)
+    try:
+        assert window.files.save_to(tmp_path / "run.bpp")     # returns at once
+        qtbot.waitUntil(writing.is_set, timeout=TIMEOUT)
+        start = ticks.count
+        qtbot.waitUntil(lambda: ticks.count >= start + 3, timeout=TIMEOUT)  # GUI alive
+        assert window.files.saving.isVisible() and "run.bpp" in window.files.saving.label.text()
+        window.close()                                  # not now: when it is written
+        assert window.isVisible() and window.worker.isRunning()
+        assert "closes when it is written" in window.files.saving.label.text()
+        assert not (tmp_path / "run.bpp").exists()
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=TIMEOUT)
+    assert window.worker.wait(5000)
+    assert Trainer.load(tmp_path / "run.bpp").epoch == 1
+    assert not dialogs.messages                      # no error, nothing asked
+
+
+def test_a_save_the_training_thread_cannot_serve_says_why(qtbot, window, dialogs, tmp_path,
+                                                           monkeypatch):
     import threading
 
     from ui.window import file_actions
 
-    monkeypatch.setattr(file_actions, "SAVE_TIMEOUT", 0.2)
+    monkeypatch.setattr(file_actions, "SAVE_HANDOVER_TIMEOUT", 0.2)
     busy = threading.Event()
     window.worker.submit(lambda trainer: busy.wait(10))     # a batch that takes long
     try:
-        assert not window.files.save_to(tmp_path / "run.bpp")
+        assert window.files.save_to(tmp_path / "run.bpp")
+        qtbot.waitUntil(lambda: bool(dialogs.messages), timeout=TIMEOUT)
     finally:
         busy.set()
     kind, heading, text = dialogs.messages[-1]
     assert kind == "warning" and "run.bpp" in heading
-    assert "busy for over 0.2 s" in text and "nothing was written" in text
+    assert "did not answer within 0.2 s" in text and "pause training" in text
     on_worker(window, lambda trainer: None)                 # the worker is free again
     assert not (tmp_path / "run.bpp").exists()
+    assert window.model.file_path is None
+
+
+def test_a_save_into_a_missing_folder_says_why(qtbot, window, dialogs, tmp_path):
+    assert window.files.save_to(tmp_path / "gone" / "run.bpp")
+    qtbot.waitUntil(lambda: bool(dialogs.messages), timeout=TIMEOUT)
+    kind, heading, text = dialogs.messages[-1]
+    assert kind == "warning" and "run.bpp" in heading
+    assert "does not exist" in text
+    assert window.model.file_path is None
+
+
+def test_a_failing_write_names_its_reason(qtbot, window, dialogs, tmp_path, monkeypatch):
+    from ui.window import file_actions
+
+    def no_room(path, members, progress=None, cancelled=None):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(file_actions, "write_archive", no_room)
+    assert window.files.save_to(tmp_path / "run.bpp")
+    qtbot.waitUntil(lambda: bool(dialogs.messages), timeout=TIMEOUT)
+    kind, heading, text = dialogs.messages[-1]
+    assert kind == "warning" and "No space left on device" in text
+    assert not window.files.saving.isVisible()
+    assert "*" not in window.windowTitle() and window.model.file_path is None
 
 
 @pytest.mark.parametrize("name, content, words", [

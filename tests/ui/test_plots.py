@@ -672,3 +672,24 @@ def test_the_data_panel_and_the_decision_plot_colour_every_class_alike(qtbot, sm
     assert {7, 9} <= set(y.tolist())               # where the two palettes used to differ
     assert in_plot == in_panel
     assert len(set(in_panel)) == 10
+
+
+def test_a_diverged_regression_surface_draws_without_an_all_nan_warning(qtbot):
+    """A diverged regression run's surface is all NaN: pyqtgraph's auto levels warned
+    "All-NaN slice encountered"; the gallery now picks levels from the finite values."""
+    import warnings
+    from types import SimpleNamespace
+
+    from ui.plots.run_gallery import RunGallery, value_levels
+
+    gallery = RunGallery()
+    qtbot.addWidget(gallery)
+    surface = SimpleNamespace(kind="value", values=np.full((6, 6), np.nan),
+                              extent=(-1.0, 1.0, -1.0, 1.0))
+    view = SimpleNamespace(surface=surface, current=True, label="run", number=1, epoch=3)
+    item, image = gallery.cells[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gallery._draw(view, item, image)
+    assert value_levels(surface.values) == (0.0, 1.0)
+    assert value_levels(np.array([[2.0, np.nan], [5.0, np.inf]])) == (2.0, 5.0)

@@ -150,6 +150,9 @@ def test_a_refused_value_is_named_under_the_fields_and_nothing_starts(qtbot, win
     choose(window, "seed", "3")
     button(window, "forkButton").click()
     assert "cannot change it" in panel(window).message.text()
+    choose(window, "width of layer 1", "4, 1e999")   # not even a number: said, not raised
+    button(window, "forkButton").click()
+    assert "1e999" in panel(window).message.text() and "too large" in panel(window).message.text()
     qtbot.wait(100)
     assert panel(window).table.rowCount() == 1
 
@@ -222,9 +225,10 @@ def test_saving_a_comparison_and_opening_it_brings_every_run_back(qtbot, window,
     assert [label for label, *_ in saved_runs] == \
         ["learning_rate=0.003", "current", "learning_rate=0.3"]
     dialogs.save_path = (str(tmp_path / "sweep"), RUN_FILTER)
-    assert window.files.save_as()
+    assert window.files.save_as()                   # written in the background
     saved = tmp_path / "sweep.bpp"
-    assert "comparison of 3 runs" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: "comparison of 3 runs" in window.statusBar().currentMessage(),
+                    timeout=TIMEOUT)
     older_reader = Trainer.load(saved)              # a single-run reader: the current run
     assert older_reader.experiment.get(LR) == 0.03
     assert older_reader.history.column("train_loss").tolist() == saved_runs[1][4]

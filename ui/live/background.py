@@ -23,6 +23,8 @@ from PySide6.QtWidgets import QProgressBar
 
 from playground.errors import Cancelled, PlaygroundError
 
+from .lingering import linger
+
 #: what ``on_stop`` is told when the job was cancelled
 CANCELLED = "Cancelled."
 #: how long a job waits for the training thread to hand over its copies (seconds)
@@ -102,11 +104,15 @@ class JobRunner(QObject):
         if self._job is not None:
             self._job.cancel()
 
-    def shutdown(self) -> None:
-        """Cancel and wait for the thread (the window is closing)."""
-        if self._job is not None:
-            self._job.stop()
-            self._job = None
+    def shutdown(self, timeout: float = 0.5) -> None:
+        """Cancel the job (the window is closing); a job that does not end within
+        ``timeout`` seconds is not waited for: it lingers, unheard, until it does
+        (:mod:`.lingering`)."""
+        job, self._job = self._job, None
+        if job is not None and not job.stop(timeout):
+            for signal in (job.progressed, job.succeeded, job.failed, job.cancelled):
+                signal.disconnect()
+            linger(job)
 
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setMaximum(total)
@@ -120,9 +126,11 @@ class JobRunner(QObject):
 
 
 def from_trainer(submit: Callable[[Callable], Future], copy: Callable,
-                 cancelled: Callable[[], bool]):
+                 cancelled: Callable[[], bool], timeout: float | None = None):
     """``copy(trainer)`` run on the training thread (``submit`` is ``worker.submit``), waited
-    for here; raises Cancelled when ``cancelled()`` turns true first."""
+    for here (at most ``timeout`` seconds, :data:`HANDOVER_TIMEOUT` by default); raises
+    Cancelled when ``cancelled()`` turns true first."""
+    timeout = HANDOVER_TIMEOUT if timeout is None else timeout
     future = submit(copy)
     waited = 0.0
     while True:
@@ -133,9 +141,9 @@ def from_trainer(submit: Callable[[Callable], Future], copy: Callable,
             return future.result(timeout=0.1)
         except TimeoutError:
             waited += 0.1
-            if waited >= HANDOVER_TIMEOUT:
+            if waited >= timeout:
                 future.cancel()
-                raise PlaygroundError("the training thread did not answer; pause training "
-                                      "and try again") from None
+                raise PlaygroundError(f"the training thread did not answer within {timeout:g} s "
+                                      "(a long batch); pause training and try again") from None
         except CancelledError:
             raise Cancelled("the training thread was replaced") from None

@@ -149,9 +149,12 @@ class ExperimentModel(QObject):
         self.dirtyChanged.emit(False)
         self.changed.emit([""])
 
-    def mark_saved(self, file_path: Path) -> None:
+    def mark_saved(self, file_path: Path, clean: bool = True) -> None:
+        """The document was saved to ``file_path``; ``clean`` False when it was edited while
+        the file was written (the edits since are not in it: the document stays dirty)."""
         self.file_path = Path(file_path)
-        self.undo_stack.setClean()
+        if clean:
+            self.undo_stack.setClean()
         self.fileChanged.emit(self.file_path)
 
     def _apply(self, experiment: Experiment, paths: list[str]) -> None:

@@ -56,6 +56,7 @@ class TrainingWorker(QThread, SnapshotPacing):
         self._stop = threading.Event()
         self._playing = False
         self._stepper = None            # generator of phases while stepping through one iteration
+        self._epoch_step: int | None = None  # Step epoch: train batch by batch up to this epoch
         self._init_pacing(max_rate, snapshot_share, paced)
         self._gui_idle = threading.Event()  # cleared while the GUI redraws: leave it the lock
         self._gui_idle.set()
@@ -152,10 +153,14 @@ class TrainingWorker(QThread, SnapshotPacing):
     def _loop(self) -> None:
         self._emit_snapshot(force=True)
         while not self._stop.is_set():
-            if self._playing:
+            if self._playing or self._epoch_step is not None:
                 self._drain_commands()
-                if self._playing and not self._stop.is_set():
+                if self._stop.is_set():
+                    break
+                if self._playing:
                     self._train_one_batch()
+                elif self._epoch_step is not None:
+                    self._step_epoch_batch()
             else:
                 try:
                     command = self._commands.get(timeout=0.25)
@@ -179,6 +184,7 @@ class TrainingWorker(QThread, SnapshotPacing):
         method(*args)
 
     def _set_playing(self, playing: bool) -> None:
+        self._epoch_step = None             # every command that plays or pauses ends a Step epoch
         if playing != self._playing:
             self._playing = playing
             self._speed_epochs, self._speed_since = 0, time.perf_counter()
@@ -216,7 +222,7 @@ class TrainingWorker(QThread, SnapshotPacing):
             self._start_playing()
 
     def _on_pause(self) -> None:
-        if self._playing:
+        if self._playing or self._epoch_step is not None:
             self._set_playing(False)
             self._emit_snapshot(force=True)
 
@@ -224,7 +230,30 @@ class TrainingWorker(QThread, SnapshotPacing):
         self._step(lambda trainer: trainer.train_batch())
 
     def _on_step_epoch(self) -> None:
-        self._step(lambda trainer: trainer.train_epoch())
+        """Finish the epoch batch by batch (:meth:`_step_epoch_batch`, from the loop), so
+        pause, stop and every other command act between two batches, not after the epoch."""
+        if self._epoch_step is not None and not self._playing:
+            self._epoch_step += 1           # clicked again while stepping: one epoch more
+            return
+        self._set_playing(False)
+        if self._ready_to_train():
+            self._guard(self._finish_stepper)
+            self._epoch_step = self._trainer.epoch + 1
+            self._last_emit = time.perf_counter()
+
+    def _step_epoch_batch(self) -> None:
+        trainer = self._trainer
+        ended = trainer.epoch < self._epoch_step and not trainer.finished \
+            and self._guard(trainer.train_batch)
+        if self._epoch_step is None or trainer.epoch >= self._epoch_step or trainer.finished:
+            self._epoch_step = None
+            self._current_run.timeline.record(trainer)
+            self._emit_snapshot(force=True)
+        elif ended:                              # one of several stepped epochs: seen too
+            self._current_run.timeline.record(trainer)
+            self._emit_snapshot(force=True)
+        elif time.perf_counter() - self._last_emit >= DRAW_TIMEOUT:
+            self._emit_snapshot(force=True)     # a long epoch shows its progress
 
     def _step(self, train: Callable[[Trainer], Any]) -> None:
         """Pause, then ``train`` once (a batch or an epoch) and send the result."""
@@ -356,6 +385,7 @@ class TrainingWorker(QThread, SnapshotPacing):
             future.set_exception(exc)
         current = self._current_run.trainer
         if current is not self._trainer:
+            self._epoch_step = None
             self._close_stepper()
             self._trainer = current
             self._restart_snapshots()
@@ -389,3 +419,13 @@ class TrainingWorker(QThread, SnapshotPacing):
         if self._stepper is not None:
             self._stepper.close()
             self._stepper = None
+
+
+def disconnect_all(worker: TrainingWorker) -> None:
+    """Disconnect every signal of ``worker`` (a worker that outlives its window)."""
+    for name in ("snapshotReady", "phaseReady", "playingChanged", "message", "failed",
+                 "speedChanged", "runsChanged", "currentRunChanged"):
+        try:
+            getattr(worker, name).disconnect()
+        except (RuntimeError, TypeError):     # nothing connected
+            pass

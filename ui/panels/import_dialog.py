@@ -6,6 +6,11 @@ regression) and whether to standardize the inputs, and sums up what the network 
 ("150 rows, 4 features, 3 classes"). A file the engine cannot read gets the engine's message —
 file, line, column — in a red label, and OK stays disabled; nothing is written until OK.
 :meth:`ImportDialog.data_config` then gives the ``data`` keys to write.
+
+The preview reads only the first lines of a text file (:data:`playground.data.PREVIEW_BYTES`),
+and it reads them off the GUI thread (a slow disk or network share must not freeze the
+window): a busy bar says so meanwhile, OK waits for the result, Cancel (or closing the dialog)
+drops it, and a newer choice (another target column) replaces a read still running.
 """
 
 from __future__ import annotations
@@ -15,12 +20,14 @@ from pathlib import Path
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QDialogButtonBox, QFormLayout, QHeaderView, QLabel, QLayout,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QProgressBar, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
 
 from playground import PlaygroundError
 from playground.data import FILE_FORMATS, file_kind, preview_file
 from playground.data.config import resolve_path
 
+from ui.live.background import CANCELLED, JobRunner
 from ui.widgets.theme import error_text
 
 _TASKS = (("auto (infer from the target)", None), ("classification", "classification"),
@@ -70,6 +77,12 @@ class ImportDialog(QDialog):
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet(f"color: {error_text()};")
         self.error_label.hide()
+        self.reading_bar = QProgressBar(self, objectName="importReadingBar")
+        self.reading_bar.setRange(0, 0)               # busy: the read has no total
+        self.reading_bar.setMaximumHeight(12)
+        self.reading_bar.setTextVisible(False)
+        self._jobs = JobRunner(self.reading_bar, self)
+        self._reload_pending = False
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
                                         QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -88,6 +101,7 @@ class ImportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.summary_label)
         layout.addWidget(self.error_label)
+        layout.addWidget(self.reading_bar)
         layout.addWidget(self.buttons)
         # a fixed minimum instead of the layout's (which changes with every preview): the
         # window does not jump while the user tries targets, and the offscreen test platform
@@ -105,17 +119,42 @@ class ImportDialog(QDialog):
     def task(self) -> str | None:
         return self.task_combo.currentData()
 
+    @property
+    def reading(self) -> bool:
+        """True while the file is being read (off the GUI thread)."""
+        return self._jobs.running or self._reload_pending
+
     def reload(self) -> None:
-        """Read the file again with the current choices and show the result or the error."""
-        target = self._target if FILE_FORMATS[self.kind].chooses_target else None
-        try:
-            preview = preview_file(self.path, target=target, task=self.task, max_rows=8,
-                                   base_dir=self.base_dir)
-        except PlaygroundError as exc:
-            self._show_error(str(exc))
+        """Read the file again with the current choices (in the background) and show the
+        result or the error."""
+        self.ok_button.setEnabled(False)
+        if self._jobs.running:                        # the newest choices win
+            self._reload_pending = True
+            self._jobs.cancel()
             return
-        except (OSError, ValueError) as exc:         # defensive: never a traceback
-            self._show_error(f"{self.path}: cannot be read ({exc})")
+        self._reload_pending = False
+        target = self._target if FILE_FORMATS[self.kind].chooses_target else None
+        path, task, base_dir = self.path, self.task, self.base_dir
+
+        def job(progress, cancelled):
+            try:
+                return preview_file(path, target=target, task=task, max_rows=8,
+                                    base_dir=base_dir)
+            except (OSError, ValueError) as exc:     # defensive: never a traceback
+                raise PlaygroundError(f"{path}: cannot be read ({exc})") from None
+
+        self.summary_label.setText(f"Reading the first rows of {Path(path).name}…")
+        self._jobs.start(job, self._show_preview, self._read_stopped)
+
+    def _read_stopped(self, reason: str) -> None:
+        if self._reload_pending:
+            self.reload()
+        elif reason != CANCELLED:
+            self._show_error(reason)
+
+    def _show_preview(self, preview) -> None:
+        if self._reload_pending:                     # choices changed while it read
+            self.reload()
             return
         self.preview = preview
         self.error_label.hide()
@@ -124,6 +163,12 @@ class ImportDialog(QDialog):
         self._fill_targets(preview)
         self.summary_label.setText(f"✓ {preview.message}")
         self.ok_button.setEnabled(True)
+
+    def done(self, result: int) -> None:
+        """Closing (OK, Cancel, Esc) drops a read still running."""
+        self._reload_pending = False
+        self._jobs.shutdown()
+        super().done(result)
 
     def data_config(self) -> dict:
         """The ``data`` keys for the chosen file (only meaningful after a good preview)."""

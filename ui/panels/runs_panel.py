@@ -250,8 +250,8 @@ class RunsPanel(QWidget):
         if not texts:
             self._say("Type the values to try, separated by commas.", error=True)
             return None
-        values = [parse_value(t) for t in texts]
         try:
+            values = [parse_value(t) for t in texts]    # '1e999': refused, said here
             for value in values:
                 apply_settings(self.model.experiment, {key: value})
         except ExperimentError as exc:

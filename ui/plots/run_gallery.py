@@ -23,6 +23,17 @@ from .decision_boundary import PROBABILITY_MAP
 MAX_SHOWN = 12
 
 
+
+def value_levels(values: np.ndarray) -> tuple[float, float]:
+    """The colour range of a regression surface: its finite values' range (a diverged run's
+    surface is all NaN: then 0 to 1, never pyqtgraph's "All-NaN slice" warning)."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    lo, hi = float(finite.min()), float(finite.max())
+    return lo, hi if hi > lo else lo + 1.0
+
 class RunGallery(PlotPanel):
     export_name = "decision_per_run"
     view_name, dock_title, dock_name = "gallery", "Decision per run", "runGalleryDock"
@@ -93,8 +104,8 @@ class RunGallery(PlotPanel):
         elif surface.kind == "probability":
             image.setLookupTable(PROBABILITY_MAP.getLookupTable(nPts=256, alpha=False))
             image.setImage(values, autoLevels=False, levels=(0.0, 1.0))
-        else:
-            image.setImage(values, autoLevels=True)
+        else:                  # regression: levels from the finite values (pyqtgraph's own
+            image.setImage(values, autoLevels=False, levels=value_levels(values))  # warn on NaN)
         x0, x1, y0, y1 = surface.extent
         image.setRect(x0, y0, x1 - x0, y1 - y0)
         item.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)

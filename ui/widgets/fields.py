@@ -245,12 +245,17 @@ class NumberInput(QLineEdit):
             self.step_by(1 if delta > 0 else -1)
         event.accept()
 
-    def _show_ladder_menu(self) -> None:
+    def _show_ladder_menu(self) -> QMenu:
+        """The common values, as a popup: shown without a nested event loop (``exec``), so
+        nothing waits on it; it deletes itself once closed."""
         menu = QMenu(self)
+        menu.setObjectName("commonValuesMenu")
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         for value in self.ladder:
             action = menu.addAction(format_number(value, self.integer))
             action.triggered.connect(lambda _=False, v=value: self.setValue(v))
-        menu.exec(self.mapToGlobal(self.rect().bottomRight()))
+        menu.popup(self.mapToGlobal(self.rect().bottomRight()))
+        return menu
 
 
 class ModelBinding:

@@ -27,44 +27,47 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QToolButton
 
 from playground import Experiment, PlaygroundError, Trainer
 from playground.files.export import FORMATS, export_trainer
-from playground.files.runset_file import load_runset, save_runset
+from playground.files.runset_file import load_runset, runset_members, write_archive
 from playground.training.runset import Run, RunSet
 from playground.lessons import is_lesson_file
 from playground.presets import PRESETS, default_experiment, preset
 
 from . import settings
+from .status_job import StatusJob
+from ui.live.background import CANCELLED, from_trainer
 from ui.widgets.icons import icon
 
 RUN_SUFFIX = ".bpp"
 EXPERIMENT_FILTER = "Experiment (*.json)"
 RUN_FILTER = "Saved run: experiment, weights and history (*.bpp)"
 OPEN_FILTER = "Experiments, runs and lessons (*.json *.bpp);;" + EXPERIMENT_FILTER + ";;" + RUN_FILTER
-SAVE_TIMEOUT = 60.0
+#: how long a run save waits for the training thread to hand over its copy (seconds): a
+#: batch of a huge network can take that long; the window goes on meanwhile
+SAVE_HANDOVER_TIMEOUT = 120.0
+#: how long an export waits for the training thread (it writes there; the window goes on)
+SAVE_TIMEOUT = 120.0
 #: export target → (menu text, what it writes)
 NETWORK_EXPORTS = {"pytorch": ("&PyTorch Script…", "PyTorch script that trains the same way"),
                    "onnx": ("&ONNX Model…", "ONNX model for inference")}
 
 
 def describe_error(exc: BaseException) -> str:
-    """The message a user sees: the engine's own words, never a traceback."""
+    """The message a user sees: the engine's own words, never a traceback (nor nothing: an
+    exception without words is named)."""
+    if isinstance(exc, MemoryError):
+        return "not enough memory"
+    text = str(exc)
+    if isinstance(exc, OSError) and not text:
+        return type(exc).__name__
     if isinstance(exc, (PlaygroundError, OSError)):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
-
-
-def save_timeout_text(cancelled: bool) -> str:
-    """Why a run save gave up waiting for the training worker, and what became of it."""
-    if cancelled:
-        return (f"the training worker was busy for over {SAVE_TIMEOUT:g} s (a long batch), "
-                "so nothing was written; pause training and save again")
-    return (f"saving took over {SAVE_TIMEOUT:g} s; it goes on in the background and the "
-            "file is replaced only once it is complete")
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def read_runs(path: str | Path) -> RunSet:
@@ -74,16 +77,6 @@ def read_runs(path: str | Path) -> RunSet:
     if path.suffix.lower() == RUN_SUFFIX:
         return load_runset(path)
     return RunSet([Run(Trainer(Experiment.from_file(path)))])
-
-
-def save_runs(runs: RunSet, path: Path) -> int:
-    """Write the current run to ``path`` — the whole comparison when there is more than one
-    run; returns how many runs were written (worker thread)."""
-    if len(runs) > 1:
-        save_runset(runs, path)
-    else:
-        runs[runs.current].trainer.save(path)
-    return len(runs)
 
 
 class FileActions(QObject):
@@ -133,6 +126,13 @@ class FileActions(QObject):
         self.recent_menu = QMenu("Open &Recent", window)
         self.recent_menu.setObjectName("recentMenu")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        #: a run being saved, in the status bar
+        self.saving = StatusJob("saveJob", window)
+        window.statusBar().addPermanentWidget(self.saving)
+        #: a network being exported (PyTorch, ONNX)
+        self.exporting = StatusJob("exportJob", window)
+        window.statusBar().addPermanentWidget(self.exporting)
+        self._close_when_saved = False
 
     def _action(self, text, icon_name, shortcut, tip, slot) -> QAction:
         action = QAction(text, self.window)
@@ -187,7 +187,7 @@ class FileActions(QObject):
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
         if answer == QMessageBox.StandardButton.Save:
-            return self.save()
+            return self.save() and self.wait_for_save()
         return answer == QMessageBox.StandardButton.Discard
 
     # -- new / open --------------------------------------------------------------------------
@@ -278,28 +278,82 @@ class FileActions(QObject):
         return self.save_to(path)
 
     def save_to(self, path: str | Path) -> bool:
-        """Write the experiment (.json) or the whole run (.bpp) to ``path``."""
+        """Write the experiment (.json, at once) or the whole run (.bpp: started in the
+        background, see :meth:`save_run_to`) to ``path``. True when written or started."""
         path = Path(path)
-        count = 0
+        if path.suffix.lower() == RUN_SUFFIX:
+            return self.save_run_to(path)
         try:
-            if path.suffix.lower() == RUN_SUFFIX:
-                future = self.window.worker.submit(lambda runs: save_runs(runs, path),
-                                                   runs=True)
-                try:
-                    count = future.result(timeout=SAVE_TIMEOUT)
-                except TimeoutError:            # (an OSError with no words of its own)
-                    raise PlaygroundError(save_timeout_text(future.cancel())) from None
-            else:
-                self.window.model.experiment.save(path)
+            self.window.model.experiment.save(path)
         except Exception as exc:  # noqa: BLE001 - reported to the user, nothing is lost
+            self.saving.succeeded = False
             self._error(f"Cannot save {path.name}", describe_error(exc))
             return False
-        self.window.model.mark_saved(path)
+        self.saving.succeeded = True
+        self._saved(path, 0, self.window.model.undo_stack.index())
+        return True
+
+    def save_run_to(self, path: Path) -> bool:
+        """Save every run to ``path`` without the GUI thread waiting: the training thread
+        serializes a copy between two batches (``worker.submit``), a background thread
+        compresses and writes it atomically (the old file stays whole until the new one is
+        complete), the status bar shows it meanwhile; the outcome is reported when it ends.
+        False when a save is already running."""
+        if self.saving.running:
+            self.window.statusBar().showMessage(
+                "A save is still being written; wait for it to finish.", 5000)
+            return False
+        submit = self.window.worker.submit
+        edit = self.window.model.undo_stack.index()     # the edit the saved file has
+
+        def copy(runs: RunSet):                          # training thread
+            return len(runs), runset_members(runs, path)
+
+        def job(progress, cancelled):                    # background thread
+            try:
+                count, members = from_trainer(lambda fn: submit(fn, runs=True), copy,
+                                              cancelled, timeout=SAVE_HANDOVER_TIMEOUT)
+                write_archive(path, members, progress, cancelled)
+            except (OSError, MemoryError, ValueError) as exc:
+                raise PlaygroundError(describe_error(exc)) from None
+            return count
+
+        self.saving.start(f"Saving {path.name}…", job,
+                          lambda count: self._saved(path, count, edit),
+                          lambda reason: self._save_failed(path, reason))
+        return True
+
+    def wait_for_save(self) -> bool:
+        """Wait (the window alive) for a save that is being written; True when it worked."""
+        return bool(self.saving.wait())
+
+    def close_after_save(self) -> None:
+        """The user closes the window while a save runs: close once it is written (a failed
+        or cancelled save keeps the window open, with the reason)."""
+        self._close_when_saved = True
+        self.saving.label.setText(self.saving.label.text().split(" — ")[0]
+                                  + " — the window closes when it is written")
+        self.window.statusBar().showMessage(
+            "Closing as soon as the save is complete (Cancel keeps the window open).", 10000)
+
+    def _saved(self, path: Path, count: int, edit: int) -> None:
+        model = self.window.model
+        model.mark_saved(path, clean=model.undo_stack.index() == edit)
         settings.add_recent_file(path)
         what = "experiment" if not count else "run (experiment, weights, history)" \
             if count == 1 else f"comparison of {count} runs (each with weights and history)"
         self.window.statusBar().showMessage(f"Saved the {what} to {path}", 5000)
-        return True
+        if self._close_when_saved:
+            self._close_when_saved = False
+            QTimer.singleShot(0, self.window.close)
+
+    def _save_failed(self, path: Path, reason: str) -> None:
+        self._close_when_saved = False
+        if reason == CANCELLED:
+            self.window.statusBar().showMessage(
+                f"Saving {path.name} was cancelled; the file on disk is unchanged.", 8000)
+            return
+        self._error(f"Cannot save {path.name}", reason or "unknown reason (nothing written)")
 
     # -- export ------------------------------------------------------------------------------
     def export_plots(self, kind: str) -> list[Path]:
@@ -323,7 +377,7 @@ class FileActions(QObject):
             f"Exported {', '.join(p.name for p in written)} to {folder}", 8000)
         return written
 
-    def export_network(self, to: str) -> list[Path]:
+    def export_network(self, to: str) -> bool:
         """Ask where, then export the network (``to``: ``pytorch`` or ``onnx``)."""
         suffix, what = FORMATS[to][0], NETWORK_EXPORTS[to][1]
         current = self.window.model.file_path
@@ -331,28 +385,43 @@ class FileActions(QObject):
             / f"{self.window.document_stem()}{suffix}"
         path, _ = QFileDialog.getSaveFileName(self.window, f"Export a {what}", str(suggested),
                                               f"{what[0].upper()}{what[1:]} (*{suffix})")
-        return self.export_network_to(path, to) if path else []
+        return self.export_network_to(path, to) if path else False
 
-    def export_network_to(self, path: str | Path, to: str) -> list[Path]:
-        """Export what the window has (its trainer, as it is now) to ``path``; the files
-        written, or [] after showing why not."""
+    def export_network_to(self, path: str | Path, to: str) -> bool:
+        """Export what the window has (its trainer, as it is now) to ``path``, without the
+        GUI thread waiting: the training thread writes it between two batches, a background
+        thread waits for that; the status bar shows it meanwhile and then what was written,
+        or a message box why not. False when an export is already running."""
         path = Path(path)
         suffix = FORMATS[to][0]
         if path.suffix.lower() != suffix:
             path = path.with_name(path.name + suffix)
+        if self.exporting.running:
+            self.window.statusBar().showMessage("An export is still running.", 5000)
+            return False
         current = self.window.model.file_path
         source = str(current) if current else \
             f"the unsaved experiment {self.window.document_name()} in the window"
-        try:
-            future = self.window.worker.submit(
-                lambda trainer: export_trainer(trainer, to, path, source))
-            written = future.result(timeout=SAVE_TIMEOUT)
-        except Exception as exc:  # noqa: BLE001 - reported to the user, nothing is written
-            self._error(f"Cannot export to {path.name}", describe_error(exc))
-            return []
-        self.window.statusBar().showMessage(
-            f"Exported {', '.join(p.name for p in written)} to {path.parent}", 8000)
-        return written
+        submit = self.window.worker.submit
+
+        def job(progress, cancelled):                    # background thread
+            try:
+                return from_trainer(submit, lambda trainer: export_trainer(trainer, to, path,
+                                                                           source),
+                                    cancelled, timeout=SAVE_TIMEOUT)
+            except (OSError, MemoryError, ValueError) as exc:
+                raise PlaygroundError(describe_error(exc)) from None
+
+        def done(written: list[Path]) -> None:
+            self.window.statusBar().showMessage(
+                f"Exported {', '.join(p.name for p in written)} to {path.parent}", 8000)
+
+        def stopped(reason: str) -> None:
+            if reason != CANCELLED:
+                self._error(f"Cannot export to {path.name}", reason)
+
+        self.exporting.start(f"Exporting {path.name}…", job, done, stopped)
+        return True
 
     def _error(self, title: str, text: str) -> None:
         self.window.statusBar().showMessage(f"{title}: {text}", 10000)

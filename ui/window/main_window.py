@@ -28,6 +28,7 @@ Layout and settings
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -46,6 +47,7 @@ from . import settings
 from .docks import build_docks, fit_network_dock, set_central, whole_tab_titles
 from .file_actions import FileActions, describe_error
 from .loss_tools import LossTools
+from .rebuild import DECLINED, Rebuilds
 from .menus import build_menus, finish_view_menu
 from ui.widgets.icons import icon
 from ui.live.model import ExperimentModel
@@ -55,7 +57,8 @@ from ui.diagram.phase_format import update_rule
 from ui.plots.base import PlotPanel
 from ui.live.redraw import Redrawer
 from ui.live.session import describe_change
-from ui.live.training_worker import TrainingWorker
+from ui.live.lingering import linger
+from ui.live.training_worker import TrainingWorker, disconnect_all
 
 from .run_actions import connect_runs
 from .transport import TransportBar
@@ -89,6 +92,7 @@ class MainWindow(QMainWindow):
         self._was_finished = False
         self._rebuild_failed = False
         self.stopped_promptly: bool | None = None   # set by shutdown()
+        self._shut_down = False
         self.worker = TrainingWorker(trainer, paced=True)
         self._view_errors_shown: set[str] = set()
         self._build_widgets()
@@ -140,6 +144,7 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         self.files = FileActions(self)
+        self.rebuilds = Rebuilds(self)
         self.menus = build_menus(self, APP_NAME)
         self.view_menu, self.file_toolbar = self.menus.view, self.menus.file_toolbar
 
@@ -188,31 +193,36 @@ class MainWindow(QMainWindow):
 
     def reset_training(self) -> None:
         """Start over from the current experiment: same seed, so the same initial weights."""
-        if self._replace_trainer("Reset: new initial weights from the same seed, epoch 0."):
-            self.worker.pause()
+        self._replace_trainer("Reset: new initial weights from the same seed, epoch 0.",
+                              lambda: self.worker.pause())
 
     # -- the trainer ---------------------------------------------------------------------------
-    def _build_trainer(self) -> Trainer | None:
-        try:
-            return Trainer(self.model.experiment)
-        except Exception as exc:  # noqa: BLE001 - shown to the user, the old trainer stays
-            self.worker.pause()
-            text = (f"Cannot build the network from these settings: {describe_error(exc)}. "
-                    f"Training is paused; the previous network is kept.")
-            self.notice.show_message(text, "error")
-            self._rebuild_failed = True
-            self.statusBar().showMessage(text, 15000)
-            return None
+    def _replace_trainer(self, message: str, then=None) -> None:
+        """Build a trainer for the model's experiment (at once when small, else in the
+        background: :mod:`ui.window.rebuild`); when it is built it replaces the worker's,
+        the status bar says ``message`` and ``then()`` runs. A failure, a refusal or a
+        declined big network keeps the old trainer and says why."""
+        def built(trainer: Trainer) -> None:
+            self._trainer_experiment = trainer.experiment
+            self.worker.replace_trainer(trainer)
+            self._after_new_trainer(trainer)
+            self.statusBar().showMessage(message, 8000)
+            if then is not None:
+                then()
 
-    def _replace_trainer(self, message: str) -> bool:
-        trainer = self._build_trainer()
-        if trainer is None:
-            return False
-        self._trainer_experiment = trainer.experiment
-        self.worker.replace_trainer(trainer)
-        self._after_new_trainer(trainer)
-        self.statusBar().showMessage(message, 8000)
-        return True
+        self.rebuilds.build(self.model.experiment, built, self._rebuild_refused)
+
+    def _rebuild_refused(self, reason: str) -> None:
+        self.worker.pause()
+        if reason == DECLINED:
+            text = ("The big network was not built: training is paused on the previous "
+                    "network (Edit ▸ Undo goes back to its settings).")
+        else:
+            text = (f"Cannot build the network from these settings: {reason}. "
+                    f"Training is paused; the previous network is kept.")
+        self.notice.show_message(text, "error")
+        self._rebuild_failed = True
+        self.statusBar().showMessage(text, 15000)
 
     def _after_new_trainer(self, trainer: Trainer) -> None:
         """Reset the views for a new run (called before the worker owns ``trainer``, or right
@@ -236,6 +246,7 @@ class MainWindow(QMainWindow):
                         path: str | os.PathLike | None, runs: RunSet | None = None) -> None:
         """Switch to ``experiment`` with its (already built) ``trainer`` — New and Open;
         ``runs`` (a reopened comparison, ``trainer`` its current run) replaces every run."""
+        self.rebuilds.cancel()
         self._trainer_experiment = trainer.experiment
         if runs is not None:
             self.worker.replace_runs(runs)
@@ -247,6 +258,7 @@ class MainWindow(QMainWindow):
     def adopt_run(self, experiment: Experiment) -> None:
         """Another run of the comparison is current (the worker trains it already): its
         settings in the panels, its history on the plots."""
+        self.rebuilds.cancel()
         self._trainer_experiment = experiment
         for plot in self.plots:
             plot.clear()
@@ -261,12 +273,15 @@ class MainWindow(QMainWindow):
             what = describe_change(self._trainer_experiment, new)
             trained = self.latest_snapshot is not None and self.latest_snapshot.iteration > 0
             message = f"{what} changed: new network — training restarts from epoch 0."
-            if self._replace_trainer(message):
+
+            def then() -> None:
                 if trained:                 # progress was dropped: say so where it is seen
                     self.notice.show_message(message, "info")
                 if was_playing:
                     self.worker.play()
+            self._replace_trainer(message, then)
             return
+        self.rebuilds.cancel()              # back to the trainer's own network: none pending
         for key, value in changes:
             self.worker.apply(key, value)
         self._trainer_experiment = new
@@ -381,6 +396,10 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, lambda: whole_tab_titles(self))
 
     def closeEvent(self, event) -> None:
+        if self.files.saving.running:       # a run is being written: close when it is
+            event.ignore()
+            self.files.close_after_save()
+            return
         if not self.files.maybe_save():
             event.ignore()
             return
@@ -390,13 +409,29 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def shutdown(self) -> bool:
-        """Stop the worker and wait for it (never terminate()). True when it stopped within
-        the second it is given (``stopped_promptly``); else this waits for the batch."""
+        """Stop the worker (never terminate()), giving it one second: it stops between two
+        batches. True when it did (``stopped_promptly``). A batch that takes longer (a huge
+        network) is not waited for: the window hides at once and the thread lingers
+        (:mod:`ui.live.lingering`) until the batch returns, its signals disconnected."""
+        if self._shut_down:
+            return bool(self.stopped_promptly)
+        self._shut_down = True
+        start = time.monotonic()
+
+        def left() -> float:                # of the one second close gives everything
+            return max(0.0, 1.0 - (time.monotonic() - start))
+
         self.refresh_timer.stop()
         remove_reporter(self._on_view_error)
+        running = self.worker.isRunning()
+        if running:
+            self.worker.stop(0.0)           # asked now: it stops while the jobs below end
+        for jobs in (self.files.saving, self.files.exporting, self.rebuilds):
+            jobs.shutdown(min(0.5, left()))
         self.loss_tools.shutdown()
-        self.stopped_promptly = not self.worker.isRunning() or self.worker.stop(1.0)
+        self.stopped_promptly = not running or self.worker.stop(left())
         if not self.stopped_promptly:
-            self.statusBar().showMessage("Waiting for the current batch to finish…")
-            self.worker.wait()
+            self.hide()
+            disconnect_all(self.worker)
+            linger(self.worker)
         return self.stopped_promptly

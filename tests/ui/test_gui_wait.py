@@ -1,0 +1,247 @@
+"""The GUI thread never waits on the worker or on big work (issue #19 item 3) and big work
+asks first (item 4): closing while a long epoch or a long batch runs, rebuilding a network
+in the background (the last edit wins), the confirmation before a big network and the
+refusal of one the machine cannot hold. Slow parts are made slow by holding them on an
+Event, never by sizes; no timed assertions (order of events and state only)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QMessageBox
+
+from playground import Experiment
+from ui.live import lingering
+from ui.window import rebuild
+from test_main_window import (TIMEOUT, click, dialogs, epoch_shown,  # noqa: F401 - fixtures
+                              make_window, on_worker)
+
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+
+def long_epoch_experiment(small_dict):
+    small_dict["training"]["batch_size"] = 1          # 90 batches per epoch
+    small_dict["training"]["epochs"] = 100_000
+    return Experiment.from_dict(small_dict)
+
+
+def hold_batches(trainer, after: int, gate: threading.Event, reached: threading.Event):
+    """From batch ``after`` on, each of ``trainer``'s batches waits for ``gate``."""
+    real, count = trainer.train_batch, [0]
+
+    def train_batch():
+        count[0] += 1
+        if count[0] >= after:
+            reached.set()
+            gate.wait(10)
+        return real()
+
+    trainer.train_batch = train_batch
+    return count
+
+
+def test_close_while_stepping_a_long_epoch_stops_between_batches(qtbot, make_window,
+                                                                  small_dict):
+    window = make_window(long_epoch_experiment(small_dict))
+    trainer = on_worker(window, lambda t: t)
+    reached = threading.Event()
+    # the stop flag is the gate: a batch in progress ends when close asks the worker to stop
+    count = hold_batches(trainer, 3, window.worker._stop, reached)
+    click(qtbot, window, "stepEpochButton")
+    qtbot.waitUntil(reached.is_set, timeout=TIMEOUT)
+    window.close()
+    assert window.stopped_promptly and window.worker.isFinished()
+    assert trainer.epoch == 0 and count[0] == 3        # the epoch was left after its batch
+    assert trainer.batch_in_epoch == 3
+
+
+def test_pause_acts_inside_a_stepped_epoch(qtbot, make_window, small_dict):
+    window = make_window(long_epoch_experiment(small_dict))
+    trainer = on_worker(window, lambda t: t)
+    gate, reached = threading.Event(), threading.Event()
+    count = hold_batches(trainer, 5, gate, reached)
+    click(qtbot, window, "stepEpochButton")
+    qtbot.waitUntil(reached.is_set, timeout=TIMEOUT)
+    window.worker.pause()                              # queued while batch 5 is held
+    gate.set()
+    qtbot.waitUntil(lambda: window.latest_snapshot.iteration == 5, timeout=TIMEOUT)
+    assert on_worker(window, lambda t: (t.epoch, t.batch_in_epoch)) == (0, 5)
+    assert count[0] == 5
+    click(qtbot, window, "stepEpochButton")            # the next step finishes the epoch
+    qtbot.waitUntil(lambda: epoch_shown(window) == 1, timeout=TIMEOUT)
+    assert on_worker(window, lambda t: (t.epoch, t.batch_in_epoch)) == (1, 0)
+
+
+def test_steps_queued_while_stepping_each_train_one_epoch(qtbot, make_window, small_dict):
+    window = make_window(long_epoch_experiment(small_dict))
+    for _ in range(3):
+        click(qtbot, window, "stepEpochButton")
+    qtbot.waitUntil(lambda: epoch_shown(window) == 3, timeout=TIMEOUT)
+    qtbot.wait(50)
+    assert on_worker(window, lambda t: (t.epoch, t.batch_in_epoch)) == (3, 0)
+
+
+def test_close_during_one_very_long_batch_hides_at_once_and_never_kills_the_thread(
+        qtbot, make_window, small_dict):
+    """A batch longer than the second close gives: the window goes at once, the thread is
+    kept alive (no "QThread: Destroyed while thread is still running") and ends after it."""
+    window = make_window(long_epoch_experiment(small_dict))
+    trainer = on_worker(window, lambda t: t)
+    gate, reached = threading.Event(), threading.Event()
+    hold_batches(trainer, 1, gate, reached)
+    click(qtbot, window, "playPauseButton")
+    qtbot.waitUntil(reached.is_set, timeout=TIMEOUT)
+    try:
+        window.close()
+        assert not window.isVisible()
+        assert window.stopped_promptly is False and window.worker.isRunning()
+        assert window.worker in lingering.lingering()
+    finally:
+        gate.set()
+    qtbot.waitUntil(window.worker.isFinished, timeout=TIMEOUT)
+    assert trainer.batch_in_epoch == 1                 # it stopped after that batch
+    lingering.wait_for_all()
+    assert not lingering.lingering()
+
+
+class SlowBuilds:
+    """Trainer construction in the background held until released, one gate per build."""
+
+    def __init__(self, monkeypatch):
+        self.started: list[int] = []          # first-layer widths of the builds begun
+        self.gates: dict[int, threading.Event] = {}
+        real = rebuild.Trainer
+
+        def build(experiment, **kwargs):
+            units = experiment.network["layers"][0]["units"]
+            if threading.current_thread() is not threading.main_thread():
+                self.started.append(units)
+                self.gates.setdefault(units, threading.Event()).wait(10)
+            return real(experiment, **kwargs)
+
+        monkeypatch.setattr(rebuild, "Trainer", build)
+        monkeypatch.setattr(rebuild, "quick_to_build", lambda experiment: False)
+
+    def release(self, units: int) -> None:
+        self.gates.setdefault(units, threading.Event()).set()
+
+    def release_all(self) -> None:
+        for units in (*self.gates, *self.started):
+            self.release(units)
+
+
+@pytest.fixture
+def slow_builds(monkeypatch):
+    builds = SlowBuilds(monkeypatch)
+    yield builds
+    builds.release_all()
+
+
+def test_a_slow_rebuild_runs_off_the_gui_thread_and_the_last_edit_wins(
+        qtbot, make_window, small_dict, slow_builds):
+    window = make_window(Experiment.from_dict(small_dict))
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(len(slow_builds.started)))
+    timer.start(5)
+    old = on_worker(window, id)
+    window.model.set("network.layers[0].units", 7)     # returns while 7 is being built
+    qtbot.waitUntil(lambda: slow_builds.started == [7], timeout=TIMEOUT)
+    assert window.rebuilds.job.isVisible()
+    assert "Building" in window.rebuilds.job.label.text()
+    window.model.set("network.layers[0].units", 9)     # rapid edits: only the last counts
+    window.model.set("network.layers[0].units", 11)
+    n = len(ticks)
+    qtbot.waitUntil(lambda: len(ticks) >= n + 3, timeout=TIMEOUT)  # the GUI thread ticks
+    assert on_worker(window, id) == old               # nothing installed yet
+    slow_builds.release(7)                            # the stale build ends: dropped
+    qtbot.waitUntil(lambda: slow_builds.started == [7, 11], timeout=TIMEOUT)
+    assert on_worker(window, id) == old
+    slow_builds.release(11)
+    qtbot.waitUntil(lambda: on_worker(window, lambda t: t.network.sizes[1]) == 11,
+                    timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not window.rebuilds.job.isVisible(), timeout=TIMEOUT)
+    assert 9 not in slow_builds.started and window.rebuilds.outcome == "built"
+    assert 1 in ticks and 2 in ticks                  # it ticked while each build ran
+    timer.stop()
+
+
+def test_undo_while_a_rebuild_runs_keeps_the_old_trainer(qtbot, make_window, small_dict,
+                                                         slow_builds):
+    window = make_window(Experiment.from_dict(small_dict))
+    old = on_worker(window, id)
+    window.model.set("network.layers[0].units", 7)
+    qtbot.waitUntil(lambda: slow_builds.started == [7], timeout=TIMEOUT)
+    window.model.undo_stack.undo()                   # back to the trainer's own network
+    slow_builds.release(7)
+    qtbot.waitUntil(lambda: not window.rebuilds.job.running, timeout=TIMEOUT)
+    qtbot.wait(50)
+    assert on_worker(window, id) == old
+    assert window.rebuilds.outcome == "dropped"
+
+
+def test_close_while_a_rebuild_runs_does_not_wait_for_it(qtbot, make_window, small_dict,
+                                                         slow_builds):
+    window = make_window(Experiment.from_dict(small_dict))
+    window.model.set("network.layers[0].units", 7)
+    qtbot.waitUntil(lambda: slow_builds.started == [7], timeout=TIMEOUT)
+    window.model.undo_stack.setClean()               # nothing to ask about
+    window.close()
+    assert not window.isVisible() and window.worker.isFinished()
+    slow_builds.release(7)
+    lingering.wait_for_all()
+
+
+def big(estimate_seconds: float):
+    from playground.training.budget import Estimate
+    return Estimate(10**9, 2**33, estimate_seconds, "per epoch")
+
+
+def test_a_big_network_asks_first_and_no_keeps_the_old_trainer(qtbot, make_window, small_dict,
+                                                                dialogs, monkeypatch):
+    window = make_window(Experiment.from_dict(small_dict))
+    monkeypatch.setattr(rebuild, "quick_to_build", lambda experiment: False)
+    monkeypatch.setattr(rebuild, "experiment_estimate", lambda experiment: big(3600))
+    monkeypatch.setattr(rebuild, "check_fits", lambda estimate: None)
+    old = on_worker(window, id)
+    dialogs.answer = QMessageBox.StandardButton.No
+    window.model.set("network.layers[0].units", 7)
+    qtbot.waitUntil(lambda: window.rebuilds.outcome == rebuild.DECLINED, timeout=TIMEOUT)
+    kind, title, text = dialogs.messages[-1]
+    assert kind == "question" and "big network" in title
+    assert "1,000,000,000 parameters" in text and "8.0 GB" in text and "60 min" in text
+    assert on_worker(window, id) == old
+    assert "not built" in window.notice.text()
+    dialogs.answer = QMessageBox.StandardButton.Yes   # asked again, and built this time
+    window.model.set("network.layers[0].units", 8)
+    qtbot.waitUntil(lambda: on_worker(window, lambda t: t.network.sizes[1]) == 8,
+                    timeout=TIMEOUT)
+    assert window.rebuilds.outcome == "built"
+    assert [m[0] for m in dialogs.messages].count("question") == 2
+
+
+def test_a_quick_build_with_a_long_epoch_asks_too(qtbot, make_window, small_dict, dialogs,
+                                                  monkeypatch):
+    window = make_window(Experiment.from_dict(small_dict))
+    monkeypatch.setattr(rebuild, "trainer_estimate", lambda trainer: big(600))
+    old = on_worker(window, id)
+    dialogs.answer = QMessageBox.StandardButton.No
+    window.model.set("network.layers[0].units", 7)   # small: built at once, then asked
+    assert window.rebuilds.outcome == rebuild.DECLINED
+    assert dialogs.messages[-1][0] == "question"
+    assert on_worker(window, id) == old
+
+
+def test_a_network_past_the_machines_memory_is_refused_without_asking(qtbot, make_window,
+                                                                       small_dict, dialogs):
+    window = make_window(Experiment.from_dict(small_dict))
+    old = on_worker(window, id)
+    layers = [{"units": 16384, "activation": "relu"}] * 40 + \
+        [{"units": 2, "activation": "softmax"}]
+    window.model.set("network.layers", layers)
+    qtbot.waitUntil(lambda: window.rebuilds.outcome == "failed", timeout=TIMEOUT)
+    assert "too large for this machine" in window.notice.text()
+    assert not [m for m in dialogs.messages if m[0] == "question"]
+    assert on_worker(window, id) == old
