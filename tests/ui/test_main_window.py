@@ -503,7 +503,8 @@ def test_unsaved_changes_prompt_on_new_and_open(qtbot, window, dialogs, tmp_path
 
 
 def test_close_while_training_is_prompt(qtbot, make_window, dialogs):
-    window = make_window()                            # the default experiment
+    # the default experiment, with more epochs than its 300 (now trained within a second)
+    window = make_window(default_experiment().replace("training.epochs", 100_000))
     click(qtbot, window, "playPauseButton")
     qtbot.waitUntil(lambda: epoch_shown(window) >= 1, timeout=TIMEOUT)
     assert window.worker.playing
