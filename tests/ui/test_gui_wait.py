@@ -28,17 +28,19 @@ def long_epoch_experiment(small_dict):
 
 
 def hold_batches(trainer, after: int, gate: threading.Event, reached: threading.Event):
-    """From batch ``after`` on, each of ``trainer``'s batches waits for ``gate``."""
-    real, count = trainer.train_batch, [0]
+    """From batch ``after`` on, each of ``trainer``'s batches waits for ``gate``. (Hooked
+    where every batch goes through: ``train_batch`` when stepping, ``train_batches`` when
+    playing at full speed, ``train_epoch`` all call ``_train_one`` once a batch.)"""
+    real, count = trainer._train_one, [0]
 
-    def train_batch():
+    def train_one():
         count[0] += 1
         if count[0] >= after:
             reached.set()
             gate.wait(10)
         return real()
 
-    trainer.train_batch = train_batch
+    trainer._train_one = train_one
     return count
 
 
