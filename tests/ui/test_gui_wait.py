@@ -28,9 +28,9 @@ def long_epoch_experiment(small_dict):
 
 
 def hold_batches(trainer, after: int, gate: threading.Event, reached: threading.Event):
-    """From batch ``after`` on, each of ``trainer``'s batches waits for ``gate``. (Hooked
-    where every batch goes through: ``train_batch`` when stepping, ``train_batches`` when
-    playing at full speed, ``train_epoch`` all call ``_train_one`` once a batch.)"""
+    """From batch ``after`` on, each of ``trainer``'s batches waits for ``gate``."""
+    # every way of training a batch (train_batch, train_batches, train_epoch) goes through
+    # the one plain step, so the hold is put there
     real, count = trainer._train_one, [0]
 
     def train_one():
