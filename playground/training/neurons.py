@@ -101,6 +101,27 @@ def _histograms(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return counts, edges
 
 
+def plane_grid(trainer, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(xs, ys, inputs)`` of a ``resolution²`` grid over the 2-D data's plot bounds:
+    ``inputs`` are the grid points (row = y, column = x) through the data set's transform,
+    as the network sees them. Made once per trainer and resolution (the data and their
+    transform never change within a trainer); treat the arrays as read-only."""
+    ds = trainer.dataset
+    cache = trainer.__dict__.setdefault("_plane_grids", {})
+    key = (resolution, tuple(ds.bounds))
+    grid = cache.get(key)
+    if grid is None:
+        x0, x1, y0, y1 = ds.bounds
+        xs = np.linspace(x0, x1, resolution)
+        ys = np.linspace(y0, y1, resolution)
+        gx, gy = np.meshgrid(xs, ys)
+        inputs = np.ascontiguousarray(ds.transform(np.column_stack([gx.ravel(), gy.ravel()])))
+        for array in (xs, ys, inputs):
+            array.flags.writeable = False
+        grid = cache[key] = (xs, ys, inputs)
+    return grid
+
+
 def neuron_views(trainer) -> tuple[NeuronView, ...] | None:
     """One :class:`NeuronView` per Dense layer, or None for a network too wide to map."""
     net, ds = trainer.network, trainer.dataset
@@ -112,7 +133,6 @@ def neuron_views(trainer) -> tuple[NeuronView, ...] | None:
         zs = [buf.z.astype(np.float64) for buf in net.workspace(len(probe), False).layers]
         maps = extent = None
         if ds.raw_train is not None and ds.transform is not None and ds.bounds is not None:
-            from .snapshot import plane_grid          # (snapshot imports this module)
             extent = tuple(ds.bounds)
             shape = (MAP_RESOLUTION, MAP_RESOLUTION)
             maps = [a.T.reshape((a.shape[1],) + shape)

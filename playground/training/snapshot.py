@@ -22,7 +22,7 @@ import numpy as np
 
 from playground.nn.backprop import IterationResult, iteration
 from .metrics import confusion_matrix, predicted_labels
-from .neurons import neuron_views
+from .neurons import neuron_views, plane_grid
 
 PROBE_SIZE = 256
 HISTOGRAM_BINS = 41
@@ -285,27 +285,6 @@ def error_signal_norms(trainer) -> tuple[float, ...]:
 def decision_surface(trainer) -> Surface | None:
     """The network's output over a grid of the input plane (2-D data), else None."""
     return _surface(trainer)
-
-
-def plane_grid(trainer, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(xs, ys, inputs)`` of a ``resolution²`` grid over the 2-D data's plot bounds:
-    ``inputs`` are the grid points (row = y, column = x) through the data set's transform,
-    as the network sees them. Made once per trainer and resolution (the data and their
-    transform never change within a trainer); treat the arrays as read-only."""
-    ds = trainer.dataset
-    cache = trainer.__dict__.setdefault("_plane_grids", {})
-    key = (resolution, tuple(ds.bounds))
-    grid = cache.get(key)
-    if grid is None:
-        x0, x1, y0, y1 = ds.bounds
-        xs = np.linspace(x0, x1, resolution)
-        ys = np.linspace(y0, y1, resolution)
-        gx, gy = np.meshgrid(xs, ys)
-        inputs = np.ascontiguousarray(ds.transform(np.column_stack([gx.ravel(), gy.ravel()])))
-        for array in (xs, ys, inputs):
-            array.flags.writeable = False
-        grid = cache[key] = (xs, ys, inputs)
-    return grid
 
 
 def _surface(trainer) -> Surface | None:

@@ -227,7 +227,7 @@ class Trainer(Resumable):
             blocks = None
             if self.loss.target_kind == "labels":
                 k, size = self.network.n_outputs, self.batch_size
-                onehot = np.eye(k, dtype=self.dtype).take(Yg, 0, mode="clip")
+                onehot = np.eye(k, dtype=self.dtype).take(Yg, 0)   # raises on a bad label
                 full = n // size
                 blocks = [np.ascontiguousarray(
                     onehot[:full * size].reshape(full, size, k).transpose(0, 2, 1))]

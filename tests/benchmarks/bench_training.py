@@ -21,9 +21,11 @@ picks (``playground.blas.threads_for``: one for the tiny shapes), given to torch
 under load. Both sides are warmed up, then timed epoch by epoch in alternating rounds (engine,
 PyTorch, PyTorch, engine, …): this machine's speed drifts (shared cores), and taking turns makes
 a slow spell hit both sides. The GEMM limit (one large ``np.matmul`` on the same threads) is
-measured again in every round, so each round's GEMM share is against that round's machine. It
-prints the load average before and after, samples/s medians over the rounds, and for the
-ratio the median of the per-round ratios, the best round and the range.
+measured again in every round (the better of just before and just after it), so each round's
+GEMM share — the engine's and torch's — is against that round's machine. It prints the
+machine, the load average before and after, samples/s medians over the rounds, and for the
+ratio the median of the per-round ratios, the best round and the range; then every round's
+numbers, and all of it again as Markdown tables for PERFORMANCE.md.
 """
 
 from __future__ import annotations
@@ -141,16 +143,18 @@ def interleaved(engine, theirs, rounds: int,
     measured here), and that must not be charged to the other side. Sleeping instead does not
     work: after an idle pause this VM runs the next epoch ~25 % slower, on both sides. A slow
     spell of this shared machine then hits both sides of a round instead of one whole side
-    of the table."""
+    of the table. The GEMM limit of a round is the better of a measurement just before and
+    one just after it: a single one, taken in a slow moment, made shares above 100 %."""
     ours, other, limits = [], [], []
     for r in range(rounds):
+        before = limit() if limit is not None else None
         pair = ((engine, ours), (theirs, other))
         for run, out in (pair if r % 2 == 0 else pair[::-1]):
             if run is not None:
                 run()
                 out.append(run())
         if limit is not None:
-            limits.append(limit())
+            limits.append(max(before, limit()))
     return ours, other, limits
 
 
@@ -224,12 +228,14 @@ def main(argv=None) -> int:
     from playground import blas
     print(f"numpy {np.__version__}, torch {torch_version}, {os.cpu_count()} CPUs, "
           f"load average {load_average()}")
-    print(f"machine: {machine()}")
+    machine_text = machine()          # before any shape sets the BLAS threads
+    print(f"machine: {machine_text}")
     if have_torch:
         import torch
         print(f"torch BLAS: {'MKL' if torch.backends.mkl.is_available() else 'no MKL'}"
               f"{', oneDNN' if torch.backends.mkldnn.is_available() else ''}")
-    details = []
+    details, rows = [], []
+    load_before = load_average()
     header = f"{'shape':<24}{'batch':>6}{'thr':>4}{'engine samples/s':>18}" \
              f"{'torch samples/s':>17}{'ratio':>8}{'best':>6}{'goal':>7}{'GEMM %':>8}" \
              f"{'GEMM GF/s':>10}"
@@ -262,6 +268,8 @@ def main(argv=None) -> int:
                         for rate, lim in zip(other, limits)]
         gemm = statistics.median(shares)
         details.append((name, ratios, limits, shares, torch_shares))
+        rows.append((name, batch, threads, engine_rate, torch_rate, ratios, shares,
+                     torch_shares, limits))
         verdict = "" if not have_torch else (" ok" if ratio >= GOALS[name] else " BELOW")
         spread = f"  ({min(ratios):.2f}–{max(ratios):.2f})" if ratios else ""
         print(f"{name:<24}{batch:>6}{threads:>4}{engine_rate:>18,.0f}{torch_rate:>17,.0f}"
@@ -271,8 +279,8 @@ def main(argv=None) -> int:
           f"best round (range in brackets); GEMM % = median over rounds of the engine's share "
           f"of that round's float32 GEMM limit on the same threads")
     print(f"load average after: {load_average()}")
-    print("\nper round (in order; GEMM limit = one 2048² float32 np.matmul on the shape's "
-          "threads, measured right after the round):")
+    print("\nper round (in order; GEMM limit = the better of one 2048² float32 np.matmul on "
+          "the shape's threads just before and one just after the round):")
     for name, ratios, limits, shares, torch_shares in details:
         print(f"{name}:")
         print("  ratio         " + " ".join(f"{r:6.2f}" for r in ratios))
@@ -283,7 +291,41 @@ def main(argv=None) -> int:
                 print("  torch GEMM %  " + " ".join(f"{x:6.0f}" for x in torch_shares))
                 print(f"  median GEMM %: engine {statistics.median(shares):.0f}, "
                       f"torch {statistics.median(torch_shares):.0f}")
+    print_markdown(rows, rounds, load_before, load_average(), have_torch, machine_text)
     return 0
+
+
+def print_markdown(rows, rounds: int, load_before: str, load_after: str,
+                   have_torch: bool, machine_text: str) -> None:
+    """The same results as Markdown tables, to paste into PERFORMANCE.md."""
+    if not rows or not have_torch:
+        return
+    print(f"\n### Markdown (for PERFORMANCE.md)\n\n{machine_text}; {rounds} alternating rounds; "
+          f"load average {load_before} before, {load_after} after.\n")
+    print("| shape | batch | threads | engine samples/s | torch samples/s | ratio (median) | "
+          "best round | range | goal | met | engine GEMM % | torch GEMM % | GEMM limit GF/s "
+          "(median) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---:|")
+    for name, batch, threads, ours, theirs, ratios, shares, torch_shares, limits in rows:
+        big = sizes_big(name)
+        ratio = statistics.median(ratios)
+        gemm = f"{statistics.median(shares):.0f}" if big else "–"
+        tgemm = f"{statistics.median(torch_shares):.0f}" if big and torch_shares else "–"
+        print(f"| {name} | {batch} | {threads} | {ours:,.0f} | {theirs:,.0f} | {ratio:.2f} | "
+              f"{max(ratios):.2f} | {min(ratios):.2f}–{max(ratios):.2f} | {GOALS[name]:g}× | "
+              f"{'yes' if ratio >= GOALS[name] else 'no'} | {gemm} | {tgemm} | "
+              f"{statistics.median(limits) / 1e9:.0f} |")
+    print("\nPer round (ratio; GEMM limit GF/s; for the 784 shapes engine / torch GEMM %):\n")
+    print("| shape | " + " | ".join(f"r{i + 1}" for i in range(rounds)) + " |")
+    print("|---|" + "---:|" * rounds)
+    for name, batch, threads, ours, theirs, ratios, shares, torch_shares, limits in rows:
+        cells = []
+        for i, r in enumerate(ratios):
+            cell = f"{r:.2f}; {limits[i] / 1e9:.0f}"
+            if sizes_big(name):
+                cell += f"; {shares[i]:.0f}/{torch_shares[i]:.0f} %"
+            cells.append(cell)
+        print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 def sizes_big(name: str) -> bool:

@@ -89,3 +89,32 @@ def test_activation_histograms_are_numpys_histogram_of_each_unit():
             want_counts, want_edges = np.histogram(column, NEURON_BINS, (lo, hi))
             np.testing.assert_array_equal(counts[j], want_counts)
             np.testing.assert_array_equal(edges[j], want_edges)
+
+
+def test_the_plane_grids_are_made_once_per_trainer_and_match_a_fresh_evaluation():
+    """The decision surface and the neuron maps take their grid points (through the data's
+    transform) from a per-trainer cache: the transform runs once per resolution, however many
+    snapshots are taken, and the surface still equals the network on a freshly built grid."""
+    from playground.training.snapshot import SURFACE_RESOLUTION
+
+    trainer = Trainer(preset("circle"))
+    ds = trainer.dataset
+    calls = []
+    original = ds.transform
+
+    def counting(points):
+        calls.append(len(points))
+        return original(points)
+
+    object.__setattr__(ds, "transform", counting)
+    for _ in range(3):
+        trainer.train_epoch()
+        snap = trainer.snapshot()
+    assert sorted(calls) == sorted([SURFACE_RESOLUTION ** 2, MAP_RESOLUTION ** 2])
+    x0, x1, y0, y1 = ds.bounds
+    gx, gy = np.meshgrid(np.linspace(x0, x1, SURFACE_RESOLUTION),
+                         np.linspace(y0, y1, SURFACE_RESOLUTION))
+    raw = np.column_stack([gx.ravel(), gy.ravel()])
+    out = trainer.network.copy(np.float64).predict(original(raw))
+    expected = out[:, 1] if out.shape[1] == 2 else out[:, 0]
+    np.testing.assert_allclose(snap.surface.values.ravel(), expected, rtol=1e-5, atol=1e-6)

@@ -503,7 +503,9 @@ def test_unsaved_changes_prompt_on_new_and_open(qtbot, window, dialogs, tmp_path
 
 
 def test_close_while_training_is_prompt(qtbot, make_window, dialogs):
-    # the default experiment, with more epochs than its 300 (now trained within a second)
+    # the default experiment with a budget it cannot use up before the check below: its 300
+    # epochs train in about a second now, and a loaded machine showed the first epoch after
+    # the last one (the run had finished, so nothing was playing any more)
     window = make_window(default_experiment().replace("training.epochs", 100_000))
     click(qtbot, window, "playPauseButton")
     qtbot.waitUntil(lambda: epoch_shown(window) >= 1, timeout=TIMEOUT)
