@@ -284,10 +284,12 @@ class RunSet:
         return {k: v for k, v in mine.items() if theirs.get(k, None) != v}
 
 
-    def overview(self, surfaces: bool = False, error_signals: bool = False) -> list[RunView]:
+    def overview(self, surfaces: bool = False, error_signals: bool = False,
+                 current_surface=None) -> list[RunView]:
         """Every run as a window shows it, labelled by what differs from the current run;
         with ``surfaces``, each visible run's decision surface too (2-D data), with
-        ``error_signals`` its ‖δ‖ per layer as its snapshot reports it."""
+        ``error_signals`` its ‖δ‖ per layer as its snapshot reports it. ``current_surface``:
+        the current run's surface, already computed (its snapshot's), instead of again."""
         from .snapshot import decision_surface, error_signal_norms
 
         views = []
@@ -299,8 +301,10 @@ class RunSet:
             views.append(RunView(run.number, label, i == self.current, run.visible,
                                  run.pinned, run.trainer.epoch, run.trainer.finished,
                                  _curves(run.trainer),
-                                 decision_surface(run.trainer) if surfaces and run.visible
-                                 else None,
+                                 (current_surface if i == self.current
+                                  and current_surface is not None
+                                  else decision_surface(run.trainer))
+                                 if surfaces and run.visible else None,
                                  tuple(run.timeline.epochs) if i == self.current else (),
                                  error_signal_norms(run.trainer)
                                  if error_signals and run.visible else ()))

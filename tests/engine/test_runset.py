@@ -301,3 +301,13 @@ def test_the_overview_carries_each_visible_runs_error_signal_as_its_snapshot_rep
     assert len(reference) == 3
     assert shown.error_signals == tuple(layer.error_signal_norm for layer in reference)
     assert len(set(shown.error_signals)) == 3            # one value per layer, not a copy
+
+
+def test_the_overview_takes_the_current_runs_surface_as_given():
+    runs = RunSet.sweep(Experiment.from_dict(small_experiment()), {LR: [0.01, 0.1]})
+    runs.train(epochs=1)
+    given = runs[runs.current].trainer.snapshot().surface
+    views = runs.overview(surfaces=True, current_surface=given)
+    assert views[runs.current].surface is given
+    other = views[1 - runs.current].surface              # the other run's: computed
+    assert other is not None and not np.array_equal(other.values, given.values)

@@ -93,7 +93,7 @@ def test_close_during_one_very_long_batch_hides_at_once_and_never_kills_the_thre
     trainer = on_worker(window, lambda t: t)
     gate, reached = threading.Event(), threading.Event()
     hold_batches(trainer, 1, gate, reached)
-    click(qtbot, window, "playPauseButton")
+    click(qtbot, window, "stepBatchButton")             # one batch, held: "very long"
     qtbot.waitUntil(reached.is_set, timeout=TIMEOUT)
     try:
         window.close()

@@ -671,9 +671,10 @@ def test_after_early_stopping_restores_the_header_shows_that_epochs_numbers_and_
     snap = window.latest_snapshot
     best = snap.best_epoch
     assert snap.metrics_epoch == best and best < snap.epoch
-    captions = [label.text() for label in window.findChildren(QLabel)
+    def captions():                 # the header is redrawn on the refresh timer, after the
+        return [label.text() for label in window.findChildren(QLabel)   # notice (a race)
                 if label.property("role") == "caption"]
-    assert f"validation loss · epoch {best}" in captions
+    qtbot.waitUntil(lambda: f"validation loss · epoch {best}" in captions(), timeout=TIMEOUT)
     val = window.findChild(QLabel, "valLossLabel").text()
     best_val = on_worker(window, lambda t: float(t.history.column("val_loss")[best - 1]))
     assert float(val) == pytest.approx(best_val, abs=1e-4)

@@ -660,6 +660,19 @@ def test_a_log_axis_over_decades_labels_in_one_notation():
     assert decade_labels([2e-5, 1.0]) == ["2·10⁻⁵", "10⁰"]
 
 
+def test_a_log_axis_past_1e308_labels_infinity_instead_of_raising(qtbot):
+    """A diverged run's log axis asked for 10**400: '{inf:.0e}' has no 'e' to split, and the
+    ValueError went up through paint into Qt (monkey seed 5)."""
+    import warnings
+
+    from ui.plots.axes import LogAxis, decade_labels
+    assert decade_labels([1e-5, 1e100, np.inf]) == ["10⁻⁵", "10¹⁰⁰", "∞"]
+    axis = LogAxis("left")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert axis.logTickStrings([-5.0, 100.0, 400.0], 1.0, 1.0) == ["10⁻⁵", "10¹⁰⁰", "∞"]
+
+
 def test_the_data_panel_and_the_decision_plot_colour_every_class_alike(qtbot, small_dict):
     from ui.panels.data_scatter import DataScatter
     plot, trainer = blobs_surface(qtbot, small_dict, classes=10, samples=400)
@@ -693,3 +706,31 @@ def test_a_diverged_regression_surface_draws_without_an_all_nan_warning(qtbot):
         gallery._draw(view, item, image)
     assert value_levels(surface.values) == (0.0, 1.0)
     assert value_levels(np.array([[2.0, np.nan], [5.0, np.inf]])) == (2.0, 5.0)
+
+
+def test_a_diverged_regression_surface_paints_without_an_overflow_warning(qtbot, small_dict):
+    """Predictions of ±1e308 (inf after nan_to_num) overflowed in pyqtgraph's rescale to the
+    colour levels ("overflow encountered in multiply", seen in the monkey's runs); the values
+    are clipped to the levels first, which draws the same pixels."""
+    import dataclasses
+    import warnings
+
+    small_dict["data"] = {"source": "plane", "samples": 100, "noise": 0.1,
+                          "validation_split": 0.2}
+    small_dict["network"] = {"layers": [{"units": 4, "activation": "tanh"},
+                                        {"units": 1, "activation": "linear"}], "loss": "mse"}
+    plot = make(qtbot, DecisionBoundaryPlot)
+    plot.show()
+    trainer = Trainer(small_dict)
+    snap = trainer.snapshot()
+    values = np.array(snap.surface.values, dtype=float)
+    values.flat[::2] = np.inf
+    values.flat[1::3] = -1e308
+    snap = dataclasses.replace(snap, surface=dataclasses.replace(snap.surface, values=values))
+    with warnings.catch_warnings(record=True) as caught:   # (raising inside paint would
+        warnings.simplefilter("always")                      # abort, not fail)
+        plot.add_snapshot(snap)
+        plot.refresh()
+        plot.grab()
+    assert plot.mode == "surface"
+    assert [str(w.message) for w in caught] == []

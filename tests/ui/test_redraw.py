@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QWidget
 from playground import Experiment, Trainer
 from ui.live import training_worker
 from ui.plots.ranges import FollowRange, fitted_range, grown_range, nice_ceiling
-from ui.live.redraw import SECONDARY_PERIOD, Redrawer
+from ui.live.redraw import REFRESH_HZ, SECONDARY_PERIOD, Redrawer
 from ui.live.refresh_pacer import RefreshPacer
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -167,6 +167,31 @@ def test_playing_redraws_take_turns_and_paused_redraws_draw_everything(qtbot, mo
     clock.now += 0.05
     redrawer.tick()
     assert set(window.log) == primary | secondary and window.worker.busy == []
+
+
+def test_while_playing_the_timer_wakes_only_when_the_pacer_allows_a_redraw(qtbot):
+    """Every wake-up of the GUI thread takes the interpreter lock from training: playing, the
+    redraw timer's period follows the pacer's interval; a pause brings the full rate back."""
+    window = FakeWindow()
+    qtbot.addWidget(window)
+    clock = Clock()
+    redrawer = Redrawer(window, window.primary, window.secondary, clock=clock)
+    cpu = [0.0]
+    redrawer.pacer = RefreshPacer(budget=0.1, min_interval=0.04, clock=clock,
+                                  cpu=lambda: cpu[0])
+    full = redrawer.timer.interval()
+    assert full == 1000 // REFRESH_HZ
+    window.worker.playing = True
+    for _ in range(4):                           # each redraw cycle costs 20 ms of GUI CPU
+        clock.now += 1.0
+        cpu[0] += 0.02
+        redrawer.fresh = True
+        redrawer.tick()
+    assert redrawer.pacer.interval == pytest.approx(0.2)
+    assert redrawer.timer.interval() == 200      # 20 ms is 10 % of 200 ms
+    window.worker.playing = False
+    window.worker.playingChanged.emit(False)
+    assert redrawer.timer.interval() == full
 
 
 # -- the paced worker ---------------------------------------------------------------------------

@@ -17,12 +17,16 @@ TIMEOUT = 10000
 
 
 def recording(trainer: Trainer) -> list[bool]:
-    """Patch ``trainer.snapshot`` to note the ``detail`` of every snapshot taken."""
+    """Patch ``trainer.snapshot`` to note the ``detail`` of every snapshot taken (and, in
+    ``trainer.detailed_at``, the epochs of the detailed ones)."""
     details: list[bool] = []
+    trainer.detailed_at = []
     take = trainer.snapshot
 
     def snapshot(history_from=0, detail=True):
         details.append(detail)
+        if detail:
+            trainer.detailed_at.append(trainer.epoch)
         return take(history_from=history_from, detail=detail)
 
     trainer.snapshot = snapshot
@@ -46,15 +50,17 @@ def play_epochs(qtbot, worker_factory, every: int, epochs: int = 40):
     qtbot.waitUntil(lambda: not worker.playing and snapshots[-1].epoch
                     == worker.submit(lambda t: t.epoch).result(5), timeout=TIMEOUT)
     qtbot.waitUntil(lambda: worker.submit(lambda t: True).result(5))   # the pause's snapshot
+    assert len(details) >= 3, "too few snapshots to tell"
     return worker, snapshots, details
 
 
 def test_every_n_epochs_takes_fewer_detailed_snapshots(qtbot, worker_factory):
     worker, snapshots, details = play_epochs(qtbot, worker_factory, every=10)
     epochs = snapshots[-1].epoch
-    # the detailed ones: the first, one per 10 epochs, the pause's …
-    assert 1 <= sum(details) <= epochs // 10 + 3
-    assert len(details) >= 3 * sum(details)          # … of many more snapshots
+    # the detailed ones: the first, then one per 10 epochs or more, and the pause's
+    assert 1 <= sum(details) <= epochs // 10 + 3 and not all(details)
+    at = worker.submit(lambda t: t.detailed_at).result(5)[:-1]     # without the pause's
+    assert all(b - a >= 10 for a, b in zip(at, at[1:])), at
     # in between, each carries the statistics of the last detailed one (never blank)
     for s in snapshots:
         assert s.layers and s.surface is not None

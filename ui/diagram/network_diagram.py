@@ -98,8 +98,9 @@ class NetworkDiagram(Inspection, QWidget):
         if snapshot.weights is not None:
             self._weights = [(np.asarray(W), None if b is None else np.asarray(b))
                              for W, b in snapshot.weights]
-            self._weight_rms = [float(np.sqrt(np.mean(np.square(W)))) if W.size else None
-                                for W, _ in self._weights]
+            with np.errstate(over="ignore", invalid="ignore"):   # diverged: inf, drawn so
+                self._weight_rms = [float(np.sqrt(np.mean(np.square(W)))) if W.size else None
+                                    for W, _ in self._weights]
         else:
             self._weights = None
             self._weight_rms = [s.weight_norm / np.sqrt(max(s.units * s.fan_in, 1))
@@ -141,11 +142,13 @@ class NetworkDiagram(Inspection, QWidget):
         self._changed()
 
     def _ensure_sizes(self, phase) -> None:
-        """Without a snapshot yet, learn the layer widths from the phase's arrays."""
+        """Without a snapshot yet — or when the phase's arrays do not fit the widths shown
+        (a phase of the previous network, arriving around a rebuild) — learn the layer
+        widths from the phase's arrays."""
         n = phase.n_layers
-        if len(self._sizes) == n + 1:
+        if len(self._sizes) == n + 1 and self._fits(phase):
             return
-        sizes = [1] * (n + 1)
+        sizes = list(self._sizes) if len(self._sizes) == n + 1 else [1] * (n + 1)
         if phase.kind in ("forward", "backward"):
             key = "W" if phase.kind == "forward" else "grad_W"
             sizes[phase.layer], sizes[phase.layer + 1] = np.shape(phase.values[key])
@@ -154,6 +157,17 @@ class NetworkDiagram(Inspection, QWidget):
         self._sizes = tuple(int(s) for s in sizes)
         self._weights = None
         self._weight_rms = [None] * n
+
+    def _fits(self, phase) -> bool:
+        shapes = [np.shape(layer["W_after"]) for layer in phase.per_layer]
+        if phase.kind in ("forward", "backward"):
+            key = "W" if phase.kind == "forward" else "grad_W"
+            shapes.append(np.shape(phase.values[key]))
+            layers = [*range(len(phase.per_layer)), phase.layer]
+        else:
+            layers = list(range(len(phase.per_layer)))
+        return all(shape == (self._sizes[i], self._sizes[i + 1])
+                   for i, shape in zip(layers, shapes))
 
     # -- state for tests and the panel ---------------------------------------------------
     @property

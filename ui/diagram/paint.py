@@ -141,12 +141,15 @@ def _paint_links(painter, view, layout) -> None:
 
 def _paint_bundles(painter, view, layout, base_font) -> None:
     """Summarised links: one band per layer, opacity ∝ RMS (of W or ΔW)."""
-    rms = [v for v in view.link_rms if v is not None]
+    rms = [v for v in view.link_rms if v is not None and np.isfinite(v)]
     top_rms = max(rms) if rms else 1.0
     r = layout.radius
     for k in range(1, len(view.sizes)):
         value = view.link_rms[k - 1] if k - 1 < len(view.link_rms) else None
-        t = (value / top_rms) if value and top_rms > 0 else 0.0
+        if value is not None and not np.isfinite(value):
+            t = 1.0                     # a diverged layer (inf): the strongest band, not NaN
+        else:
+            t = min(value / top_rms, 1.0) if value and top_rms > 0 else 0.0
         strong = view.link_emphasis is None or k in view.link_emphasis
         x1, x2 = layout.xs[k - 1] + r + 2, layout.xs[k] - r - 2
         a, b = layout.ys[k - 1], layout.ys[k]

@@ -5,7 +5,10 @@ While training is paused, or after a step, every view is redrawn at once. While 
 
 - a redraw happens only as often as the GUI's CPU budget allows (:mod:`ui.live.refresh_pacer`): an
   expensive window (every plot visible, a big network) redraws less often instead of slowing
-  training;
+  training; the timer itself then wakes only as often as the pacer allows (each wake-up of the
+  GUI thread takes the interpreter lock from the worker: ~5 % of the default run's speed),
+  and goes back to ``REFRESH_HZ`` when training stops — a paused or stepped snapshot is drawn
+  the moment it arrives;
 - the *primary* views — the toolbar's numbers, the loss curves, the decision surface — are
   redrawn whenever a snapshot arrived: the numbers each time, the two plots one per redraw,
   alternating (on a digits-sized run each takes 10–20 ms to paint, and together they held
@@ -79,7 +82,10 @@ class Redrawer(QObject):
         self._release.setInterval(PAINT_TIMEOUT)
         self._release.timeout.connect(self._painted)
         window.installEventFilter(self)
-        window.worker.playingChanged.connect(lambda _playing: self.pacer.reset())
+        window.worker.playingChanged.connect(self._playing_changed)
+        ready = getattr(window.worker, "snapshotReady", None)
+        if ready is not None:     # after the window's own slot (connected before): it stores
+            ready.connect(self._snapshot_arrived)
 
     # -- the timer -----------------------------------------------------------------------
     @guarded("window's redraw")
@@ -102,6 +108,9 @@ class Redrawer(QObject):
                 view.refresh()
             window.worker.snapshot_drawn()
             return
+        # while playing, look again only when the pacer will allow the next redraw: every
+        # wake-up of the GUI thread takes the interpreter lock from the worker
+        self.timer.setInterval(max(1000 // REFRESH_HZ, round(1000 * self.pacer.interval)))
         window.worker.gui_busy(True)         # the worker waits until the paint is done
         self._quiet = 0
         self._turns.start()
@@ -116,6 +125,17 @@ class Redrawer(QObject):
             self._secondary_turn = True
             self._draw_primary(self._next_primary())
             window.worker.snapshot_drawn()
+
+    def _snapshot_arrived(self, _snapshot) -> None:
+        """Paused or stepped, a snapshot is drawn at once (not at the next tick)."""
+        if not self.window.worker.playing:
+            self.tick()
+
+    def _playing_changed(self, _playing: bool) -> None:
+        """Training started or stopped: measure the cost afresh, tick at the full rate (a
+        pause's snapshot is drawn at once)."""
+        self.pacer.reset()
+        self.timer.setInterval(1000 // REFRESH_HZ)
 
     @guarded("window's redraw")
     def redraw_pending(self) -> None:

@@ -71,6 +71,9 @@ def decade_labels(values) -> list[str]:
         return texts
     out = []
     for v in values:
+        if not np.isfinite(v):              # 10**400 overflowed (a diverged run's axis)
+            out.append("∞" if v > 0 else "")
+            continue
         mantissa, exponent = f"{float(v):.0e}".split("e")
         power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
         out.append(power if mantissa == "1" else f"{mantissa}·{power}")
@@ -87,7 +90,8 @@ class LogAxis(pg.AxisItem):
         return [(None, list(np.log10(ticks)))]
 
     def logTickStrings(self, values, scale, spacing):
-        numbers = 10.0 ** np.asarray(values, dtype=np.float64) * scale
+        with np.errstate(over="ignore"):    # beyond 1e308: labelled ∞ (decade_labels)
+            numbers = 10.0 ** np.asarray(values, dtype=np.float64) * scale
         if len(values) < 2 or max(values) - min(values) >= 1.0:
             return decade_labels(numbers)
         return distinct_labels(numbers)

@@ -162,8 +162,9 @@ class SurfaceView:
                                 levels=(0, 255))
         elif surface.kind == "probability":
             self.image.setImage(values, autoLevels=False, levels=(0.0, 1.0))
-        else:
-            self.image.setImage(values, autoLevels=False, levels=self._value_levels)
+        else:                       # clipped to the levels first: a diverged run's ±1e308
+            lo, hi = self._value_levels   # overflowed in pyqtgraph's rescale (RuntimeWarning)
+            self.image.setImage(np.clip(values, lo, hi), autoLevels=False, levels=(lo, hi))
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         self.summary = self._legend_html
 

@@ -32,6 +32,8 @@ def value_levels(values: np.ndarray) -> tuple[float, float]:
     if finite.size == 0:
         return 0.0, 1.0
     lo, hi = float(finite.min()), float(finite.max())
+    if not np.isfinite(hi - lo):            # ±1e308: a range pyqtgraph cannot scale by
+        lo, hi = float(np.clip(lo, -1e150, 1e150)), float(np.clip(hi, -1e150, 1e150))
     return lo, hi if hi > lo else lo + 1.0
 
 class RunGallery(PlotPanel):
@@ -105,7 +107,8 @@ class RunGallery(PlotPanel):
             image.setLookupTable(PROBABILITY_MAP.getLookupTable(nPts=256, alpha=False))
             image.setImage(values, autoLevels=False, levels=(0.0, 1.0))
         else:                  # regression: levels from the finite values (pyqtgraph's own
-            image.setImage(values, autoLevels=False, levels=value_levels(values))  # warn on NaN)
+            lo, hi = value_levels(values)          # warn on NaN), the values clipped to them
+            image.setImage(np.clip(values, lo, hi), autoLevels=False, levels=(lo, hi))
         x0, x1, y0, y1 = surface.extent
         image.setRect(x0, y0, x1 - x0, y1 - y0)
         item.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)

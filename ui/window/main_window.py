@@ -45,7 +45,7 @@ guard_none_refcount()     # first of all: PySide6 6.12 on CPython 3.11 (see ui.w
 
 from . import settings
 from .docks import build_docks, fit_network_dock, set_central, whole_tab_titles
-from .file_actions import FileActions, describe_error
+from .file_actions import FileActions
 from .loss_tools import LossTools
 from .rebuild import DECLINED, Rebuilds
 from .menus import build_menus, finish_view_menu
