@@ -77,6 +77,8 @@ def _histograms(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n, units = a.shape
     bins = NEURON_BINS
     finite = np.isfinite(a)
+    if n and finite.all():
+        return _finite_histograms(a, n, units, bins)
     lo = np.where(finite, a, np.inf).min(axis=0, initial=np.inf)
     hi = np.where(finite, a, -np.inf).max(axis=0, initial=-np.inf)
     empty = ~finite.any(axis=0)
@@ -99,6 +101,25 @@ def _histograms(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     index[(values >= edges[cols, index + 1]) & (index != bins - 1)] += 1
     counts += np.bincount(cols * bins + index, minlength=units * bins).reshape(units, bins)
     return counts, edges
+
+
+def _finite_histograms(a: np.ndarray, n: int, units: int, bins: int):
+    """:func:`_histograms` when every value is finite (the usual case): nothing to mask or
+    compress, so the per-value arithmetic runs on ``a`` itself, broadcast against each
+    unit's range — the same operations on the same numbers, so the same counts and edges."""
+    lo, hi = a.min(axis=0), a.max(axis=0)
+    narrow = hi - lo < 1e-12
+    lo[narrow] -= 0.5
+    hi[narrow] += 0.5
+    edges = np.linspace(lo, hi, bins + 1, axis=1)
+    index = ((a - lo) / (hi - lo) * bins).astype(np.intp)
+    index[index == bins] -= 1
+    cols = np.broadcast_to(np.arange(units), a.shape)
+    index[a < edges[cols, index]] -= 1
+    index[(a >= edges[cols, index + 1]) & (index != bins - 1)] += 1
+    index += cols * bins
+    counts = np.bincount(index.ravel(), minlength=units * bins).reshape(units, bins)
+    return counts.astype(np.int64, copy=False), edges
 
 
 def plane_grid(trainer, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
