@@ -251,6 +251,7 @@ class MainWindow(QMainWindow):
         """Switch to ``experiment`` with its (already built) ``trainer`` — New and Open;
         ``runs`` (a reopened comparison, ``trainer`` its current run) replaces every run."""
         self.rebuilds.cancel()
+        self.files.cancel_open()            # a big file still being read is dropped
         self._trainer_experiment = trainer.experiment
         if runs is not None:
             self.worker.replace_runs(runs)
@@ -437,7 +438,9 @@ class MainWindow(QMainWindow):
         running = self.worker.isRunning()
         if running:
             self.worker.stop(0.0)           # asked now: it stops while the jobs below end
-        for jobs in (self.files.saving, self.files.exporting, self.rebuilds):
+        self.files.cancel_open()            # a file read meanwhile is never installed
+        for jobs in (self.files.saving, self.files.exporting, self.files.opening,
+                     self.rebuilds):
             jobs.shutdown(min(0.5, left()))
         self.loss_tools.shutdown()
         self.stopped_promptly = not running or self.worker.stop(left())
