@@ -175,6 +175,42 @@ def test_edits_made_while_a_big_file_is_read_are_asked_about(qtbot, window, dial
     assert "big.bpp was not opened" in window.statusBar().currentMessage()
 
 
+def test_cancel_in_the_status_bar_keeps_the_session(qtbot, window, dialogs, small_dict,
+                                                   tmp_path, monkeypatch):
+    path, _ = saved_run(tmp_path, small_dict, "big.bpp", 0.05)
+    reader = HeldReader(monkeypatch, path)
+    before, opens = window.current_experiment(), record_opens(window)
+    assert window.files.open_path(path)
+    qtbot.waitUntil(reader.reached.is_set, timeout=TIMEOUT)
+    window.files.opening.cancel_button.click()
+    assert window.files.opening.label.text() == "Opening big.bpp — cancelling…"
+    reader.gate.set()                                  # the read ends; it is not installed
+    qtbot.waitUntil(lambda: opens == [("big.bpp", False)], timeout=TIMEOUT)
+    assert "Opening big.bpp was cancelled" in window.statusBar().currentMessage()
+    assert window.current_experiment() == before
+
+
+def test_closing_while_a_big_file_is_read_does_not_wait_for_it(qtbot, window, dialogs,
+                                                               small_dict, tmp_path,
+                                                               monkeypatch):
+    from ui.live import lingering
+    path, _ = saved_run(tmp_path, small_dict, "big.bpp", 0.05)
+    reader = HeldReader(monkeypatch, path)
+    opens = record_opens(window)
+    assert window.files.open_path(path)
+    qtbot.waitUntil(reader.reached.is_set, timeout=TIMEOUT)
+    dialogs.answer = QMessageBox.StandardButton.Discard
+    window.close()                                     # the read is still held
+    assert not window.isVisible() and window.worker.isFinished()
+    held = lingering.lingering()
+    assert held                                        # the reading thread, not waited for
+    reader.gate.set()
+    for thread in held:
+        assert thread.wait(5000)
+    qtbot.wait(50)                                     # anything it sent is delivered
+    assert opens == []
+
+
 def test_a_bad_big_file_says_why_and_keeps_the_session(qtbot, window, dialogs, tmp_path,
                                                        monkeypatch):
     monkeypatch.setattr(file_actions, "OPEN_IN_BACKGROUND_BYTES", 100)
