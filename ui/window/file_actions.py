@@ -15,7 +15,11 @@ Two kinds of file:
 
 Opening reads and builds everything *before* the window switches over: a file that fails
 (bad JSON, a missing CSV, a damaged run) is reported in a message box with the engine's
-message and the current session stays exactly as it was.
+message and the current session stays exactly as it was. A file over
+:data:`OPEN_IN_BACKGROUND_BYTES` (a big saved run) is read and built by a background thread
+while the status bar says "Opening …" and the window goes on; a newer Open or New drops it
+(its result is never installed). Smaller files open at once, so the click has taken effect
+when it returns.
 
 *File ▸ Export ▸ PyTorch Script…* and *ONNX Model…* hand the trainer to
 :func:`playground.files.export.export_trainer` on the worker thread (between two batches, like
@@ -27,11 +31,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QToolButton
 
 from playground import Experiment, PlaygroundError, Trainer
+from playground.errors import Cancelled
 from playground.files.export import FORMATS, export_trainer
 from playground.files.runset_file import load_runset, runset_members, write_archive
 from playground.training.runset import Run, RunSet
@@ -52,6 +57,8 @@ OPEN_FILTER = "Experiments, runs and lessons (*.json *.bpp);;" + EXPERIMENT_FILT
 SAVE_HANDOVER_TIMEOUT = 120.0
 #: how long an export waits for the training thread (it writes there; the window goes on)
 SAVE_TIMEOUT = 120.0
+#: files larger than this (bytes) are read and built off the GUI thread
+OPEN_IN_BACKGROUND_BYTES = 4 * 1024 * 1024
 #: export target → (menu text, what it writes)
 NETWORK_EXPORTS = {"pytorch": ("&PyTorch Script…", "PyTorch script that trains the same way"),
                    "onnx": ("&ONNX Model…", "ONNX model for inference")}
@@ -79,8 +86,19 @@ def read_runs(path: str | Path) -> RunSet:
     return RunSet([Run(Trainer(Experiment.from_file(path)))])
 
 
+def file_size(path: Path) -> int:
+    """The size of a regular file (0 for anything else: the reader refuses those at once)."""
+    try:
+        return path.stat().st_size if path.is_file() else 0
+    except OSError:
+        return 0
+
+
 class FileActions(QObject):
     """The File menu's actions and what they do, for one :class:`~ui.window.main_window.MainWindow`."""
+
+    #: an open ended: the path and whether it is the window's document now
+    opened = Signal(object, bool)
 
     def __init__(self, window):
         super().__init__(window)
@@ -132,6 +150,11 @@ class FileActions(QObject):
         #: a network being exported (PyTorch, ONNX)
         self.exporting = StatusJob("exportJob", window)
         window.statusBar().addPermanentWidget(self.exporting)
+        #: a big file being read and built (see :meth:`open_path`)
+        self.opening = StatusJob("openJob", window)
+        window.statusBar().addPermanentWidget(self.opening)
+        self._open_request = 0                # the latest open's number
+        self._open_pending: tuple | None = None
         self._close_when_saved = False
 
     def _action(self, text, icon_name, shortcut, tip, slot) -> QAction:
@@ -201,6 +224,7 @@ class FileActions(QObject):
     def _start_new(self, experiment: Experiment, what: str) -> bool:
         if not self.maybe_save():
             return False
+        self.cancel_open()
         try:
             trainer = Trainer(experiment)
         except PlaygroundError as exc:
@@ -220,19 +244,78 @@ class FileActions(QObject):
         return bool(path) and self.open_path(path, ask=False)
 
     def open_path(self, path: str | Path, ask: bool = True) -> bool:
-        """Open ``path``; on failure show why and keep the current session."""
+        """Open ``path``; on failure show why and keep the current session. A file over
+        :data:`OPEN_IN_BACKGROUND_BYTES` is read and built in the background: True then
+        means started, and :attr:`opened` tells how it ended (so it does for every open)."""
         if ask and not self.maybe_save():
             return False
         path = Path(path)
+        self.cancel_open()                  # a newer open: an older one is dropped
         if is_lesson_file(path):            # a teacher's lesson: the Lessons panel opens it
             return self.window.views["lessons"].open_lesson(path, ask=False)
+        if file_size(path) > OPEN_IN_BACKGROUND_BYTES:
+            self._open_pending = (self._open_request, path)
+            if self.opening.running:
+                self.opening.cancel()       # it ends (dropped); then this one starts
+            else:
+                self._start_open()
+            return True
         try:
             runs = read_runs(path)
         except Exception as exc:  # noqa: BLE001 - any failure is reported, the session stays
-            self._error(f"Cannot open {path.name}", describe_error(exc))
-            if not path.exists():
-                settings.remove_recent_file(path)
+            self._open_failed(path, describe_error(exc))
             return False
+        self._install(path, runs)
+        return True
+
+    def cancel_open(self) -> None:
+        """Drop an open that is still reading (New, another open): nothing is installed."""
+        self._open_request += 1
+        self._open_pending = None
+        if self.opening.running:
+            self.opening.cancel()
+
+    def _start_open(self) -> None:
+        if self._open_pending is None:
+            return
+        number, path = self._open_pending
+        self._open_pending = None
+        if number != self._open_request:
+            return
+        edit = self.window.model.undo_stack.index()   # edits made while it reads are asked about
+
+        def job(progress, cancelled):       # background thread
+            try:
+                runs = read_runs(path)
+            except Exception as exc:  # noqa: BLE001 - said to the user, the session stays
+                raise PlaygroundError(describe_error(exc)) from None
+            if cancelled():
+                raise Cancelled("a newer open")
+            return runs
+
+        def done(runs: RunSet) -> None:
+            if number == self._open_request:
+                if self.window.model.undo_stack.index() != edit and not self.maybe_save():
+                    self.window.statusBar().showMessage(
+                        f"{path.name} was not opened: the window keeps your changes.", 8000)
+                    self.opened.emit(path, False)
+                else:
+                    self._install(path, runs)
+            self._start_open()
+
+        def stopped(reason: str) -> None:
+            if number == self._open_request:
+                if reason != CANCELLED:
+                    self._open_failed(path, reason)
+                else:                       # the status bar's Cancel
+                    self.window.statusBar().showMessage(
+                        f"Opening {path.name} was cancelled; the window is unchanged.", 8000)
+                    self.opened.emit(path, False)
+            self._start_open()
+
+        self.opening.start(f"Opening {path.name}…", job, done, stopped)
+
+    def _install(self, path: Path, runs: RunSet) -> None:
         self.window.install_session(runs[runs.current].trainer.experiment,
                                     runs[runs.current].trainer, path,
                                     runs if len(runs) > 1 else None)
@@ -240,7 +323,13 @@ class FileActions(QObject):
         kind = "experiment" if path.suffix.lower() != RUN_SUFFIX else \
             "run" if len(runs) == 1 else f"comparison of {len(runs)} runs"
         self.window.statusBar().showMessage(f"Opened the {kind} {path}", 5000)
-        return True
+        self.opened.emit(path, True)
+
+    def _open_failed(self, path: Path, reason: str) -> None:
+        self._error(f"Cannot open {path.name}", reason)
+        if not path.exists():
+            settings.remove_recent_file(path)
+        self.opened.emit(path, False)
 
     def _fill_recent_menu(self) -> None:
         menu = self.recent_menu

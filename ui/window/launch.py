@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from . import settings
-from .file_actions import describe_error, read_runs
+from .file_actions import OPEN_IN_BACKGROUND_BYTES, describe_error, file_size, read_runs
 from .main_window import APP_NAME, MainWindow
 from ui.platform_check import xcb_problem
 from ui.widgets.theme import apply_theme
@@ -25,7 +26,13 @@ DESKTOP_FILE_ID = "io.github.backprop_playground.BackpropPlayground"
 
 def initial_window(file: str | None, remember: bool = True) -> tuple[MainWindow, str | None]:
     """The window to start with: ``file`` if given, else the last file if it still loads,
-    else the default experiment. Returns the window and an error message (or None)."""
+    else the default experiment. Returns the window and an error message (or None). A big
+    ``file`` (:data:`~ui.window.file_actions.OPEN_IN_BACKGROUND_BYTES`) is opened by the window
+    in the background: it shows at once, with the default experiment until the file is in."""
+    if file and file_size(Path(file)) > OPEN_IN_BACKGROUND_BYTES:
+        window = MainWindow(remember=remember)
+        window.files.open_path(file, ask=False)
+        return window, None
     candidates = [file] if file else ([settings.last_file()] if remember else [])
     for candidate in candidates:
         if not candidate:

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QLabel, QMainWindow
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
 
 from playground import Experiment, PlaygroundError, Trainer
 from playground.presets import default_experiment
@@ -121,6 +121,10 @@ class MainWindow(QMainWindow):
         self.refresh_timer = self.redrawer.timer
         self.refresh_timer.start()
         self.worker.start()
+        # quitting without a close (app.quit() with a question up, the session ending)
+        # stops the worker as closing does: Qt must never destroy it while it runs
+        self._app = QApplication.instance()
+        self._app.aboutToQuit.connect(self._on_quit)
 
     # -- construction --------------------------------------------------------------------------
     def _build_widgets(self) -> None:
@@ -247,6 +251,7 @@ class MainWindow(QMainWindow):
         """Switch to ``experiment`` with its (already built) ``trainer`` — New and Open;
         ``runs`` (a reopened comparison, ``trainer`` its current run) replaces every run."""
         self.rebuilds.cancel()
+        self.files.cancel_open()            # a big file still being read is dropped
         self._trainer_experiment = trainer.experiment
         if runs is not None:
             self.worker.replace_runs(runs)
@@ -408,6 +413,9 @@ class MainWindow(QMainWindow):
         self.shutdown()
         event.accept()
 
+    def _on_quit(self) -> None:
+        self.shutdown()
+
     def shutdown(self) -> bool:
         """Stop the worker (never terminate()), giving it one second: it stops between two
         batches. True when it did (``stopped_promptly``). A batch that takes longer (a huge
@@ -417,6 +425,10 @@ class MainWindow(QMainWindow):
             return bool(self.stopped_promptly)
         self._shut_down = True
         start = time.monotonic()
+        try:
+            self._app.aboutToQuit.disconnect(self._on_quit)
+        except (RuntimeError, TypeError):   # already gone with the application
+            pass
 
         def left() -> float:                # of the one second close gives everything
             return max(0.0, 1.0 - (time.monotonic() - start))
@@ -426,7 +438,9 @@ class MainWindow(QMainWindow):
         running = self.worker.isRunning()
         if running:
             self.worker.stop(0.0)           # asked now: it stops while the jobs below end
-        for jobs in (self.files.saving, self.files.exporting, self.rebuilds):
+        self.files.cancel_open()            # a file read meanwhile is never installed
+        for jobs in (self.files.saving, self.files.exporting, self.files.opening,
+                     self.rebuilds):
             jobs.shutdown(min(0.5, left()))
         self.loss_tools.shutdown()
         self.stopped_promptly = not running or self.worker.stop(left())

@@ -26,7 +26,7 @@ class StatusJob(QWidget):
         super().__init__(parent)
         self.setObjectName(name)
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(12, 0, 0, 0)      # apart from the network summary
         self.label = QLabel(self)
         self.label.setObjectName(f"{name}Label")
         self.bar = QProgressBar(self)
