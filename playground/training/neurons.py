@@ -78,11 +78,16 @@ def _histograms(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     bins = NEURON_BINS
     finite = np.isfinite(a)
     if n and finite.all():
-        return _finite_histograms(a, n, units, bins)
+        lo, hi = a.min(axis=0), a.max(axis=0)
+        if _too_wide(lo, hi):
+            return _halved(a)
+        return _finite_histograms(a, n, units, bins, lo, hi)
     lo = np.where(finite, a, np.inf).min(axis=0, initial=np.inf)
     hi = np.where(finite, a, -np.inf).max(axis=0, initial=-np.inf)
     empty = ~finite.any(axis=0)
     lo[empty], hi[empty] = 0.0, 1.0
+    if _too_wide(lo, hi):
+        return _halved(a)
     narrow = hi - lo < 1e-12
     lo[narrow] -= 0.5
     hi[narrow] += 0.5
@@ -103,11 +108,27 @@ def _histograms(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return counts, edges
 
 
-def _finite_histograms(a: np.ndarray, n: int, units: int, bins: int):
+#: above this magnitude a unit's range hi − lo can overflow to inf (a diverged layer's ±1e308)
+_WIDE = np.finfo(np.float64).max / 2
+
+
+def _too_wide(lo: np.ndarray, hi: np.ndarray) -> bool:
+    return bool(hi.max(initial=0.0) > _WIDE or lo.min(initial=0.0) < -_WIDE)
+
+
+def _halved(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A diverged layer's histograms from ``a / 2`` (exact for such magnitudes): the same
+    counts, the edges doubled back, and no overflowing range (which warned and gave NaN bin
+    indices)."""
+    counts, edges = _histograms(a * 0.5)
+    return counts, edges * 2.0
+
+
+def _finite_histograms(a: np.ndarray, n: int, units: int, bins: int,
+                       lo: np.ndarray, hi: np.ndarray):
     """:func:`_histograms` when every value is finite (the usual case): nothing to mask or
     compress, so the per-value arithmetic runs on ``a`` itself, broadcast against each
     unit's range — the same operations on the same numbers, so the same counts and edges."""
-    lo, hi = a.min(axis=0), a.max(axis=0)
     narrow = hi - lo < 1e-12
     lo[narrow] -= 0.5
     hi[narrow] += 0.5

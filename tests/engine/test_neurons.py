@@ -91,6 +91,30 @@ def test_activation_histograms_are_numpys_histogram_of_each_unit():
             np.testing.assert_array_equal(edges[j], want_edges)
 
 
+def test_a_diverged_layers_histograms_count_every_value_without_warnings():
+    """±1e308 in a layer (a diverged run): hi − lo overflows, which warned "invalid value"
+    and gave NaN bin indices. Each unit's counts must be np.histogram's of the halved values
+    (halving is exact at these magnitudes), its edges those edges doubled, every value counted."""
+    import warnings
+
+    from playground.training.neurons import _histograms
+
+    a = np.array([[-1e308, 1.0, 3.0], [0.0, 1e308, 2.0], [1e308, -1.0, np.nan],
+                  [5e307, 0.5, 1.0]])
+    for data in (a, a[:, :2]):                      # with a NaN, and all finite
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            counts, edges = _histograms(data)
+        for j in range(data.shape[1]):
+            column = data[:, j][np.isfinite(data[:, j])]
+            want_counts, want_edges = np.histogram(column / 2, NEURON_BINS,
+                                                   (column.min() / 2, column.max() / 2))
+            np.testing.assert_array_equal(counts[j], want_counts)
+            np.testing.assert_array_equal(edges[j], want_edges * 2)
+            assert counts[j].sum() == column.size
+            assert np.isfinite(edges[j]).all()
+
+
 def test_the_plane_grids_are_made_once_per_trainer_and_match_a_fresh_evaluation():
     """The decision surface and the neuron maps take their grid points (through the data's
     transform) from a per-trainer cache: the transform runs once per resolution, however many
