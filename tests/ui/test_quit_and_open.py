@@ -144,14 +144,20 @@ def test_a_newer_open_drops_an_older_one_still_reading(qtbot, window, dialogs, s
     assert np.array_equal(on_worker(window, lambda t: t.network.params.copy()), weights)
 
 
-def test_new_while_a_big_file_is_read_keeps_the_new_experiment(qtbot, window, dialogs,
-                                                               small_dict, tmp_path,
-                                                               monkeypatch):
+def start_held_open(qtbot, window, small_dict, tmp_path, monkeypatch):
+    """Open a saved big.bpp whose read is held on ``reader.gate``; returns when it is held."""
     path, _ = saved_run(tmp_path, small_dict, "big.bpp", 0.05)
     reader = HeldReader(monkeypatch, path)
     opens = record_opens(window)
     assert window.files.open_path(path)
     qtbot.waitUntil(reader.reached.is_set, timeout=TIMEOUT)
+    return path, reader, opens
+
+
+def test_new_while_a_big_file_is_read_keeps_the_new_experiment(qtbot, window, dialogs,
+                                                               small_dict, tmp_path,
+                                                               monkeypatch):
+    _, reader, opens = start_held_open(qtbot, window, small_dict, tmp_path, monkeypatch)
     assert window.files.new()
     reader.gate.set()
     qtbot.waitUntil(lambda: not window.files.opening.running, timeout=TIMEOUT)
@@ -161,11 +167,7 @@ def test_new_while_a_big_file_is_read_keeps_the_new_experiment(qtbot, window, di
 def test_edits_made_while_a_big_file_is_read_are_asked_about(qtbot, window, dialogs,
                                                              small_dict, tmp_path,
                                                              monkeypatch):
-    path, _ = saved_run(tmp_path, small_dict, "big.bpp", 0.05)
-    reader = HeldReader(monkeypatch, path)
-    opens = record_opens(window)
-    assert window.files.open_path(path)
-    qtbot.waitUntil(reader.reached.is_set, timeout=TIMEOUT)
+    _, reader, opens = start_held_open(qtbot, window, small_dict, tmp_path, monkeypatch)
     window.model.set("training.optimizer.learning_rate", 0.3)
     dialogs.answer = QMessageBox.StandardButton.Cancel
     reader.gate.set()
@@ -194,11 +196,7 @@ def test_closing_while_a_big_file_is_read_does_not_wait_for_it(qtbot, window, di
                                                                small_dict, tmp_path,
                                                                monkeypatch):
     from ui.live import lingering
-    path, _ = saved_run(tmp_path, small_dict, "big.bpp", 0.05)
-    reader = HeldReader(monkeypatch, path)
-    opens = record_opens(window)
-    assert window.files.open_path(path)
-    qtbot.waitUntil(reader.reached.is_set, timeout=TIMEOUT)
+    _, reader, opens = start_held_open(qtbot, window, small_dict, tmp_path, monkeypatch)
     dialogs.answer = QMessageBox.StandardButton.Discard
     window.close()                                     # the read is still held
     assert not window.isVisible() and window.worker.isFinished()
