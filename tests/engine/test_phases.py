@@ -125,6 +125,29 @@ def test_deferred_cross_entropy_losses_equal_the_stepper_s_bitwise(dtype, batch,
     assert all(np.isfinite(losses))
 
 
+def test_a_batch_whose_right_class_probability_underflows_takes_the_general_step():
+    """The planned step defers the loss only while every right-class probability is above
+    1e-30; below (a confidently wrong network: weights ×300) the batch must fall back to the
+    general step, which computes the loss at once — and still give bitwise the stepper's
+    weights and epoch loss."""
+    exp = spiral(batch_size=6, dtype="float64").replace("network.layers", NO_DROPOUT)
+    stepped, plain = Trainer(exp), Trainer(exp)
+    for trainer in (stepped, plain):
+        trainer.network.params *= 300.0
+    staged = []
+    while plain.epoch < 1:
+        plain.train_batch()
+        staged.append(plain._result.staged)
+    assert plain.network.workspace(plain.batch_size, True).plan
+    assert not all(staged) and any(staged)      # both paths were taken in this epoch
+    for _ in range(len(staged)):
+        for _ in stepped.phases():
+            pass
+    np.testing.assert_array_equal(stepped.network.params, plain.network.params)
+    assert stepped.history.columns()["train_loss"].tolist() == \
+        plain.history.columns()["train_loss"].tolist()
+
+
 def test_penalty_and_clipping_are_visible():
     trainer = Trainer(spiral(l2=0.1, clip_norm=1e-3))
     phases = {(p.kind, p.layer): p for p in trainer.phases()}
