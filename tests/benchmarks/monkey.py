@@ -13,6 +13,7 @@ import os
 import resource
 import sys
 import tempfile
+import time
 import traceback
 from pathlib import Path
 
@@ -60,6 +61,46 @@ class Bot:
         self.test.keyClicks(widget, text)
 
 
+class StallSampler:
+    """A watchdog thread: while the GUI thread has not ticked ``probe``'s timer for 0.5 s, it
+    samples the GUI thread's Python stack every 0.1 s; the samples of the longest stall are
+    kept (``where``: the innermost frames seen most often), to tell what the GUI was doing."""
+
+    def __init__(self, probe):
+        import threading
+        self.main = threading.main_thread().ident
+        self.last, self.samples, self.where = time.monotonic(), [], []
+        self.longest = 0.0
+        probe.timer.timeout.connect(self._tick)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _tick(self):
+        now = time.monotonic()
+        gap = now - self.last
+        if gap > self.longest and self.samples:
+            self.longest, self.where = gap, self.samples
+        self.last, self.samples = now, []
+
+    def _watch(self):
+        while not self.stopping.wait(0.1):
+            if time.monotonic() - self.last > 0.5:
+                frame = sys._current_frames().get(self.main)
+                if frame is not None:
+                    stack = traceback.extract_stack(frame)[-6:]
+                    self.samples.append(" <- ".join(
+                        f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack)))
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join()
+
+    def report(self) -> list[str]:
+        from collections import Counter
+        return [f"{n}× {where}" for where, n in Counter(self.where).most_common(3)]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
@@ -86,12 +127,14 @@ def main(argv=None) -> int:
         monkey = Monkey(window, Bot(), rng)
         probe = StallProbe(lambda: monkey.log[-1] if monkey.log else "start")
         probe.start()
+        sampler = StallSampler(probe)
         window.toggle_play()
         try:
             monkey.run(args.actions)
         except Exception:                                  # noqa: BLE001 - reported below
             exceptions.append(traceback.format_exc())
         probe.stop()
+        sampler.stop()
         close_seconds, worker_seconds = close_and_time(window, answers, worker_timeout=120)
         stopped = window.worker.isFinished()
     app.processEvents()
@@ -103,6 +146,8 @@ def main(argv=None) -> int:
           f"(worker stopped: {stopped}, after {worker_seconds:.2f} s), "
           f"peak memory {peak_mb:.0f} MB")
     print(f"longest stall at: {probe.longest_at}")
+    for line in sampler.report():
+        print(f"  GUI thread during the longest sampled stall: {line}")
     for text in (exceptions + view_errors + warnings)[:5]:
         print("  " + text.strip().replace("\n", "\n  "))
     if exceptions or view_errors or warnings:
