@@ -88,9 +88,7 @@ def _histograms(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lo[empty], hi[empty] = 0.0, 1.0
     if _too_wide(lo, hi):
         return _halved(a)
-    narrow = hi - lo < 1e-12
-    lo[narrow] -= 0.5
-    hi[narrow] += 0.5
+    _widen_narrow(lo, hi)
     edges = np.linspace(lo, hi, bins + 1, axis=1)   # np.histogram's edges, every unit at once
     counts = np.zeros((units, bins), np.int64)
     if n == 0:
@@ -112,6 +110,17 @@ def _histograms(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 _WIDE = np.finfo(np.float64).max / 2
 
 
+def _widen_narrow(lo: np.ndarray, hi: np.ndarray) -> None:
+    """A unit whose values (nearly) coincide gets the range value ± 0.5, as np.histogram
+    gives it; past 2¹⁹ in magnitude ± 0.5 would vanish in rounding (a constant 1e20 left a
+    range of width 0: NaN bin indices), so there the half-width is |value|·2⁻²⁰ instead."""
+    narrow = hi - lo < 1e-12
+    if narrow.any():
+        pad = np.maximum(0.5, np.abs(lo[narrow]) * 2.0 ** -20)
+        lo[narrow] -= pad
+        hi[narrow] += pad
+
+
 def _too_wide(lo: np.ndarray, hi: np.ndarray) -> bool:
     return bool(hi.max(initial=0.0) > _WIDE or lo.min(initial=0.0) < -_WIDE)
 
@@ -129,9 +138,7 @@ def _finite_histograms(a: np.ndarray, n: int, units: int, bins: int,
     """:func:`_histograms` when every value is finite (the usual case): nothing to mask or
     compress, so the per-value arithmetic runs on ``a`` itself, broadcast against each
     unit's range — the same operations on the same numbers, so the same counts and edges."""
-    narrow = hi - lo < 1e-12
-    lo[narrow] -= 0.5
-    hi[narrow] += 0.5
+    _widen_narrow(lo, hi)
     edges = np.linspace(lo, hi, bins + 1, axis=1)
     index = ((a - lo) / (hi - lo) * bins).astype(np.intp)
     index[index == bins] -= 1

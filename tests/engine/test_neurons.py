@@ -115,6 +115,24 @@ def test_a_diverged_layers_histograms_count_every_value_without_warnings():
             assert np.isfinite(edges[j]).all()
 
 
+def test_a_huge_constant_unit_gets_a_range_it_can_be_counted_in():
+    """A unit stuck at 1e20 (or 1e308) on every sample: ± 0.5 vanishes in rounding there, which
+    left a range of width 0, NaN bin indices and an IndexError out of the snapshot (the monkey
+    found it). The range must be a real interval around the value holding every sample."""
+    import warnings
+
+    from playground.training.neurons import _histograms
+
+    for value in (1e20, -3e200, 1e308):
+        for a in (np.full((7, 2), value), np.array([[value, np.nan]] * 7)):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                counts, edges = _histograms(a)
+            assert counts[0].sum() == 7 and counts[0].max() == 7
+            assert edges[0, 0] < value < edges[0, -1] and np.isfinite(edges[0]).all()
+            assert np.all(np.diff(edges[0]) > 0)
+
+
 def test_the_plane_grids_are_made_once_per_trainer_and_match_a_fresh_evaluation():
     """The decision surface and the neuron maps take their grid points (through the data's
     transform) from a per-trainer cache: the transform runs once per resolution, however many
