@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QFileDialog, QToolBut
 
 from playground import Experiment, Trainer
 from ui.panels.data_panel import DataPanel
+from ui.widgets.theme import class_color
 from ui.live.model import ExperimentModel
 
 
@@ -355,3 +356,27 @@ def test_scatter_note_for_data_without_2d_view(panel, model):
     panel.set_data_view(Trainer(model.experiment).data_view)
     assert panel.scatter.point_counts() == (0, 0)
     assert "64 features" in panel.scatter.note.textItem.toPlainText()
+
+
+def big_view(view, n_train=80_000, n_val=20_000):
+    """``view`` with 100,000 points (two classes), as a data set at the sample limit gives."""
+    import dataclasses
+    rng = np.random.default_rng(3)
+    return dataclasses.replace(view, raw_train=rng.normal(size=(n_train, 2)),
+                               raw_val=rng.normal(size=(n_val, 2)),
+                               y_train=rng.integers(0, 2, n_train), y_val=rng.integers(0, 2, n_val))
+
+
+def test_a_scatter_of_100000_points_draws_every_5th_and_says_so(panel, model):
+    """Drawing 100,000 points cost pyqtgraph over a second of the GUI thread (a stall the monkey
+    found); at most 20,000 are drawn — every 5th here, the same ones each time — and the
+    legend says so. A small set is drawn whole (the test above)."""
+    view = big_view(Trainer(model.experiment).data_view)
+    panel.set_data_view(view)
+    assert panel.scatter.point_counts() == (16_000, 4_000)
+    train_x, _ = panel.scatter.train_item.getData()
+    np.testing.assert_array_equal(train_x, view.raw_train[::5, 0])
+    brushes = panel.scatter.train_item.data["brush"]
+    assert [b.color().name() for b in brushes[:50]] == \
+        [class_color(int(c)) for c in view.y_train[:250:5]]
+    assert "every 5th of 100,000 points shown" in panel.scatter.legend.text()

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ui.panels.data_pictures import value_rgb
+from ui.plots.thinning import drawn_every, thinning_note
 from ui.widgets.theme import CLASS_COLORS, class_color, current_theme
 
 _TRAIN_SIZE, _VAL_SIZE = 6, 7
@@ -96,19 +97,22 @@ class DataScatter(QWidget):
         for axis in ("left", "bottom"):
             self.plot.getAxis(axis).show()
         train_pen = pg.mkPen(255, 255, 255, 200, width=0.8)
+        total = len(view.raw_train) + (0 if view.raw_val is None else len(view.raw_val))
+        step = drawn_every(total)
+        y_train, y_val = np.asarray(view.y_train)[::step], np.asarray(view.y_val)[::step]
         if view.task == "classification":
             brushes = [pg.mkBrush(c) for c in CLASS_COLORS]
             pens = [pg.mkPen(c, width=1.6) for c in CLASS_COLORS]
             k = len(CLASS_COLORS)
-            train_brush = [brushes[int(c) % k] for c in view.y_train]
-            val_pen = [pens[int(c) % k] for c in view.y_val]
+            train_brush = [brushes[int(c) % k] for c in y_train]
+            val_pen = [pens[int(c) % k] for c in y_val]
         else:
-            values = np.concatenate([np.asarray(view.y_train)[:, 0], np.asarray(view.y_val)[:, 0]])
+            values = np.concatenate([y_train[:, 0], y_val[:, 0]])
             low, high = (float(values.min()), float(values.max())) if values.size else (0, 1)
-            train_brush = _shaded(np.asarray(view.y_train)[:, 0], low, high, pg.mkBrush)
-            val_pen = _shaded(np.asarray(view.y_val)[:, 0], low, high,
-                              lambda *rgb: pg.mkPen(*rgb, width=1.6))
-        raw_train, raw_val = np.asarray(view.raw_train), np.asarray(view.raw_val)
+            train_brush = _shaded(y_train[:, 0], low, high, pg.mkBrush)
+            val_pen = _shaded(y_val[:, 0], low, high, lambda *rgb: pg.mkPen(*rgb, width=1.6))
+        raw_train = np.asarray(view.raw_train)[::step]
+        raw_val = np.asarray(view.raw_val)[::step]
         self.train_item.setData(x=raw_train[:, 0], y=raw_train[:, 1], brush=train_brush,
                                 pen=train_pen, symbol="o", size=_TRAIN_SIZE)
         self.val_item.setData(x=raw_val[:, 0], y=raw_val[:, 1], pen=val_pen,
@@ -116,7 +120,8 @@ class DataScatter(QWidget):
         if view.bounds is not None:
             x0, x1, y0, y1 = view.bounds
             self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
-        self.legend.setText(self._legend(view))
+        note = thinning_note(total, step)
+        self.legend.setText(self._legend(view) + (f"&nbsp;&nbsp;({note})" if note else ""))
 
     def point_counts(self) -> tuple[int, int]:
         """(training points, validation points) currently drawn."""

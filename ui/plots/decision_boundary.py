@@ -29,6 +29,7 @@ from ui.widgets.view_errors import guarded
 from .base import PlotPanel, make_plot_widget
 from .draw_points import PointDrawer
 from .outcome_views import ConfusionView, PredictionView
+from .thinning import drawn_every, thinning_note
 
 #: TensorFlow Playground's orange and blue, meeting in a light grey-white
 PROBABILITY_MAP = pg.ColorMap([0.0, 0.5, 1.0], [class_color(0), "#e8eaeb", class_color(1)])
@@ -102,11 +103,14 @@ class SurfaceView:
             ys = ys[np.isfinite(ys)]
             lo, hi = (float(ys.min()), float(ys.max())) if ys.size else (0.0, 1.0)
             self._value_levels = (lo, hi if hi > lo else lo + 1.0)
+        total = sum(len(raw) for raw in (view.raw_train, view.raw_val) if raw is not None)
+        step = drawn_every(total)
         for scatter, raw, y, filled in ((self.train_scatter, view.raw_train, view.y_train, True),
                                         (self.val_scatter, view.raw_val, view.y_val, False)):
             if raw is None or len(raw) == 0:
                 scatter.setData([], [])
                 continue
+            raw, y = raw[::step], y[::step]
             styles, index = self._point_styles(
                 _first_output(y) if regression else np.ravel(y), regression)
             if filled:
@@ -133,6 +137,8 @@ class SurfaceView:
                 f"<span style='color:{class_color(k)}'>●</span> {name}"
                 for k, name in enumerate(names))
         self._legend_html += " · ● training ○ validation"     # (short: it must not be cut)
+        if step > 1:
+            self._legend_html += f" · {thinning_note(total, step)}"
 
     def _point_styles(self, y: np.ndarray, regression: bool) -> tuple[list, np.ndarray]:
         """The distinct point colours and, per point, the index of its colour. Points share
