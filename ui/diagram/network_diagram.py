@@ -44,6 +44,9 @@ from ui.widgets.view_errors import guarded
 
 #: layers up to this many units are drawn in full; wider ones make the diagram summarised
 FULL_LIMIT = 32
+#: … and networks with at most this many connections in all: each is a curve painted on the
+#: GUI thread (~0.1 ms), and 60 layers of 32 units made one paint take 9.5 s (monkey, seed 3)
+FULL_LINKS = 2500
 #: nodes drawn per column in a summarised diagram
 SUMMARY_NODES = 12
 BOUNDED = ("sigmoid", "tanh", "softmax")
@@ -190,7 +193,9 @@ class NetworkDiagram(Inspection, QWidget):
 
     @property
     def summarised(self) -> bool:
-        return self._weights is None or any(n > FULL_LIMIT for n in self._sizes)
+        sizes = self._sizes
+        return (self._weights is None or any(n > FULL_LIMIT for n in sizes)
+                or sum(a * b for a, b in zip(sizes, sizes[1:])) > FULL_LINKS)
 
     @property
     def n_samples(self) -> int:
