@@ -74,6 +74,7 @@ class SurfaceView:
         self._n_classes = 0          # of the data set; 0 until the data is known
         self.summary = ""
         self._legend_html = ""
+        self.drawn_every, self.thinning = 1, ""
 
     def attach(self) -> None:
         item = self.plot_item
@@ -137,8 +138,9 @@ class SurfaceView:
                 f"<span style='color:{class_color(k)}'>●</span> {name}"
                 for k, name in enumerate(names))
         self._legend_html += " · ● training ○ validation"     # (short: it must not be cut)
-        if step > 1:
-            self._legend_html += f" · {thinning_note(total, step)}"
+        #: every how many-th point is drawn, and the words for it (the caption has no room:
+        #: the window puts them on the "data points" check box)
+        self.drawn_every, self.thinning = step, thinning_note(total, step)
 
     def _point_styles(self, y: np.ndarray, regression: bool) -> tuple[list, np.ndarray]:
         """The distinct point colours and, per point, the index of its colour. Points share
@@ -232,8 +234,7 @@ class DecisionBoundaryPlot(PlotPanel):
         self.show_data_check = QCheckBox("data points", self)
         self.show_data_check.setObjectName("showDataCheck")
         self.show_data_check.setChecked(True)
-        self.show_data_check.setToolTip("Show the training (filled) and validation (hollow) "
-                                        "points over the surface")
+        self._label_points(1, "")
         self.show_data_check.toggled.connect(self._show_data)
         self.controls.addWidget(self.show_data_check)
         self.summary_label = ElidedLabel(self)
@@ -330,9 +331,17 @@ class DecisionBoundaryPlot(PlotPanel):
         if self._data_changed:
             self._data_changed = False
             view.set_data_view(self._data_view)
+            if view is self.surface_view:
+                self._label_points(view.drawn_every, view.thinning)
         view.update(snapshot)
         if view.summary != self.summary_label.text():
             self.summary_label.setText(view.summary)
+
+    def _label_points(self, step: int, note: str) -> None:
+        check = self.show_data_check
+        check.setText("data points" if step <= 1 else f"data points (1 in {step})")
+        check.setToolTip("Show the training (filled) and validation (hollow) points over the "
+                         "surface" + (f" — {note}; training uses every sample" if note else ""))
 
     def _show_data(self, on: bool) -> None:
         self.surface_view.train_scatter.setVisible(on)
