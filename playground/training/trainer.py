@@ -19,7 +19,7 @@ changing the architecture does not change the data.
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 import numpy as np
 
@@ -50,6 +50,19 @@ __all__ = ["Trainer", "LIVE_KEYS"]
 #: the epoch's inputs are gathered in batch order (with a column of ones) when that copy is
 #: at most this many bytes; larger data are gathered batch by batch
 EPOCH_COPY_LIMIT = 64 << 20
+
+
+class EpochData(NamedTuple):
+    """An epoch's training data in batch order (see :meth:`Trainer._epoch_arrays`); all but
+    ``perm`` and ``batch_size`` are None for data larger than :data:`EPOCH_COPY_LIMIT`."""
+
+    perm: np.ndarray | None          # the permutation it was gathered in (None: unshuffled)
+    batch_size: int
+    inputs: np.ndarray | None        # [X, 1] in batch order
+    targets: np.ndarray | None       # Y in batch order
+    blocks: list | None              # cross-entropy's one-hot targets, (classes × batch) blocks
+    views: list | None               # per batch (x, y, [x, 1], one-hot or None, stage or None)
+    picks: tuple | None              # where each sample's right class sits in its batch's output
 
 
 class Trainer(Resumable):
@@ -101,7 +114,7 @@ class Trainer(Resumable):
         self._result = IterationResult()
         self._gather = BatchGather()
         #: the epoch's training data in batch order (see :meth:`_epoch_arrays`)
-        self._epoch_data: tuple | None = None
+        self._epoch_data: EpochData | None = None
         self._checkpoint: tuple[np.ndarray, dict] | None = None
         self._data_view = None
         self.batch_size, self.shuffle = 1, False
@@ -198,37 +211,36 @@ class Trainer(Resumable):
         self.early_stopping.stopped_epoch = 0
 
     # -- training ------------------------------------------------------------------------
-    def _epoch_arrays(self) -> tuple:
-        """``(key, [X, 1], Y, one-hot blocks, batches)`` of this epoch's training samples in batch
+    def _epoch_arrays(self) -> EpochData:
+        """The :class:`EpochData` of this epoch's training samples in batch
         order, gathered once per epoch so that each batch is a slice (a view): the inputs
         beside a column of ones (the first layer's bias joins its matrix product), and for
         cross-entropy the labels as one-hot rows, stored per batch as the transposed
         (classes × batch) blocks the layers compute in (see :class:`LayerBuffers`). Rebuilt
         when the order or the batch size changes (a new permutation, a resumed run, shuffling
-        switched; the buffers are refilled in place); ``batches`` is every batch's
+        switched; the buffers are refilled in place); ``views`` is every batch's
         ``(x, y, [x, 1], one-hot or None)`` views, made once per buffers and batch size (so a
-        batch costs a list lookup). All but the key are None for data larger than
-        :data:`EPOCH_COPY_LIMIT` (batches are then gathered one by one)."""
-        key = (self._perm if self.shuffle else None, self.batch_size)
+        batch costs a list lookup). Data larger than :data:`EPOCH_COPY_LIMIT` are gathered
+        batch by batch instead."""
+        perm, size = (self._perm if self.shuffle else None), self.batch_size
         data = self._epoch_data
-        if data is not None and data[0][0] is key[0] and data[0][1] == key[1]:
+        if data is not None and data.perm is perm and data.batch_size == size:
             return data
         X, Y = self.X_train, self.Y_train
         n, d = X.shape
         if n * (d + 1) * X.itemsize > EPOCH_COPY_LIMIT:
-            data = (key, None, None, None, None, None)
+            data = EpochData(perm, size, None, None, None, None, None)
         else:
-            old = data if data is not None and data[1] is not None else None
-            Xe, Yg = (old[1], old[2]) if old is not None else \
+            old = data if data is not None and data.inputs is not None else None
+            Xe, Yg = (old.inputs, old.targets) if old is not None else \
                 (np.ones((n, d + 1), X.dtype), np.empty_like(Y))
-            if key[0] is None:
+            if perm is None:
                 np.copyto(Xe[:, :d], X)
                 np.copyto(Yg, Y)
             else:
-                np.copyto(Xe[:, :d], X.take(key[0], 0, mode="clip"))
-                Y.take(key[0], 0, Yg, "clip")
+                np.copyto(Xe[:, :d], X.take(perm, 0, mode="clip"))
+                Y.take(perm, 0, Yg, "clip")
             blocks = None
-            size = self.batch_size
             if self.loss.target_kind == "labels":
                 k = self.network.n_outputs
                 onehot = np.eye(k, dtype=self.dtype).take(Yg, 0)   # raises on a bad label
@@ -236,14 +248,14 @@ class Trainer(Resumable):
                 parts = [onehot[:full * size].reshape(full, size, k).transpose(0, 2, 1)]
                 if n > full * size:
                     parts.append(onehot[full * size:].T)
-                if old is not None and old[3] is not None and old[0][1] == size:
-                    blocks = old[3]             # the same buffers, refilled in place
+                if old is not None and old.blocks is not None and old.batch_size == size:
+                    blocks = old.blocks         # the same buffers, refilled in place
                     for block, part in zip(blocks, parts):
                         np.copyto(block, part)
                 else:
                     blocks = [np.ascontiguousarray(part) for part in parts]
-            if old is not None and old[0][1] == size and old[3] is blocks:
-                views, picks = old[4], old[5]   # the same buffers: the same views
+            if old is not None and old.batch_size == size and old.blocks is blocks:
+                views, picks = old.views, old.picks     # the same buffers: the same views
             else:
                 views, picks = [], None
                 if blocks is not None:
@@ -264,18 +276,18 @@ class Trainer(Resumable):
             if picks is not None:
                 np.multiply(Yg, picks[2], out=picks[0])
                 np.add(picks[0], picks[1], out=picks[0])
-            data = (key, Xe, Yg, blocks, views, picks)
+            data = EpochData(perm, size, Xe, Yg, blocks, views, picks)
         self._epoch_data = data
         # the labels in batch order are the epoch's true labels: the metrics read them there
-        self._metrics.shared_truth = data[2] if self.loss.target_kind == "labels" else None
+        self._metrics.shared_truth = data.targets if self.loss.target_kind == "labels" else None
         return data
 
     def _batch(self) -> tuple:
         """``(x, y, [x, 1] or None, one-hot y or None, stage or None)`` of the next batch
         (``stage``: see :func:`~playground.nn.backprop.step`)."""
         data = self._epoch_arrays()
-        if data[4] is not None:
-            return data[4][self.batch_in_epoch]
+        if data.views is not None:
+            return data.views[self.batch_in_epoch]
         start = self.batch_in_epoch * self.batch_size
         stop = min(start + self.batch_size, len(self.X_train))
         if not self.shuffle:
@@ -322,11 +334,11 @@ class Trainer(Resumable):
     def _train_one(self) -> None:
         """One iteration on the next batch, as a plain call (:func:`train_step`)."""
         data, b = self._epoch_data, self.batch_in_epoch
-        if b and self.stop_reason is None and data is not None and data[4] is not None \
-                and data[0][0] is (self._perm if self.shuffle else None) \
-                and data[0][1] == self.batch_size:
+        if b and self.stop_reason is None and data is not None and data.views is not None \
+                and data.perm is (self._perm if self.shuffle else None) \
+                and data.batch_size == self.batch_size:
             # mid-epoch with the epoch's views ready: what _next_batch does, without its calls
-            xb, yb, x_ext, onehot, stage = data[4][b]
+            xb, yb, x_ext, onehot, stage = data.views[b]
             blas.use(self._blas_threads)
             ws = self.network.workspace(xb.shape[0], True)
         else:
