@@ -230,3 +230,25 @@ def test_the_initializer_follows_a_cards_activation_until_the_user_picks_one(edi
     card.init.setCurrentText("uniform")                    # the user's own choice …
     card.activation.setCurrentText("tanh")
     assert editor.model.get("network.layers")[0]["init"] == "uniform"   # … stays
+
+
+def test_an_edit_restyles_only_the_cards_whose_look_changed(qtbot, editor, monkeypatch):
+    """Re-setting a card's style sheet re-polishes it and its four fields (~10 ms): with 64
+    hidden layers, every card restyled twice per edit stalled the window 1.9 s."""
+    from ui.panels.layer_card import LayerCard
+    for _ in range(6):
+        _click(qtbot, _button(editor, "addLayerButton"))
+    editor.hidden_list.setCurrentRow(0)
+    restyled = []
+    original = LayerCard.setStyleSheet
+    monkeypatch.setattr(LayerCard, "setStyleSheet",
+                        lambda card, sheet: (restyled.append(card), original(card, sheet)))
+    editor.cards()[3].units.setValue(9)                     # one edit: the model refreshes
+    assert _units(editor)[3] == 9
+    assert restyled == []                                   # nothing looks different
+    editor.cards()[3].activation.setCurrentText("relu")     # its badge colour changes
+    assert restyled == [editor.cards()[3]]
+    before = editor.cards()[5].styleSheet()
+    editor.hidden_list.setCurrentRow(5)                     # the selection moves
+    assert set(restyled[1:]) == {editor.cards()[0], editor.cards()[5]}
+    assert editor.cards()[5].styleSheet() != before
