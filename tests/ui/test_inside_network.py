@@ -140,3 +140,77 @@ def test_no_weight_can_be_set_while_training_plays(qtbot, window, monkeypatch):
     assert asked == []
     w.toggle_play()
     qtbot.waitUntil(lambda: panel.diagram.editable)
+
+
+def test_a_layers_maps_are_coloured_in_one_pass_and_made_once_per_snapshot(
+        qtbot, diagram, monkeypatch):
+    """Every node's map was coloured on its own and again on every rebuild of the view (a
+    sample chosen, the stepper left): a deep network's few hundred nodes stalled the window."""
+    import ui.diagram.neuron_maps as neuron_maps
+    passes = []
+    original = neuron_maps._rgb
+    monkeypatch.setattr(neuron_maps, "_rgb", lambda t: (passes.append(np.shape(t)),
+                                                        original(t))[1])
+    snapshot = diagram.test_snapshot
+    diagram.show_snapshot(snapshot)
+    view = diagram.current_view()
+    assert len(passes) == len(snapshot.neurons)                 # one per layer, not per node
+    for c, neurons in enumerate(snapshot.neurons, start=1):     # the same pictures as one by one
+        act = snapshot.activations[c - 1]
+        top = float(np.max(np.abs(neurons.maps)))
+        for unit in (0, len(neurons.maps) - 1):
+            alone = neuron_maps.map_image(neurons.maps[unit], act, top)
+            assert view.node_images[c][unit] == alone
+    passes.clear()
+    diagram.set_sample(2)
+    diagram.clear_phase()
+    assert diagram.current_view() is not view
+    assert diagram.current_view().node_images == view.node_images
+    assert passes == []                                         # the same neurons: reused
+    diagram.show_snapshot(diagram.test_snapshot)
+    diagram.current_view()
+    assert passes == []
+    trainer = Trainer(small_experiment())
+    diagram.show_snapshot(trainer.snapshot())                   # new neurons: new pictures
+    diagram.current_view()
+    assert len(passes) == 3
+
+
+def test_links_are_painted_opaque_in_the_colour_they_show_on_the_card(diagram):
+    """Qt strokes a translucent antialiased curve 3–4× slower than an opaque one (2,500
+    links took 0.5 s a paint): the links are drawn opaque, in their colour mixed with the
+    white card — what a translucent link looked like where it crossed no other."""
+    from PySide6.QtGui import QImage, QPainter
+    from ui.diagram.layout import CARD, NEGATIVE, POSITIVE, compute_layout
+    from ui.diagram.paint import paint
+
+    class Recording(QPainter):
+        def __init__(self, device):
+            super().__init__(device)
+            self.link_pens = []
+
+        def drawPath(self, path):         # idle: the solid paths are the links (the ones
+            if self.pen().style() == Qt.PenStyle.SolidLine:     # to the loss are dashed)
+                self.link_pens.append(self.pen())
+            super().drawPath(path)
+
+    view = diagram.current_view()
+    rect = diagram.rect().toRectF()
+    image = QImage(diagram.size(), QImage.Format.Format_RGB32)
+    painter = Recording(image)
+    paint(painter, rect, view, diagram.font())
+    painter.end()
+    assert len(painter.link_pens) == sum(a * b for a, b in zip(view.sizes, view.sizes[1:]))
+    widest = float(np.clip(compute_layout(view, rect).radius * 0.45, 2.0, 7.0))
+
+    def on_card(end, alpha):
+        return np.array([c1 + (c2 - c1) * alpha for c1, c2 in
+                         zip(CARD.getRgbF()[:3], end.getRgbF()[:3])]) * 255
+
+    for pen in painter.link_pens:
+        colour = pen.color()
+        assert colour.alpha() == 255
+        t = (pen.widthF() - 0.6) / (widest - 0.6)               # width ∝ |w|
+        alpha = 0.18 + 0.82 * t ** 0.7                          # the opacity it had
+        got = np.array(colour.getRgb()[:3])
+        assert min(np.abs(got - on_card(end, alpha)).max() for end in (POSITIVE, NEGATIVE)) <= 2

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from playground.nn.backprop import sub
 from ui.diagram.inspection import Inspection
 from ui.diagram.layout import DiagramView
-from ui.diagram.neuron_maps import NeuronCard, map_image, weight_image
+from ui.diagram.neuron_maps import NeuronCard, map_images, weight_image
 from ui.diagram.paint import paint
 from ui.diagram.phase_format import fmt
 from ui.widgets.view_errors import guarded
@@ -59,6 +59,8 @@ class NetworkDiagram(Inspection, QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._neurons = None                 # the snapshot's NeuronViews (what units compute)
+        self._images: list[list | None] = []    # ... as pictures, per Dense layer
+        self._images_for = None              # ... made for (these NeuronViews, activations)
         self._inputs: tuple[str, ...] = ()
         self._card: NeuronCard | None = None
         #: whether a click may set a weight (the window says so while training is paused)
@@ -282,16 +284,26 @@ class NetworkDiagram(Inspection, QWidget):
 
     def _neuron_images(self, view) -> None:
         """Idle: every neuron shows what it computes (its map of the plane, or for digits
-        its incoming weights), when the snapshot measured it."""
+        its incoming weights), when the snapshot measured it. The pictures are made once
+        per snapshot: choosing a sample or leaving the stepper rebuilds the view, not them."""
         if self._neurons is None or self.summarised or len(self._neurons) != len(view.sizes) - 1:
             return
-        for c, neurons in enumerate(self._neurons, start=1):
-            act = self._activations[c - 1] if c - 1 < len(self._activations) else ""
-            if neurons.maps is not None:
-                top = float(np.max(np.abs(neurons.maps))) if neurons.maps.size else 1.0
-                view.node_images[c] = [map_image(m, act, top) for m in neurons.maps]
-            elif neurons.images is not None:
-                view.node_images[c] = [weight_image(m) for m in neurons.images]
+        made_for = (self._neurons, self._activations)
+        if (self._images_for is None or self._images_for[0] is not made_for[0]
+                or self._images_for[1] != made_for[1]):
+            self._images = [self._layer_images(c, neurons)
+                            for c, neurons in enumerate(self._neurons, start=1)]
+            self._images_for = made_for
+        view.node_images[1:] = self._images
+
+    def _layer_images(self, c: int, neurons) -> list | None:
+        act = self._activations[c - 1] if c - 1 < len(self._activations) else ""
+        if neurons.maps is not None:
+            top = float(np.max(np.abs(neurons.maps))) if neurons.maps.size else 1.0
+            return map_images(neurons.maps, act, top)
+        if neurons.images is not None:
+            return [weight_image(m) for m in neurons.images]
+        return None
 
     @staticmethod
     def _bias_nodes(view, biases, quantity: str) -> None:
