@@ -194,6 +194,37 @@ def test_while_playing_the_timer_wakes_only_when_the_pacer_allows_a_redraw(qtbot
     assert redrawer.timer.interval() == full
 
 
+@pytest.mark.qt_log_ignore("does not support propagateSizeHints", "does not support raise")
+def test_a_paint_the_redraw_did_not_start_holds_the_worker_too(qtbot):
+    """Floating a dock, choosing a data source or a preset repaints every plot; sharing the
+    interpreter lock with training made those paints take 1-2.4 s (the monkey). While
+    training plays, any paint or relayout of the window or of a floating dock makes the
+    worker wait between batches until it is done, as a redraw does."""
+    from PySide6.QtWidgets import QDockWidget, QLabel
+    window = FakeWindow()
+    qtbot.addWidget(window)
+    dock = QDockWidget("dock", window)
+    dock.setWidget(QLabel("a view"))
+    window.show()
+    qtbot.waitExposed(window)
+    Redrawer(window, window.primary, window.secondary)
+    busy = window.worker.busy
+    window.worker.playing = True
+    window.update()
+    qtbot.waitUntil(lambda: busy == [True, False])              # held, then released
+    busy.clear()
+    dock.setFloating(True)                                      # a window of its own
+    dock.show()
+    qtbot.waitUntil(lambda: busy[-1:] == [False])
+    assert busy.count(True) >= 1
+    window.worker.playing = False                               # paused: nothing to hold
+    busy.clear()
+    window.update()
+    dock.update()
+    qtbot.wait(100)
+    assert busy == []
+
+
 # -- the paced worker ---------------------------------------------------------------------------
 def small_trainer(small_dict) -> Trainer:
     small_dict["training"]["epochs"] = 100_000

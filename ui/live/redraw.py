@@ -20,7 +20,8 @@ While training is paused, or after a step, every view is redrawn at once. While 
   (``worker.gui_busy``: both threads need the interpreter lock, and sharing it would make
   the redraw take several times its CPU time), then told the snapshot was drawn
   (``worker.snapshot_drawn``) so it computes the next one — no snapshot is computed only
-  to be dropped.
+  to be dropped. Any other paint or relayout of the window or of a floating dock (a dock
+  moved, a data source or preset chosen) makes the worker wait the same way.
 
 Views hidden behind another tab are not drawn; they catch up when shown
 (:meth:`Redrawer.redraw_pending`, called when a dock's tab comes to the front).
@@ -35,6 +36,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QDockWidget
 
 from .refresh_pacer import RefreshPacer
 from ui.widgets.view_errors import guarded
@@ -82,6 +84,8 @@ class Redrawer(QObject):
         self._release.setInterval(PAINT_TIMEOUT)
         self._release.timeout.connect(self._painted)
         window.installEventFilter(self)
+        for dock in window.findChildren(QDockWidget):   # floating, a dock paints on its own
+            dock.installEventFilter(self)
         window.worker.playingChanged.connect(self._playing_changed)
         ready = getattr(window.worker, "snapshotReady", None)
         if ready is not None:     # after the window's own slot (connected before): it stores
@@ -111,10 +115,7 @@ class Redrawer(QObject):
         # while playing, look again only when the pacer will allow the next redraw: every
         # wake-up of the GUI thread takes the interpreter lock from the worker
         self.timer.setInterval(max(1000 // REFRESH_HZ, round(1000 * self.pacer.interval)))
-        window.worker.gui_busy(True)         # the worker waits until the paint is done
-        self._quiet = 0
-        self._turns.start()
-        self._release.start()
+        self._hold_worker()                  # the worker waits until the paint is done
         # one kind of view per redraw, taking turns: no redraw blocks the GUI for long
         if secondary is not None and (self._secondary_turn or not self._stale):
             self._secondary_turn = False
@@ -172,9 +173,24 @@ class Redrawer(QObject):
                 return k
         return None
 
+    def _hold_worker(self) -> None:
+        """The worker waits between batches until the window has painted: QUIET_TURNS
+        event-loop turns without an UpdateRequest, or PAINT_TIMEOUT."""
+        self.window.worker.gui_busy(True)
+        self._quiet = 0
+        self._turns.start()
+        self._release.start()
+
     def eventFilter(self, obj, event) -> bool:
-        if event.type() == QEvent.Type.UpdateRequest and self._turns.isActive():
-            self._quiet = 0                  # a paint: wait for the turns after it
+        kind = event.type()
+        if kind == QEvent.Type.UpdateRequest or kind == QEvent.Type.LayoutRequest:
+            if self._turns.isActive():
+                self._quiet = 0              # a paint: wait for the turns after it
+            elif self.window.worker.playing:
+                # a paint or a relayout the redraw did not start (a dock floated, a data
+                # source, a preset): every plot may repaint, and sharing the interpreter
+                # lock with training made such a paint take 1-2.4 s (the monkey)
+                self._hold_worker()
         return False
 
     def _turn(self) -> None:
