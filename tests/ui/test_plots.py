@@ -86,6 +86,40 @@ def legend_names(plot) -> list[str]:
     return [label.text for _, label in plot._legend.items]
 
 
+def _run_view(number, label, epochs=5):
+    from types import SimpleNamespace
+    history = {"epoch": np.arange(1, epochs + 1, dtype=float),
+               **{key: np.linspace(1.0, 0.5, epochs) for key in
+                  ("val_loss", "train_loss", "val_metric", "train_metric")}}
+    return SimpleNamespace(number=number, label=label, visible=True, current=False,
+                           pinned=False, history=history)
+
+
+def test_other_runs_legend_entries_are_renamed_in_place_with_one_relayout(qtbot, small_dict):
+    """A new current run renames every other run's entry (named by what differs from it):
+    each was removed and added again, and pyqtgraph measures all entries after each add or
+    remove — 20 runs held the GUI thread for seconds in the monkey."""
+    plot = make(qtbot, LossPlot)
+    plot.show()
+    legend = plot._legend
+    plot.overlay.set_runs([_run_view(n, f"lr={n}") for n in range(2, 22)])
+    plot.overlay.draw()
+    labels = [label for _, label in legend.items]
+    assert [label.text for label in labels] == [f"{n}: lr={n}" for n in range(2, 22)]
+    relayouts = []                    # updateSize calls that measure every entry
+    original = legend.updateSize
+    legend.updateSize = lambda: (legend.size is None and relayouts.append(1), original())
+    plot.overlay.set_runs([_run_view(n, f"batch={n}, lr={n}") for n in range(2, 22)])
+    plot.overlay.draw()
+    assert [label for _, label in legend.items] == labels             # the same entries …
+    assert [label.text for label in labels] == [f"{n}: batch={n}, lr={n}" for n in range(2, 22)]
+    assert len(relayouts) == 1                                        # … measured once
+    assert legend.size is None and legend.width() >= max(label.width() for label in labels)
+    plot.overlay.set_runs([_run_view(2, "lr=2")])                     # 19 runs hidden
+    plot.overlay.draw()
+    assert legend_names(plot) == ["2: lr=2"] and len(relayouts) == 2
+
+
 def test_the_legend_names_only_series_that_hold_data(qtbot, small_dict):
     plot = make(qtbot, LossPlot)
     plot.show()
@@ -279,6 +313,23 @@ def test_histogram_shows_the_selected_layer_and_follows_the_selector(qtbot, smal
     np.testing.assert_allclose(plot.curves[0].xData, trainer.snapshot().layers[2].grad_edges)
     selector.setCurrentIndex(3)                         # all layers
     assert len([c for c in plot.curves if c.isVisible()]) == 3
+
+
+def test_all_layers_legend_is_measured_once_not_once_per_layer(qtbot, small_dict):
+    """64 layers' entries added one by one made pyqtgraph measure the legend 64 times over."""
+    small_dict["network"]["layers"] = [{"units": 3, "activation": "tanh"}] * 30 + [
+        {"units": 2, "activation": "softmax"}]
+    plot = make(qtbot, WeightHistogramPlot)
+    plot.show()
+    Feeder(Trainer(small_dict), plot).epochs(1)
+    legend = plot._legend
+    relayouts = []                    # updateSize calls that measure every entry
+    original = legend.updateSize
+    legend.updateSize = lambda: (legend.size is None and relayouts.append(1), original())
+    plot.findChild(QWidget, "layerSelector").setCurrentIndex(31)        # all layers
+    assert [label.text for _, label in legend.items] == [f"layer {i}" for i in range(1, 32)]
+    assert len(relayouts) == 1
+    assert legend.height() >= sum(label.height() for _, label in legend.items) * 0.5
 
 
 def test_histogram_keeps_at_most_eight_epochs(qtbot, small_dict, tmp_path):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import os
+from contextlib import contextmanager
 
 import pyqtgraph as pg
 from PySide6.QtCore import QBuffer, QIODevice
@@ -99,6 +100,22 @@ def make_legend(plot_item: pg.PlotItem, theme: Theme, offset=(-8, 8)) -> pg.Lege
                                  brush=pg.mkBrush(theme.panel), pen=pg.mkPen(theme.foreground),
                                  verSpacing=-4)
     return legend
+
+
+@contextmanager
+def legend_changes(legend: pg.LegendItem):
+    """Add, remove and rename many entries of ``legend`` with one relayout at the end:
+    pyqtgraph measures every entry again after each one added or removed (quadratic — a
+    new current run renamed 20 runs' entries, and 64 layers got theirs one by one: the
+    monkey's GUI stalls of 1.5-1.8 s sat in LegendItem.updateSize). ``updateSize`` does
+    nothing while the legend has a fixed ``size``; the real one is put back after."""
+    size = legend.size
+    legend.size = size if size is not None else (0, 0)
+    try:
+        yield legend
+    finally:
+        legend.size = size
+        legend.updateSize()
 
 
 def csv_text(header, rows) -> str:

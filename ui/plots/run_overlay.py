@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from ui.widgets.run_colors import run_color
-from .base import with_alpha
+from .base import legend_changes, with_alpha
 
 PINNED_ALPHA = 0.45
 
@@ -62,6 +62,10 @@ class RunOverlay:
         return self._pool[i]
 
     def draw(self) -> None:
+        with legend_changes(self._legend):
+            self._draw()
+
+    def _draw(self) -> None:
         for i, view in enumerate(self.shown):
             color = run_color(view.number)
             pen = (pg.mkPen(with_alpha(color, PINNED_ALPHA), width=1.5, style=Qt.DashLine)
@@ -79,10 +83,10 @@ class RunOverlay:
             self._name(loss, None)
 
     def _name(self, curve, name: str | None) -> None:
-        listed = [(sample, label) for sample, label in self._legend.items
-                  if sample.item is curve]
-        if listed and (name is None or listed[0][1].text != name):
+        listed = [label for sample, label in self._legend.items if sample.item is curve]
+        if listed and name is None:
             self._legend.removeItem(curve)
-            listed = []
-        if name is not None and not listed:
+        elif listed and listed[0].text != name:
+            listed[0].setText(name)          # renamed in its place (another current run)
+        elif name is not None and not listed:
             self._legend.addItem(curve, name)

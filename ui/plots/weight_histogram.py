@@ -20,7 +20,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QLabel
 
-from .base import PlotPanel, RunTracker, layer_colors, make_legend, make_plot_widget, with_alpha
+from .base import (PlotPanel, RunTracker, layer_colors, legend_changes, make_legend,
+                   make_plot_widget, with_alpha)
 from .ranges import FollowRange, finite_bounds
 
 KEEP = 8               # histograms kept per layer (current + 7 earlier epochs)
@@ -136,6 +137,10 @@ class WeightHistogramPlot(PlotPanel):
         """Colours, fills and legend entries for the current selection (not per refresh)."""
         if not self.canvas_built:
             return
+        with legend_changes(self._legend):
+            self._restyle_curves()
+
+    def _restyle_curves(self) -> None:
         self._legend.clear()
         n = len(self._names)
         if not n:
