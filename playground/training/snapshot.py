@@ -160,8 +160,11 @@ def take_snapshot(trainer, history_from: int = 0, detail: bool = True) -> Snapsh
         last, restored = trainer.history.last(), None
     layers, probe_loss, surface, confusion, predictions = (), None, None, None, None
     confusion_source = None
+    neurons = None
     if detail:
-        layers, probe_loss = _layer_stats(trainer)
+        layers, probe_loss, probe_pass = _layer_stats(trainer)
+        # at once: the probe batch's z and a are still in the evaluation workspace
+        neurons = neuron_views(trainer, probe_pass)
         surface = _surface(trainer)
         if surface is None:
             confusion, predictions, confusion_source = _outcome(trainer)
@@ -182,7 +185,7 @@ def take_snapshot(trainer, history_from: int = 0, detail: bool = True) -> Snapsh
         data=trainer.data_view, sizes=tuple(trainer.network.sizes),
         activations=tuple(layer.activation.name for layer in trainer.network.layers),
         weights=_weights(trainer) if detail else None, metrics_epoch=restored,
-        neurons=neuron_views(trainer) if detail else None)
+        neurons=neurons)
 
 
 def _weights(trainer):
@@ -243,7 +246,7 @@ def _layer_stats(trainer) -> tuple[tuple[LayerStats, ...], float | None]:
     net = trainer.network
     n = min(PROBE_SIZE, len(trainer.X_train))
     if n == 0:
-        return (), None
+        return (), None, None
     x, y = trainer.X_train[:n], trainer.Y_train[:n]
     ws = net.workspace(n, training=False)
     saved_grads = net.grads.copy()
@@ -286,7 +289,7 @@ def _layer_stats(trainer) -> tuple[tuple[LayerStats, ...], float | None]:
             activation_mean=a_mean, activation_std=a_std,
             dead_fraction=dead, saturated_fraction=saturated))
     net.grads[...] = saved_grads
-    return tuple(stats), (result.loss if np.isfinite(result.loss) else None)
+    return tuple(stats), (result.loss if np.isfinite(result.loss) else None), ws.layers
 
 
 def error_signal_norms(trainer) -> tuple[float, ...]:

@@ -51,6 +51,43 @@ def test_activation_histograms_count_every_probe_sample():
         assert (view.counts.sum(axis=1) == n).all()
 
 
+def test_probe_histograms_and_status_are_of_the_current_weights_on_the_probe_batch():
+    """The snapshot reuses its layer statistics' forward pass of the probe batch for the
+    neuron views: they must still be the activations of the *current* weights on the first
+    256 training samples (a hand forward pass in float64), after training moved the weights,
+    and a unit made dead by hand just before the snapshot must be named dead."""
+    d = small_experiment()
+    d["training"]["dtype"] = "float64"
+    d["network"]["layers"][0]["activation"] = "relu"
+    trainer = Trainer(d)
+    trainer.train_epoch()
+    trainer.snapshot()                               # the workspace holds this probe pass
+    trainer.train_epoch()
+    layer0 = trainer.network.layers[0]
+    layer0.W[:, 2] = 0.0
+    layer0.b[2] = -1.0                               # z = −1 for every sample: dead
+    snap = trainer.snapshot()
+    x = trainer.X_train[:256]
+    a = x
+    for view, (W, b), act in zip(snap.neurons, snap.weights, snap.activations):
+        z = a @ W + b
+        if act == "relu":
+            a = np.maximum(z, 0.0)
+        elif act == "tanh":
+            a = np.tanh(z)
+        else:
+            e = np.exp(z - z.max(axis=1, keepdims=True))
+            a = e / e.sum(axis=1, keepdims=True)
+        for j in range(a.shape[1]):
+            lo, hi = a[:, j].min(), a[:, j].max()
+            if hi - lo < 1e-12:
+                lo, hi = lo - 0.5, hi + 0.5
+            want, _ = np.histogram(a[:, j], NEURON_BINS, (lo, hi))
+            assert np.abs(view.counts[j] - want).sum() <= 2     # rounding at a bin edge
+            np.testing.assert_allclose(view.edges[j][[0, -1]], [lo, hi], rtol=1e-9)
+    assert snap.neurons[0].status[2] == "dead"
+
+
 def test_digits_show_first_layer_weights_as_8x8_images_and_no_plane_maps():
     d = preset("digits").to_dict()
     d["network"]["layers"][0]["units"] = 16
@@ -89,6 +126,22 @@ def test_activation_histograms_are_numpys_histogram_of_each_unit():
             want_counts, want_edges = np.histogram(column, NEURON_BINS, (lo, hi))
             np.testing.assert_array_equal(counts[j], want_counts)
             np.testing.assert_array_equal(edges[j], want_edges)
+
+
+def test_unit_edges_are_numpys_linspace_bit_for_bit():
+    from playground.training.neurons import _unit_edges
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        units = int(rng.integers(1, 20))
+        lo = rng.standard_normal(units) * 10.0 ** rng.integers(-12, 12, units)
+        hi = lo + np.abs(rng.standard_normal(units)) * 10.0 ** rng.integers(-11, 12, units)
+        hi = np.maximum(hi, np.nextafter(lo, np.inf))      # a range of nonzero width
+        edges = _unit_edges(lo, hi, NEURON_BINS)
+        np.testing.assert_array_equal(edges, np.linspace(lo, hi, NEURON_BINS + 1, axis=1))
+        for j in range(units):          # and each unit's edges as np.histogram makes them
+            np.testing.assert_array_equal(edges[j],
+                                          np.linspace(lo[j], hi[j], NEURON_BINS + 1))
 
 
 def test_a_diverged_layers_histograms_count_every_value_without_warnings():
