@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
-from playground import Experiment
+from playground import Experiment, Trainer
 from ui.live import lingering
 from ui.window import rebuild
 from test_main_window import (TIMEOUT, click, dialogs, epoch_shown,  # noqa: F401 - fixtures
@@ -106,6 +106,35 @@ def test_close_during_one_very_long_batch_hides_at_once_and_never_kills_the_thre
     assert trainer.batch_in_epoch == 1                 # it stopped after that batch
     lingering.wait_for_all()
     assert not lingering.lingering()
+
+
+def test_commands_queued_when_close_asks_to_stop_are_dropped_not_run(qtbot, make_window,
+                                                                     small_dict):
+    """Close while a batch is held with work queued behind it: once the batch returns the
+    worker ends without running what was queued (each replaced trainer costs a Snapshot, which
+    kept a closed window's worker busy for 7-32 s in the monkey test), and a queued call's
+    Future is cancelled rather than left pending."""
+    window = make_window(long_epoch_experiment(small_dict))
+    trainer = on_worker(window, lambda t: t)
+    gate, reached = threading.Event(), threading.Event()
+    hold_batches(trainer, 1, gate, reached)
+    click(qtbot, window, "stepBatchButton")
+    qtbot.waitUntil(reached.is_set, timeout=TIMEOUT)
+    ran, snapshots = [], []
+    future = window.worker.submit(lambda t: ran.append("call"))
+    window.worker.step_batch()
+    window.worker.replace_trainer(Trainer(Experiment.from_dict(small_dict)))
+    window.worker.snapshotReady.connect(snapshots.append)
+    try:
+        window.close()
+        assert window.stopped_promptly is False
+    finally:
+        gate.set()
+    qtbot.waitUntil(window.worker.isFinished, timeout=TIMEOUT)
+    assert ran == [] and future.cancelled()
+    assert trainer.batch_in_epoch == 1                 # the queued step did not train
+    assert snapshots == []                             # nor was a Snapshot made for nobody
+    lingering.wait_for_all()
 
 
 class SlowBuilds:

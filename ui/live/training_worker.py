@@ -149,6 +149,11 @@ class TrainingWorker(QThread, SnapshotPacing):
     def run(self) -> None:
         with quick_switching():
             self._loop()
+        while True:                         # what stop left queued: futures cancelled
+            try:
+                self._run_command(self._commands.get_nowait())
+            except queue.Empty:
+                break
 
     def _loop(self) -> None:
         self._emit_snapshot(force=True)
@@ -171,16 +176,23 @@ class TrainingWorker(QThread, SnapshotPacing):
     def _drain_commands(self) -> None:
         if not self._commands.queue:        # the common case, read without the queue's lock
             return                          # (get_nowait raising Empty cost ~4 % of a batch)
-        while True:
+        while not self._stop.is_set():
             try:
                 command = self._commands.get_nowait()
             except queue.Empty:
                 return
             self._run_command(command)
 
-    @staticmethod
-    def _run_command(command) -> None:
+    def _run_command(self, command) -> None:
+        """Run one queued command; once stop is asked, the rest are dropped (a queue of
+        architecture changes, each a new trainer and a Snapshot of it, kept a closed window's
+        worker busy for 7-32 s in the monkey test). A dropped call's Future is cancelled, so a
+        caller waiting on it learns at once."""
         method, args = command
+        if self._stop.is_set():
+            if method == self._on_call:
+                args[1].cancel()
+            return
         method(*args)
 
     def _set_playing(self, playing: bool) -> None:

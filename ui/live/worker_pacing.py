@@ -117,6 +117,8 @@ class SnapshotPacing:
         self._report_speed(time.perf_counter(), paced=True)
 
     def _emit_snapshot(self, force: bool = False) -> None:
+        if self._stop.is_set():         # nobody will see it: a big network's costs seconds
+            return
         start = time.perf_counter()
         trainer, last = self._trainer, self._detailed
         detail = force or detail_due(trainer.epoch, None if last is None else last.epoch,
@@ -136,7 +138,7 @@ class SnapshotPacing:
         self._history_sent = snapshot.history_start + len(snapshot.history["epoch"])
         self._undrawn = True
         self.snapshotReady.emit(snapshot)
-        if detail:                      # the runs' surfaces and signals: with the statistics
+        if detail and not self._stop.is_set():  # the runs' surfaces and signals: with the statistics
             # the other runs' ‖δ‖ only (the error-signal plot compares them with the current
             # run's own); the current run's surface is its snapshot's. Each was computed
             # again for every snapshot: 23 ms on the 784 run, more than the snapshot
