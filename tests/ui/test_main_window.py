@@ -555,6 +555,25 @@ def test_export_plots_as_png_and_csv(qtbot, window, tmp_path):
     assert any("PNG" in text for text in texts) and any("CSV" in text for text in texts)
 
 
+def test_exporting_every_plot_lets_timers_run_between_plots_but_not_clicks(qtbot, window,
+                                                                          tmp_path):
+    """Ten plots in a row froze the window for a second (the monkey test's stall): between two
+    plots the event loop runs timers (and paints), never user input."""
+    from PySide6.QtCore import QTimer
+    ticks = []
+    timer = QTimer(interval=0)
+    timer.timeout.connect(lambda: ticks.append(len(list(tmp_path.iterdir()))))
+    timer.start()
+    try:
+        pngs = window.files.export_plots_to(tmp_path, "png")
+    finally:
+        timer.stop()
+    assert len(pngs) == 6
+    written_meanwhile = {n for n in ticks if 0 < n < len(pngs)}
+    assert len(written_meanwhile) >= len(pngs) - 2      # ticks between the plots (none before)
+    assert "Exported" in window.statusBar().currentMessage()
+
+
 def test_backprop_overview_follows_the_optimizer(qtbot, window):
     panel = window.views["backprop"]
     qtbot.waitUntil(lambda: "update · Adam" in panel.table_text(), timeout=TIMEOUT)
