@@ -357,6 +357,38 @@ def test_error_signal_has_one_curve_per_layer_and_no_warning_when_healthy(qtbot,
     assert not plot.findChild(QWidget, "gradientWarning").isVisible()
 
 
+def test_error_signal_keeps_the_items_of_layers_that_stay_when_layers_change(qtbot,
+                                                                            small_dict):
+    """One layer more or less: the kept layers' curves and labels are the same objects,
+    restyled (making all again stalled the window), the new layer gets its own, a removed
+    one leaves the plot; each curve then shows its new run's points only."""
+    import copy
+    plot = make(qtbot, ErrorSignalPlot)
+    plot.show()
+    Feeder(Trainer(small_dict), plot).epochs(2)
+    before = list(plot.delta_curves), list(plot.grad_curves), list(plot.end_labels)
+    wider = copy.deepcopy(small_dict)
+    layers = wider["network"]["layers"]
+    layers.insert(1, dict(layers[0]))
+    Feeder(Trainer(wider), plot).epochs(1)
+    assert len(plot.delta_curves) == len(plot.grad_curves) == len(plot.end_labels) == 4
+    for kept, now in zip(before, (plot.delta_curves, plot.grad_curves, plot.end_labels)):
+        assert now[:3] == kept and now[3] not in kept
+    items = plot.plot_widget.getPlotItem().items
+    assert all(c in items for c in plot.delta_curves + plot.grad_curves + plot.end_labels)
+    assert [list(c.getData()[0]) for c in plot.delta_curves] == [[1.0]] * 4
+    tips = [label.toolTip() for label in plot.end_labels]
+    assert tips == ["layer 1 (tanh)", "layer 2 (tanh)", "layer 3 (tanh)", "layer 4 (softmax)"]
+    pens = [c.opts["pen"].color().name() for c in plot.delta_curves]
+    assert len(set(pens)) == 4                          # each layer its own colour
+    added = plot.delta_curves[3], plot.grad_curves[3], plot.end_labels[3]
+    Feeder(Trainer(small_dict), plot).epochs(1)         # back to three layers
+    assert (plot.delta_curves, plot.grad_curves, plot.end_labels) == before
+    items = plot.plot_widget.getPlotItem().items
+    assert all(obj not in items for obj in added)
+    assert plot.end_labels[2].toolTip() == "layer 3 (softmax)"
+
+
 def test_error_signal_adds_batch_steps(qtbot, small_dict):
     plot = make(qtbot, ErrorSignalPlot)
     trainer = Trainer(small_dict)
