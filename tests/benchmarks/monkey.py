@@ -9,6 +9,7 @@ running 2 minutes after)."""
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
 import resource
 import sys
@@ -17,6 +18,7 @@ import time
 import traceback
 from pathlib import Path
 
+faulthandler.enable()         # a crash prints every thread's Python stack
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("BACKPROP_PLAYGROUND_SETTINGS", "test")
 ROOT = Path(__file__).resolve().parents[2]
