@@ -266,6 +266,9 @@ def read_csv(path: Path, *, display: str | None = None,
         raise DataError(csv_error_text(exc), file=display) from None
     decimal_comma = delimiter == ";"
     rows = _read_rows(text, delimiter, display)
+    if not rows:        # e.g. only quote characters: the lines are not blank, the cells are
+        raise DataError("has no cells with values; expected a table of numbers with a "
+                        "target column", file=display)
     width = len(rows[0][1])
     for line, cells in rows[1:]:
         if len(cells) != width:

@@ -197,6 +197,13 @@ def test_empty_file(tmp_path, content):
     assert "the file is empty" in str(csv_error(tmp_path, "empty.csv", content))
 
 
+@pytest.mark.parametrize("content", ['"', '"\n\n', '"\n'])
+def test_a_file_of_a_lone_quote_has_no_cells(tmp_path, content):
+    """Lines that are not blank but hold no cell with a value (found by the fuzzer: a lone
+    quote gave an IndexError)."""
+    assert "no cells with values" in str(csv_error(tmp_path, "quotes.csv", content))
+
+
 def test_header_only(tmp_path):
     assert "no data rows" in str(csv_error(tmp_path, "head.csv", "a,b,label\n"))
 
