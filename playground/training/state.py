@@ -122,6 +122,18 @@ def _check_counters(state: dict, n: int, batching: tuple, shuffled: bool) -> dic
     return counters
 
 
+def _check_running_metrics(metrics: tuple, samples: int) -> None:
+    """A run saved inside an epoch: its running counts must be those of the batches it says
+    it trained (every batch but an epoch's last is full), or the epoch's loss comes out wrong
+    and its flush fails (a fuzzed run: a ValueError from a reshape)."""
+    _, seen, correct, _ = metrics
+    if seen != samples:
+        raise ValueError(f"the epoch's running metrics count {seen} samples, but the batches "
+                         f"trained so far hold {samples}")
+    if not 0 <= correct <= seen:
+        raise ValueError(f"the epoch's running metrics count {correct} correct of {seen}")
+
+
 def _check_checkpoint(arrays: dict, params: np.ndarray, optimizer):
     checkpoint = _check_array(arrays, "checkpoint_params", params, "arrays")
     if checkpoint is None:
@@ -153,6 +165,8 @@ def checked_state(trainer, sd: dict) -> CheckedState:
         counters = _check_counters(state, n, batching, perm is not None)
         m = state["metrics"]
         metrics = (float(m["loss_sum"]), int(m["seen"]), int(m["correct"]), float(m["sse"]))
+        if counters["batch_in_epoch"]:
+            _check_running_metrics(metrics, counters["batch_in_epoch"] * batching[0])
         stop_reason = state["stop_reason"]
         if stop_reason is not None and not isinstance(stop_reason, str):
             raise ValueError(f"stop_reason must be text or null, got {stop_reason!r}")

@@ -383,6 +383,20 @@ def test_garbage_state_json(saved, tmp_path, content):
     expect_error(bad, "state.json")
 
 
+def test_running_metrics_must_match_the_batches_a_mid_epoch_run_trained(saved, tmp_path):
+    """Found by the fuzzer: batch_in_epoch raised by one, the metrics still of one batch —
+    the epoch's end failed in a reshape. The counts must be those of the batches trained."""
+    state = json.loads(member(saved, "state.json"))
+    assert state["batch_in_epoch"] == 1 and state["metrics"]["seen"] == state["batch_size"]
+    assert Trainer.load(saved).batch_in_epoch == 1                  # the real one loads
+    for changes, words in [({"batch_in_epoch": 2}, ["running metrics count", "hold"]),
+                           ({"metrics": {**state["metrics"], "seen": 3}}, ["count 3 samples"]),
+                           ({"metrics": {**state["metrics"], "correct": 999}},
+                            ["999 correct"])]:
+        bad = rewrite(saved, tmp_path / "bad.bpp", {"state.json": state_with(saved, **changes)})
+        expect_error(bad, "state.json", *words)
+
+
 def test_bad_experiment_and_history(saved, tmp_path):
     exp = json.loads(member(saved, "experiment.json"))
     exp["network"]["layers"][0]["units"] = "six"
