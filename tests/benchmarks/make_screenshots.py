@@ -3,7 +3,8 @@
     python tests/benchmarks/make_screenshots.py                  # assets/ and a temp folder
     python tests/benchmarks/make_screenshots.py --extra /tmp/shots
 
-1. ``assets/screenshot.png``: the main window (1400×900, the default layout) after training the
+1. ``assets/screenshot.png``: the main window (1400×900, the default layout, the network tab in
+   front) after training the
    default experiment (spiral, 2×8 tanh, Adam) for 150 epochs through the real worker, one
    "step epoch" after another (so the picture is the same on every machine).
 2. ``EXTRA/shot_csv.png``: the main window after importing a CSV through the data panel — the
@@ -63,7 +64,11 @@ def on_worker(window, fn):
 
 
 def open_window(experiment=None):
+    from ui.window import main_window
     from ui.window.main_window import MainWindow
+    # the offscreen screen is small, which folds the window into its laptop layout; the
+    # pictures show the window as it opens at 1400×900 on a desktop screen
+    main_window.needs_compact = lambda area: False
     window = MainWindow(experiment or default_experiment(), remember=False)
     window.resize(*SIZE)
     window.show()
@@ -102,6 +107,8 @@ def main_window_shot(path: Path) -> Path:
     window = open_window()
     try:
         train_to(window, 150)
+        window.docks["network"].raise_()               # the diagram, not the first-run lessons
+        settle()
         return save(window, path)
     finally:
         close(window)
@@ -134,6 +141,7 @@ def csv_shot(path: Path, folder: Path) -> Path:
         window.views["data"].findChild(QToolButton, "importButton").click()
         dialog = window.views["data"].import_dialog
         wait_until(lambda: dialog.isVisible())
+        wait_until(dialog.ok_button.isEnabled)         # the preview is read in the background
         dialog.ok_button.click()                       # "Use this data": species is the target
         wait_until(lambda: window.latest_snapshot is not None
                    and window.latest_snapshot.data is not None

@@ -110,3 +110,47 @@ def test_dock_tabs_show_their_whole_titles(qtbot, small_window):
     qtbot.waitUntil(lambda: all(bar.elideMode() == Qt.TextElideMode.ElideNone
                                 for bar in bars), timeout=2000)
     assert all(bar.usesScrollButtons() for bar in bars)
+
+
+@pytest.mark.parametrize("width, height", [(1400, 900), (1366, 740)])
+def test_a_desktop_first_launch_shows_the_readouts_and_the_stepper_diagram(qtbot, monkeypatch,
+                                                                         width, height):
+    """At 1366-1400 px across the transport bar shared its row with the file toolbar and
+    its readouts went into the overflow menu; the stepper dock opened 84 px tall, its
+    network diagram out of sight. Now: the readouts are inside the window, the stepper gets
+    its height (at most 42 % of what it shares with the central view) and the diagram is
+    on screen."""
+    import ui.window.main_window as main_window
+    from PySide6.QtWidgets import QLabel, QMessageBox
+    from ui.diagram.network_diagram import NetworkDiagram
+    from ui.widgets.theme import apply_theme
+    monkeypatch.setattr(main_window, "needs_compact", lambda area: False)
+    app = QApplication.instance()
+    sheet, style = app.styleSheet(), app.style().name()
+    apply_theme(app)                      # the app's own fonts and paddings: wider bars
+    window = main_window.MainWindow(remember=False)
+    qtbot.addWidget(window)
+    window.resize(width, height)
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        qtbot.waitUntil(lambda: window.docks["backprop"].height() > 200, timeout=5000)
+        inside = window.rect()
+        for name in ("trainLossLabel", "valLossLabel", "epochLabel"):
+            label = window.findChild(QLabel, name)
+            where = QRect(label.mapTo(window, QPoint(0, 0)), label.size())
+            assert label.isVisible() and inside.contains(where), name
+        assert window.toolBarBreak(window.transport)
+        backprop, central = window.docks["backprop"], window.centralWidget()
+        assert backprop.height() <= 0.45 * (backprop.height() + central.height())
+        diagram = window.views["backprop"].findChild(NetworkDiagram)
+        seen = diagram.visibleRegion().boundingRect()
+        assert seen.height() > 100 and seen.width() > 300
+    finally:
+        monkeypatch.setattr(QMessageBox, "question",
+                            staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+        window.close()
+        assert window.worker.wait(5000)
+        app.setProperty("backpropThemed", False)
+        app.setStyleSheet(sheet)
+        app.setStyle(style)

@@ -79,6 +79,28 @@ def fit_network_dock(window, views: dict, docks: dict) -> None:
                            [network, total - network], Qt.Orientation.Vertical)
 
 
+#: the bottom docks take at most this share of the height they share with the central view
+BOTTOM_SHARE = 0.42
+
+
+def fit_bottom_docks(window, views: dict, docks: dict) -> None:
+    """Give the bottom docks the height their views declare (the stepper's diagram: 390 px),
+    at most :data:`BOTTOM_SHARE` of the height they share with the central view. Sizes given
+    while the docks are built are lost when the window first lays out (the stepper opened 84
+    px tall, its diagram out of sight, the decision view 685). Call once the window has its
+    size."""
+    central = window.centralWidget()
+    for name, dock in docks.items():
+        height = placement(views[name]).dock_size[1]
+        if height is None or window.dockWidgetArea(dock) != AREAS["bottom"] \
+                or dock.isFloating() or not dock.isVisible():
+            continue
+        shared = central.height() + dock.height()
+        target = min(height, int(BOTTOM_SHARE * shared))
+        if target > dock.height():
+            window.resizeDocks([dock], [target], Qt.Orientation.Vertical)
+
+
 def set_central(window, views: dict, above: QWidget) -> None:
     """The central view (``dock_area == "central"``) under ``above`` (the notice bar)."""
     central = QWidget(window)

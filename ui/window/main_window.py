@@ -44,7 +44,7 @@ from ui.widgets.qt_workarounds import guard_none_refcount
 guard_none_refcount()     # first of all: PySide6 6.12 on CPython 3.11 (see ui.widgets.qt_workarounds)
 
 from . import settings
-from .docks import build_docks, fit_network_dock, set_central, whole_tab_titles
+from .docks import build_docks, fit_bottom_docks, fit_network_dock, set_central, whole_tab_titles
 from .file_actions import FileActions
 from .loss_tools import LossTools
 from .rebuild import DECLINED, Rebuilds
@@ -62,7 +62,7 @@ from ui.live.training_worker import TrainingWorker, disconnect_all
 
 from .run_actions import connect_runs
 from .transport import TransportBar
-from .screen_fit import SHRINK_TO_COMPACT, fold, available_area, compact, initial_size, keep_on_screen, needs_compact
+from .screen_fit import SHRINK_TO_COMPACT, fold, available_area, compact, fit_toolbars, initial_size, keep_on_screen, needs_compact
 from .views import build_views, live_views
 from ui.panels.lesson_panel import install_lessons
 from .statistics_menu import install_statistics_menu
@@ -385,9 +385,13 @@ class MainWindow(QMainWindow):
             self._fitted = True
             if not (self.remember and settings.window_state() is not None):
                 QTimer.singleShot(0, lambda: fit_network_dock(self, self.views, self.docks))
+                QTimer.singleShot(0, lambda: fit_bottom_docks(self, self.views, self.docks))
+            QTimer.singleShot(0, lambda: fit_toolbars(self))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        if self.isVisible():
+            fit_toolbars(self)
         if not self.compact_layout and self.isVisible() and self.width() < SHRINK_TO_COMPACT:
             self.compact_layout = True              # made narrow: fold, after this resize
             QTimer.singleShot(0, lambda: fold(self, self.docks))
@@ -398,6 +402,7 @@ class MainWindow(QMainWindow):
         self.resize(*initial_size(available_area(self)))
         keep_on_screen(self)
         QTimer.singleShot(0, lambda: fit_network_dock(self, self.views, self.docks))
+        QTimer.singleShot(0, lambda: fit_bottom_docks(self, self.views, self.docks))
         QTimer.singleShot(0, lambda: whole_tab_titles(self))
 
     def closeEvent(self, event) -> None:

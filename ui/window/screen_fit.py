@@ -34,6 +34,17 @@ def needs_compact(available: QRect) -> bool:
     return available.width() < COMPACT_BELOW
 
 
+def fit_toolbars(window) -> None:
+    """The transport bar on a row of its own when it and the file toolbar do not fit side by
+    side: at 1366-1400 px across the epoch's readouts (losses, accuracies) went into the
+    toolbar's overflow menu, out of sight. Once on its own row it stays there."""
+    transport, files = window.transport, getattr(window, "file_toolbar", None)
+    if files is None or window.toolBarBreak(transport) or transport.isFloating():
+        return
+    if files.sizeHint().width() + transport.sizeHint().width() + 12 > window.width():
+        window.insertToolBarBreak(transport)
+
+
 def compact(window, docks: dict) -> None:
     """Tab the Data dock behind the Network dock (both stay one click away), and give the
     transport bar a row of its own with icon-only buttons, so its readouts stay in view."""
