@@ -23,6 +23,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from playground.errors import Cancelled
+
 from .activations import _ONE, Tanh
 from .losses import Loss, _inverse as _inverse_n
 from .network import Network, Workspace
@@ -30,6 +32,7 @@ from .network import Network, Workspace
 _min_reduce = np.minimum.reduce
 _matmul, _subtract, _multiply = np.matmul, np.subtract, np.multiply
 _NAN = float("nan")
+INTERRUPTED = "the batch was interrupted (nothing updated)"
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -225,8 +228,9 @@ def step(network, loss, x, y, ws, rng, training, l1, l2, clip_norm, optimizer, r
     (all above 1e-30, so the loss is finite) instead of computing the loss: the caller takes
     the logarithm and the sum later (for a whole epoch at once), the same numbers
     :meth:`CrossEntropy.value` gives. If the check fails the loss is computed as usual."""
+    interrupt = network.interrupt       # a big network's batch can be stopped inside
     if stage is not None and clip_norm is None and not (l1 or l2) and onehot is not None \
-            and optimizer is not None and x_ext is not None:
+            and optimizer is not None and x_ext is not None and interrupt is None:
         plan = ws.plan
         if plan is None:
             plan = ws.plan = _plan(network, loss, ws)
@@ -238,6 +242,8 @@ def step(network, loss, x, y, ws, rng, training, l1, l2, clip_norm, optimizer, r
         x_ext = ws.extend(x)
     a, a_ext = x, x_ext
     for layer, buf in zip(layers, bufs):
+        if interrupt is not None and interrupt():
+            raise Cancelled(INTERRUPTED)
         a = layer.forward(a, buf, training, rng, a_ext)
         a_ext = buf.ext
     last = bufs[-1]
@@ -338,8 +344,11 @@ def _backward(network, layers, bufs, loss, x, y, ws, x_ext, onehot, l1, l2, clip
     last = bufs[-1]
     top = layers[-1]
     loss.error_signal(last.z, last.a, y, top.activation, last.delta, last.scratch, onehot)
+    interrupt = network.interrupt
     i = len(layers) - 1
     while True:
+        if interrupt is not None and interrupt():
+            raise Cancelled(INTERRUPTED)
         layer, buf = layers[i], bufs[i]
         if i == 0:
             layer.parameter_gradients(x, buf.delta, l1, l2, x_ext)
@@ -351,6 +360,8 @@ def _backward(network, layers, bufs, loss, x, y, ws, x_ext, onehot, l1, l2, clip
         i -= 1
     if optimizer is None:
         return result
+    if interrupt is not None and interrupt():
+        raise Cancelled(INTERRUPTED)
     grads = network.grads
     if clip_norm is not None:
         result.grad_norm = float(np.sqrt(np.dot(grads, grads, out=None)))

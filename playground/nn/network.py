@@ -51,6 +51,11 @@ class Network:
     (the experiment file's ``network.layers``).
     """
 
+    #: ``None``, or a function a training step asks before each layer and before the update;
+    #: when it returns True the step raises :class:`~playground.errors.Cancelled` with
+    #: nothing updated (set by :meth:`~playground.training.trainer.Trainer.interrupt_with`)
+    interrupt = None
+
     def __init__(self, n_inputs: int, layer_specs: list[dict], dtype=np.float32,
                  rng: np.random.Generator | None = None):
         self.n_inputs = int(n_inputs)

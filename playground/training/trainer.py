@@ -32,7 +32,7 @@ from .batches import BatchGather
 from .divergence import check_runaway, likely_cause
 from .gradient_flow import probe_error_signal
 from .early_stopping import EarlyStopping
-from playground.errors import PlaygroundError
+from playground.errors import Cancelled, PlaygroundError
 from playground.experiment import Experiment, check_weight_rows
 from .history import History
 from playground.nn.losses import get_loss
@@ -50,6 +50,9 @@ __all__ = ["Trainer", "LIVE_KEYS"]
 #: the epoch's inputs are gathered in batch order (with a column of ones) when that copy is
 #: at most this many bytes; larger data are gathered batch by batch
 EPOCH_COPY_LIMIT = 64 << 20
+#: a batch with more multiply-adds than this (forward and backward: 3 × batch × weights)
+#: can be interrupted between its layers (:meth:`Trainer.interrupt_with`)
+INTERRUPT_MACS = 150_000_000
 
 
 class EpochData(NamedTuple):
@@ -296,6 +299,8 @@ class Trainer(Resumable):
                 None, None, None)
 
     def _start_epoch(self) -> None:
+        if self.network.interrupt is not None:    # an interrupted first batch goes back here
+            self._epoch_rng_state = self.rng.bit_generator.state
         if self._next_batching is not None:
             (self.batch_size, self.shuffle), self._next_batching = self._next_batching, None
             self._blas_threads = blas.threads_for(self.network.sizes, self.batch_size)
@@ -346,9 +351,41 @@ class Trainer(Resumable):
         result = self._result
         result.updated = False
         l1, l2 = self.l1, self.l2
-        step(self.network, self.loss, xb, yb, ws, self.rng, True, l1, l2, self.clip_norm,
-             self.optimizer, result, x_ext, onehot, None if l1 or l2 else stage)
+        if self.network.interrupt is None:
+            step(self.network, self.loss, xb, yb, ws, self.rng, True, l1, l2, self.clip_norm,
+                 self.optimizer, result, x_ext, onehot, None if l1 or l2 else stage)
+        else:
+            self._interruptible_step(xb, yb, ws, x_ext, onehot, None if l1 or l2 else stage)
         self._iteration_done(ws, yb)
+
+    def interrupt_with(self, check: Callable[[], bool] | None) -> None:
+        """Let ``check()`` stop a batch of a big network from inside: with more than
+        :data:`INTERRUPT_MACS` multiply-adds a batch (~5 ms and more) it is asked before each
+        layer of the forward and backward pass and before the update, and True makes the
+        batch raise :class:`~playground.errors.Cancelled`, leaving the trainer as it was
+        before the batch (weights, optimizer, counters, random generator: training on gives
+        the same numbers as never interrupted). Smaller networks are stopped between batches
+        and keep their fast path. ``None`` turns it off."""
+        if check is self._interrupt_check:
+            return
+        self._interrupt_check = check
+        sizes = self.network.sizes
+        macs = 3 * self.batch_size * sum(a * b for a, b in zip(sizes, sizes[1:]))
+        self.network.interrupt = check if check is not None and macs > INTERRUPT_MACS else None
+
+    _interrupt_check = None
+
+    def _interruptible_step(self, xb, yb, ws, x_ext, onehot, stage) -> None:
+        generator = self.rng.bit_generator
+        before = generator.state                  # dropout masks draw from it
+        try:
+            step(self.network, self.loss, xb, yb, ws, self.rng, True, self.l1, self.l2,
+                 self.clip_norm, self.optimizer, self._result, x_ext, onehot, stage)
+        except Cancelled:
+            generator.state = before
+            if self.batch_in_epoch == 0:          # the epoch starts again, as if not begun
+                generator.state = self._epoch_rng_state
+            raise
 
     def _iteration(self, observe: bool) -> Iterator[Phase]:
         """One iteration on the next batch, phase by phase: the same calls as

@@ -137,6 +137,36 @@ def test_commands_queued_when_close_asks_to_stop_are_dropped_not_run(qtbot, make
     lingering.wait_for_all()
 
 
+def test_close_stops_a_long_batch_of_a_big_network_from_inside(qtbot, make_window,
+                                                                small_dict, monkeypatch):
+    """A big network's batch is asked between its layers whether to stop: close ends it in
+    the middle (its second layer waits here until stop is asked), within the second close
+    gives, nothing of the batch kept, nothing reported as an error."""
+    from playground.training import trainer as trainer_module
+    monkeypatch.setattr(trainer_module, "INTERRUPT_MACS", 0)        # the test net is "big"
+    window = make_window(long_epoch_experiment(small_dict))
+    trainer = on_worker(window, lambda t: t)
+    layer, reached = trainer.network.layers[1], threading.Event()
+    real = layer.forward
+
+    def slow_forward(*args):
+        reached.set()
+        window.worker._stop.wait(10)                   # "long": until close asks to stop
+        return real(*args)
+
+    layer.forward = slow_forward
+    params = trainer.network.params.copy()
+    failures = []
+    window.worker.failed.connect(failures.append)
+    click(qtbot, window, "stepBatchButton")
+    qtbot.waitUntil(reached.is_set, timeout=TIMEOUT)
+    window.close()
+    assert window.stopped_promptly and window.worker.isFinished()
+    assert trainer.batch_in_epoch == 0 and trainer.iteration == 0
+    assert trainer.network.params.tobytes() == params.tobytes()
+    assert failures == []
+
+
 class SlowBuilds:
     """Trainer construction in the background held until released, one gate per build."""
 

@@ -22,6 +22,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QThread, Signal
 
 from playground import PlaygroundError, Trainer
+from playground.errors import Cancelled
 from playground.training.runset import Run, RunSet
 
 from .switch_interval import quick_switching
@@ -54,6 +55,7 @@ class TrainingWorker(QThread, SnapshotPacing):
         self._runs = RunSet([Run(trainer)])
         self._commands: queue.Queue = queue.Queue()
         self._stop = threading.Event()
+        self._stop_check = self._stop.is_set      # one object: trainers compare it by identity
         self._playing = False
         self._stepper = None            # generator of phases while stepping through one iteration
         self._epoch_step: int | None = None  # Step epoch: train batch by batch up to this epoch
@@ -205,9 +207,12 @@ class TrainingWorker(QThread, SnapshotPacing):
                 self.speedChanged.emit(0.0)
 
     def _guard(self, fn: Callable[[], Any]) -> Any:
-        """Run engine code; an error pauses training and is reported, never raised."""
+        """Run engine code; an error pauses training and is reported, never raised. A batch
+        interrupted because stop was asked (Cancelled) ends quietly."""
         try:
             return fn()
+        except Cancelled:
+            self._set_playing(False)
         except PlaygroundError as exc:
             self._set_playing(False)
             self.failed.emit(str(exc))
@@ -254,6 +259,7 @@ class TrainingWorker(QThread, SnapshotPacing):
             self._last_emit = time.perf_counter()
 
     def _step_epoch_batch(self) -> None:
+        self._interruptible()
         trainer = self._trainer
         ended = trainer.epoch < self._epoch_step and not trainer.finished \
             and self._guard(trainer.train_batch)
@@ -272,6 +278,7 @@ class TrainingWorker(QThread, SnapshotPacing):
         self._set_playing(False)
         if self._ready_to_train():
             trainer = self._trainer
+            self._interruptible()
             self._guard(lambda: self._finish_stepper() or train(trainer))
             self._current_run.timeline.record(trainer)
             self._emit_snapshot(force=True)
@@ -345,9 +352,17 @@ class TrainingWorker(QThread, SnapshotPacing):
     def _yield_to_gui(self) -> None:
         self._gui_idle.wait(MAX_YIELD)      # blocks without the interpreter lock, no polling
 
+    def _interruptible(self) -> None:
+        """Every run's batches of a big network can be stopped from inside once close asks
+        (the engine decides which networks are big enough to check)."""
+        check = self._stop_check
+        for run in self._runs:
+            run.trainer.interrupt_with(check)
+
     def _train_one_batch(self) -> None:
         if not self._gui_idle.is_set():
             self._yield_to_gui()
+        self._interruptible()
         trainer = self._trainer
         if self._pace is None and len(self._runs) == 1:
             # alone at full speed: batches back to back until an epoch ends, a command
