@@ -271,3 +271,31 @@ def test_compare_runs_puts_every_runs_latest_error_signal_on_the_profile(qtbot, 
     error.compare_box.click()
     error.refresh()
     assert not other.isVisible()
+
+
+def test_the_gallery_makes_a_few_cells_per_redraw_and_the_rest_on_the_next_turns(qtbot):
+    """Twelve plot cells made at once froze the window for a second (the monkey's stall on
+    switching to 'Decision per run'): each redraw makes at most NEW_CELLS, the next event-loop
+    turns the rest, and every run's surface ends up drawn in its own cell."""
+    from types import SimpleNamespace
+
+    from ui.plots import run_gallery
+    gallery = run_gallery.RunGallery()
+    qtbot.addWidget(gallery)
+    gallery.resize(700, 500)
+    gallery.show()
+    qtbot.waitExposed(gallery)
+    values = [np.full((4, 4), k / 10) for k in range(8)]
+    views = [SimpleNamespace(visible=True, current=k == 0, label=f"lr {k}", number=k + 1,
+                             epoch=3, surface=SimpleNamespace(kind="probability", values=v,
+                                                              extent=(-1, 1, -1, 1)))
+             for k, v in enumerate(values)]
+    before = len(gallery._widgets)                  # the empty gallery's one cell
+    gallery.set_runs(views)
+    gallery.refresh()
+    assert len(gallery.shown_cells()) == before + run_gallery.NEW_CELLS < 8
+    qtbot.waitUntil(lambda: len(gallery.shown_cells()) == 8, timeout=5000)
+    for view, (item, image) in zip(views, gallery.shown_cells()):
+        assert np.array_equal(image.image, view.surface.values)
+        assert item.titleLabel.text.startswith(f"{view.number}: ")
+    assert sum(w.isVisible() for w in gallery._widgets) == 8

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from ui.widgets.run_colors import run_color
@@ -21,6 +22,8 @@ from .base import PlotPanel, make_plot_widget
 from .decision_boundary import PROBABILITY_MAP
 
 MAX_SHOWN = 12
+#: plot cells made per redraw at most
+NEW_CELLS = 3
 
 
 
@@ -86,12 +89,18 @@ class RunGallery(PlotPanel):
     def _redraw(self) -> None:
         n = len(self.views)
         columns = max(1, math.ceil(math.sqrt(n)))
-        for i in range(max(n, 1)):
+        # at most NEW_CELLS cells are made per redraw (one is ~50-80 ms of plot widget: twelve
+        # at once froze the window for a second); the rest follow on the next event-loop turns
+        ready = min(max(n, 1), len(self._widgets) + NEW_CELLS)
+        for i in range(ready):
             self._grid.addWidget(self._cell_widget(i), i // columns, i % columns)
         for i, widget in enumerate(self._widgets):
-            widget.setVisible(i < n)
-        for view, (item, image) in zip(self.views, self.cells):
+            widget.setVisible(i < min(n, ready))
+        for view, (item, image) in zip(self.views[:ready], self.cells):
             self._draw(view, item, image)
+        if ready < n:
+            self._dirty = True
+            QTimer.singleShot(0, self, self.refresh)   # dropped if the panel goes first
         self.note.setText("Pin, fork or sweep to compare runs side by side."
                           if n == 1 else "" if n else
                           "Decision surfaces are drawn for data with two inputs.")
