@@ -157,6 +157,19 @@ def test_a_refused_value_is_named_under_the_fields_and_nothing_starts(qtbot, win
     assert panel(window).table.rowCount() == 1
 
 
+def test_a_sweep_over_whole_numbers_too_big_for_c_passes_them_whole(qtbot, window):
+    """A 40-digit learning rate is a valid (if silly) number; the sweep's signal carried the
+    values as a list that PySide converts to C++: OverflowError, then a SystemError (found
+    by the monkey test)."""
+    big = int("1" * 40)
+    received = []
+    panel(window).sweepRequested.connect(lambda key, values: received.append((key, values)))
+    choose(window, "learning rate", f"{big}, 0.5")
+    button(window, "sweepButton").click()
+    assert received == [(LR, [big, 0.5])]
+    wait_rows(qtbot, window, 2)
+
+
 def test_eight_runs_each_get_their_own_colour(qtbot, window):
     sweep(qtbot, window, "0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05")
     colours = {panel(window).table.item(r, 0).foreground().color().name() for r in range(8)}

@@ -48,7 +48,8 @@ class RunsPanel(QWidget):
 
     pinRequested = Signal()
     forkRequested = Signal(str, object)           # key path, value
-    sweepRequested = Signal(str, list)            # key path, values
+    sweepRequested = Signal(str, object)          # key path, values (a list: "object", so
+    #                                               Python ints of any size pass unconverted)
     currentRequested = Signal(int)                # run number
     removeRequested = Signal(int)                 # run number
     visibilityRequested = Signal(int, bool)       # run number, shown
