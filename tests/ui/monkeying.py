@@ -263,5 +263,8 @@ def close_and_time(window, answers: Answers, worker_timeout: float = 10.0
     while window.isVisible() and time.perf_counter() - start < 10:
         QTest.qWait(10)
     gone = time.perf_counter() - start
-    window.worker.wait(int(worker_timeout * 1000))
+    # events run meanwhile: a window still open (a save being written) closes when it is done
+    deadline = time.perf_counter() + worker_timeout
+    while not window.worker.wait(10) and time.perf_counter() < deadline:
+        QTest.qWait(10)
     return gone, time.perf_counter() - start
