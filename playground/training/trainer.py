@@ -132,6 +132,7 @@ class Trainer(Resumable):
             self.batch_size, self.shuffle = batching
             self._next_batching = None
             self._blas_threads = blas.threads_for(self.network.sizes, self.batch_size)
+            self._apply_interrupt()
         self.max_epochs = cfg["epochs"]
         self.l1, self.l2 = cfg["l1"], cfg["l2"]
         self.clip_norm = cfg["clip_norm"]
@@ -304,6 +305,7 @@ class Trainer(Resumable):
         if self._next_batching is not None:
             (self.batch_size, self.shuffle), self._next_batching = self._next_batching, None
             self._blas_threads = blas.threads_for(self.network.sizes, self.batch_size)
+            self._apply_interrupt()             # the batch's size decides whether it is big
         if self.shuffle:
             self._perm = self.rng.permutation(len(self.X_train))
         self._metrics.reset()
@@ -366,14 +368,17 @@ class Trainer(Resumable):
         before the batch (weights, optimizer, counters, random generator: training on gives
         the same numbers as never interrupted). Smaller networks are stopped between batches
         and keep their fast path. ``None`` turns it off."""
-        if check is self._interrupt_check:
-            return
-        self._interrupt_check = check
-        sizes = self.network.sizes
-        macs = 3 * self.batch_size * sum(a * b for a, b in zip(sizes, sizes[1:]))
-        self.network.interrupt = check if check is not None and macs > INTERRUPT_MACS else None
+        if check is not self._interrupt_check:
+            self._interrupt_check = check
+            self._apply_interrupt()
 
     _interrupt_check = None
+
+    def _apply_interrupt(self) -> None:
+        """The network asks the check when its batch (at the current batch size) is big."""
+        check, sizes = self._interrupt_check, self.network.sizes
+        macs = 3 * self.batch_size * sum(a * b for a, b in zip(sizes, sizes[1:]))
+        self.network.interrupt = check if check is not None and macs > INTERRUPT_MACS else None
 
     def _interruptible_step(self, xb, yb, ws, x_ext, onehot, stage) -> None:
         generator = self.rng.bit_generator

@@ -112,3 +112,23 @@ def test_the_threshold_counts_the_batchs_multiply_adds(monkeypatch):
     trainer.interrupt_with(check)
     assert trainer.network.interrupt is check
     assert np.isfinite(trainer.network.params).all()
+
+
+def test_a_new_batch_size_decides_again_whether_batches_are_checked(monkeypatch):
+    """The rule counts the batch's multiply-adds, so a live batch-size change (between
+    epochs at once, mid-epoch with the next epoch) moves a network across the threshold."""
+    trainer = Trainer(experiment(False))
+    sizes = trainer.network.sizes
+    per_sample = 3 * sum(a * b for a, b in zip(sizes, sizes[1:]))
+    monkeypatch.setattr(trainer_module, "INTERRUPT_MACS", per_sample * 20)
+    check = lambda: False                                   # noqa: E731
+    trainer.interrupt_with(check)
+    assert trainer.batch_size == 10 and trainer.network.interrupt is None
+    trainer.update("training.batch_size", 30)              # between epochs: at once
+    assert trainer.network.interrupt is check
+    trainer.train_batch()                                   # mid-epoch: with the next epoch
+    trainer.update("training.batch_size", 10)
+    assert trainer.network.interrupt is check
+    trainer.train_epoch()
+    trainer.train_batch()
+    assert trainer.batch_size == 10 and trainer.network.interrupt is None
