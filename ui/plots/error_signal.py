@@ -271,7 +271,6 @@ class ErrorSignalPlot(PlotPanel):
             label.setText(f"L{i + 1}", color=colors[i])
             label.setToolTip(self._names[i])
             self.delta_curves[i].setPen(pg.mkPen(colors[i], width=2))
-            self.delta_curves[i].opts["name"] = self._names[i]
             self.grad_curves[i].setPen(pg.mkPen(colors[i], width=1.5,
                                                 style=Qt.PenStyle.DashLine))
             for curve in (self.delta_curves[i], self.grad_curves[i]):
