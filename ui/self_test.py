@@ -98,6 +98,7 @@ def check_window(window) -> list[str]:
         dock.raise_()                        # tabbed plots draw when shown
         QApplication.processEvents()
         window.refresh_views()
+        window.redrawer.flush()              # views queued one per turn: draw them now
         for plot in window.plots:
             plot.refresh()
     for name, widget, holds_data in rendered_views(window):

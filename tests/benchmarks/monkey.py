@@ -50,7 +50,13 @@ class Bot:
         self.test = QTest
 
     def wait(self, ms):
-        self.test.qWait(ms)
+        """Run the event loop for ``ms``, sleeping between events as the app's own loop does
+        (QTest.qWait never sleeps in the loop, so the worker's look at the GUI, which
+        learns the sleeping loop from ``aboutToBlock``, would never be exercised)."""
+        from PySide6.QtCore import QEventLoop, QTimer
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
 
     def mouseClick(self, widget, button):
         self.test.mouseClick(widget, button)
@@ -64,12 +70,13 @@ class Bot:
 
 
 class StallSampler:
-    """A watchdog thread: while the GUI thread has not ticked ``probe``'s timer for 0.5 s, it
+    """A watchdog thread: while the GUI thread has not ticked ``probe``'s timer for ``after`` seconds, it
     samples the GUI thread's Python stack every 0.1 s; the samples of the longest stall are
     kept (``where``: the innermost frames seen most often), to tell what the GUI was doing."""
 
-    def __init__(self, probe):
+    def __init__(self, probe, after=0.5, depth=6):
         import threading
+        self.after, self.depth = after, depth
         self.main = threading.main_thread().ident
         self.last, self.samples, self.where = time.monotonic(), [], []
         self.longest = 0.0
@@ -87,10 +94,10 @@ class StallSampler:
 
     def _watch(self):
         while not self.stopping.wait(0.1):
-            if time.monotonic() - self.last > 0.5:
+            if time.monotonic() - self.last > self.after:
                 frame = sys._current_frames().get(self.main)
                 if frame is not None:
-                    stack = traceback.extract_stack(frame)[-6:]
+                    stack = traceback.extract_stack(frame)[-self.depth:]
                     self.samples.append(" <- ".join(
                         f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack)))
 
@@ -107,6 +114,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--actions", type=int, default=1200)
+    parser.add_argument("--sample-after", type=float, default=0.5,
+                        help="sample the GUI thread's stack once it has been stalled this long (s)")
+    parser.add_argument("--depth", type=int, default=6, help="frames kept per stack sample")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication([])
     warnings, exceptions, view_errors = [], [], []
@@ -129,7 +139,7 @@ def main(argv=None) -> int:
         monkey = Monkey(window, Bot(), rng)
         probe = StallProbe(lambda: monkey.log[-1] if monkey.log else "start")
         probe.start()
-        sampler = StallSampler(probe)
+        sampler = StallSampler(probe, args.sample_after, args.depth)
         window.toggle_play()
         try:
             monkey.run(args.actions)

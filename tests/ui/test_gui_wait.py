@@ -7,13 +7,14 @@ Event, never by sizes; no timed assertions (order of events and state only)."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from playground import Experiment, Trainer
-from ui.live import lingering
+from ui.live import lingering, training_worker
 from ui.window import rebuild
 from test_main_window import (TIMEOUT, click, dialogs, epoch_shown,  # noqa: F401 - fixtures
                               make_window, on_worker)
@@ -165,6 +166,35 @@ def test_close_stops_a_long_batch_of_a_big_network_from_inside(qtbot, make_windo
     assert trainer.batch_in_epoch == 0 and trainer.iteration == 0
     assert trainer.network.params.tobytes() == params.tobytes()
     assert failures == []
+
+
+def test_while_the_gui_thread_works_the_worker_leaves_it_the_interpreter_lock(qtbot, make_window,
+                                                                            small_dict):
+    """A click's handler, a nested loop waiting for a save, a relayout: while the GUI's event
+    loop is awake the worker waits between batches (at most MAX_YIELD at a time), so the GUI
+    does not share the interpreter lock with training (sharing doubled the monkey's stalls)."""
+    small_dict["training"]["epochs"] = 100_000        # plays until paused
+    window = make_window(Experiment.from_dict(small_dict))
+    trainer = on_worker(window, lambda t: t)
+    window.worker.play()
+    qtbot.waitUntil(lambda: trainer.iteration > 50, timeout=TIMEOUT)
+    start = trainer.iteration
+    qtbot.wait(300)                              # the GUI mostly asleep: training runs
+    idle = trainer.iteration - start
+    during = []
+
+    def handler():                               # 0.3 s of Python on the GUI thread
+        first, end = trainer.iteration, time.perf_counter() + 0.3
+        while time.perf_counter() < end:
+            pass
+        during.append(trainer.iteration - first)
+
+    QTimer.singleShot(0, handler)
+    qtbot.waitUntil(lambda: bool(during), timeout=TIMEOUT)
+    window.worker.pause()
+    # about one batch per MAX_YIELD: a handful, where a shared lock let it train hundreds
+    assert idle > 100
+    assert during[0] <= 0.3 / training_worker.MAX_YIELD + 4
 
 
 class SlowBuilds:

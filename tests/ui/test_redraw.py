@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from playground import Experiment, Trainer
@@ -165,8 +165,38 @@ def test_playing_redraws_take_turns_and_paused_redraws_draw_everything(qtbot, mo
     window.log.clear()
     redrawer.fresh = True
     clock.now += 0.05
+    drawn_before = window.worker.drawn
     redrawer.tick()
-    assert set(window.log) == primary | secondary and window.worker.busy == []
+    qtbot.waitUntil(lambda: not redrawer.drawing)
+    assert set(window.log) == primary | secondary and True not in window.worker.busy
+    assert window.worker.drawn == drawn_before + 1       # told once, when all is drawn
+
+
+def test_paused_the_views_are_drawn_one_per_event_loop_turn(qtbot):
+    """A pause or a step redraws every view; on a big network that pile-up held the GUI
+    thread for most of a second (the monkey's longest stalls). The numbers and the first view
+    are drawn at once, the rest one per turn, with the user's events running between them."""
+    window = FakeWindow()
+    qtbot.addWidget(window)
+    redrawer = Redrawer(window, window.primary, window.secondary, clock=Clock())
+    redrawer.fresh = True
+    redrawer.tick()
+    assert window.log == ["transport", "loss"] and window.worker.drawn == 0
+    QTimer.singleShot(0, lambda: window.log.append("a click"))   # the user's next event
+    qtbot.waitUntil(lambda: not redrawer.drawing)
+    assert window.log[:2] == ["transport", "loss"]
+    assert set(window.log[2:]) == {"decision", "error", "weights", "diagram", "a click"}
+    assert window.log.index("a click") < len(window.log) - 1    # ran between the views
+    assert window.worker.drawn == 1
+    # a view with nothing new costs no turn; flush draws what is queued at once
+    for view in window.primary + window.secondary:
+        view.pending = True
+    window.primary[1].pending = False
+    window.log.clear()
+    redrawer.redraw_pending()
+    assert window.log == ["error"] and redrawer.drawing
+    redrawer.flush()
+    assert window.log == ["error", "weights", "diagram", "loss"] and not redrawer.drawing
 
 
 def test_while_playing_the_timer_wakes_only_when_the_pacer_allows_a_redraw(qtbot):

@@ -44,3 +44,32 @@ def test_a_burst_ends_after_the_batch_in_which_a_command_came(qtbot, monkeypatch
     worker._train_one_batch()
     assert (trainer.epoch, trainer.batch_in_epoch) == (1, 1)
     worker.gui_busy(False)
+
+
+def test_between_the_layers_of_a_big_batch_the_gui_goes_first(monkeypatch):
+    """A big network's batch asks between its layers whether to stop; while the GUI thread runs
+    Python (here: this test, on the thread that told the worker where its loop sleeps) the
+    worker first waits up to MAX_YIELD, and a stop ends the wait at once."""
+    import threading
+    import time
+
+    import ui.live.training_worker as training_worker
+    monkeypatch.setattr(training_worker, "MAX_YIELD", 0.2)
+    worker = training_worker.TrainingWorker(Trainer(small_experiment()))
+    start = time.perf_counter()
+    assert worker._between_layers() is False            # no GUI loop known: no wait
+    assert time.perf_counter() - start < 0.1
+    worker.gui_sleeps(object())                         # its loop sleeps in another frame
+    start = time.perf_counter()
+    assert worker._between_layers() is False
+    assert time.perf_counter() - start >= 0.19          # this thread runs Python: it waited
+    timer = threading.Timer(0.05, worker._gui_asleep.set)   # what aboutToBlock sets
+    timer.start()                                       # the loop goes to sleep again …
+    start = time.perf_counter()
+    worker._between_layers()
+    assert time.perf_counter() - start < 0.15           # … and the wait ends with it
+    timer.join()
+    worker._stop.set()
+    start = time.perf_counter()
+    assert worker._between_layers() is True             # asked to stop: no wait
+    assert time.perf_counter() - start < 0.1

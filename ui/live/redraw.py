@@ -16,12 +16,22 @@ While training is paused, or after a step, every view is redrawn at once. While 
   weight histograms, the network diagram — at most every ``SECONDARY_PERIOD`` seconds each,
   one per redraw, taking turns with the primary ones, so that no single redraw blocks the GUI
   thread for long;
+- whenever the GUI thread runs Python (a click's handler, a paint, a nested loop), the worker
+  waits between batches, so the GUI does not share the interpreter lock: the event
+  dispatcher's ``aboutToBlock`` tells it the frame the loop sleeps in (``worker.gui_sleeps``);
 - the worker is asked to wait between batches until the redraw has been painted
   (``worker.gui_busy``: both threads need the interpreter lock, and sharing it would make
   the redraw take several times its CPU time), then told the snapshot was drawn
   (``worker.snapshot_drawn``) so it computes the next one — no snapshot is computed only
   to be dropped. Any other paint or relayout of the window or of a floating dock (a dock
   moved, a data source or preset chosen) makes the worker wait the same way.
+
+Paused, stepped, or a tab brought to the front, every view owes a redraw — on a big network
+that is several hundred milliseconds of paint. They are drawn one per event-loop turn (the
+toolbar's numbers and the first view at once, the rest queued, :meth:`Redrawer.flush` draws
+the queue now): clicks, keys and paints run between them, so no moment of the GUI thread holds
+every view's cost at once (the monkey's longest stalls were such pile-ups). The worker is told
+the snapshot was drawn once the queue is empty.
 
 Views hidden behind another tab are not drawn; they catch up when shown
 (:meth:`Redrawer.redraw_pending`, called when a dock's tab comes to the front).
@@ -33,9 +43,10 @@ window it reads only ``latest_snapshot``, ``worker`` and ``show_numbers(snapshot
 
 from __future__ import annotations
 
+import sys
 import time
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QAbstractEventDispatcher, QEvent, QObject, QTimer
 from PySide6.QtWidgets import QDockWidget
 
 from .refresh_pacer import RefreshPacer
@@ -83,13 +94,44 @@ class Redrawer(QObject):
         self._release.setSingleShot(True)
         self._release.setInterval(PAINT_TIMEOUT)
         self._release.timeout.connect(self._painted)
+        # paused or stepped: the views still to draw, one per event-loop turn
+        self._queue: list = []
+        self._owes_drawn = False           # tell the worker once the queue is drawn
+        self._drain = QTimer(self)
+        self._drain.setInterval(0)
+        self._drain.timeout.connect(self._draw_next)
         window.installEventFilter(self)
         for dock in window.findChildren(QDockWidget):   # floating, a dock paints on its own
             dock.installEventFilter(self)
         window.worker.playingChanged.connect(self._playing_changed)
+        # the worker waits while the GUI's event loop is awake (a click, a paint, a nested
+        # loop waiting for a save): sharing the interpreter lock doubled every such stall
+        self._dispatcher = None
+        if hasattr(window.worker, "gui_sleeps"):
+            self._dispatcher = QAbstractEventDispatcher.instance(self.thread())
+            self._dispatcher.aboutToBlock.connect(self._gui_sleeps)
         ready = getattr(window.worker, "snapshotReady", None)
         if ready is not None:     # after the window's own slot (connected before): it stores
             ready.connect(self._snapshot_arrived)
+
+    def shutdown(self) -> None:
+        """The window closes: no more redraws, and the event loop no longer tells the worker."""
+        self.timer.stop()
+        self._drain.stop()
+        self._queue.clear()
+        if self._dispatcher is not None:
+            self._dispatcher.aboutToBlock.disconnect(self._gui_sleeps)
+            self._dispatcher = None
+            self.window.worker.gui_sleeps(None)
+
+    def _gui_sleeps(self) -> None:
+        """The event loop is about to sleep; the frame that called it (``exec``, a nested
+        loop's) is the one the GUI thread shows while it sleeps."""
+        try:
+            frame = sys._getframe(1)
+        except ValueError:                   # the loop was started from outside Python
+            frame = None
+        self.window.worker.gui_sleeps(frame)
 
     # -- the timer -----------------------------------------------------------------------
     @guarded("window's redraw")
@@ -106,11 +148,11 @@ class Redrawer(QObject):
         if not (self._stale or secondary is not None) or not self.pacer.due(playing):
             return
         self.pacer.redrawing()
-        if not playing:                      # paused or stepping: everything, now
-            self._draw_primary(range(len(self.primary)))
-            for view in self.secondary:
-                view.refresh()
-            window.worker.snapshot_drawn()
+        if not playing:                      # paused or stepping: everything, one per turn
+            self.window.show_numbers(window.latest_snapshot)
+            self._stale.clear()
+            self._owes_drawn = True
+            self._enqueue(self.primary + self.secondary)
             return
         # while playing, look again only when the pacer will allow the next redraw: every
         # wake-up of the GUI thread takes the interpreter lock from the worker
@@ -140,9 +182,40 @@ class Redrawer(QObject):
 
     @guarded("window's redraw")
     def redraw_pending(self) -> None:
-        """Draw what views that were hidden (a background tab) missed."""
-        for view in self.secondary + self.primary:
-            view.refresh()
+        """Draw what views that were hidden (a background tab) missed, one per turn."""
+        self._enqueue([view for view in self.secondary + self.primary if view.pending])
+
+    def flush(self) -> None:
+        """Draw every queued view now (an export, a self-test, a test that reads a plot)."""
+        while self._queue:
+            self._draw_next()
+
+    @property
+    def drawing(self) -> bool:
+        """Views are queued to be drawn on the coming event-loop turns."""
+        return bool(self._queue)
+
+    def _enqueue(self, views) -> None:
+        """Queue ``views`` (each once, in order) and draw the first of them now."""
+        for view in views:
+            if all(view is not queued for queued in self._queue):
+                self._queue.append(view)
+        self._draw_next()
+
+    def _draw_next(self) -> None:
+        """Draw the next queued view that has something new to show; when none is left, stop
+        the turns and tell the worker (if it waits) that the snapshot was drawn."""
+        while self._queue:
+            view = self._queue.pop(0)
+            if guarded("window's redraw")(view.refresh)():
+                break                        # one view drawn: the rest on the next turns
+        if self._queue:
+            self._drain.start()
+            return
+        self._drain.stop()
+        if self._owes_drawn:
+            self._owes_drawn = False
+            self.window.worker.snapshot_drawn()
 
     # -- the views -----------------------------------------------------------------------
     def _next_primary(self) -> tuple[int, ...]:

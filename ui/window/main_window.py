@@ -438,7 +438,7 @@ class MainWindow(QMainWindow):
         def left() -> float:                # of the one second close gives everything
             return max(0.0, 1.0 - (time.monotonic() - start))
 
-        self.refresh_timer.stop()
+        self.redrawer.shutdown()
         remove_reporter(self._on_view_error)
         running = self.worker.isRunning()
         if running:
