@@ -835,3 +835,30 @@ def test_the_decision_view_draws_at_most_20000_points_and_says_so(qtbot, small_d
     assert len(x) + len(view.raw_val[::5]) <= 20_000
     assert check.text() == "data points (1 in 5)"
     assert "every 5th of 100,000 points shown" in check.toolTip()
+
+
+def test_a_log_axis_over_a_decade_labels_only_what_has_room():
+    """The error-signal plot's axis (0.025 to 0.35 on ~110 px) printed 0.06 0.07 0.08 0.09 over
+    one another: every tick stays, but the labels are thinned to mantissas that fit."""
+    from ui.plots.axes import LINE_ROOM, LogAxis
+    axis = LogAxis("left")
+    axis.setLogMode(False, True)
+    lo, hi = np.log10(0.025), np.log10(0.35)
+
+    def labels(size):
+        shown = {}
+        for spacing, values in axis.tickValues(lo, hi, size):
+            for v, text in zip(values, axis.tickStrings(values, 1.0, spacing)):
+                if text:
+                    shown[round(float(v), 9)] = text
+        ticks = sorted(round(float(v), 9) for _, values in axis.tickValues(lo, hi, size)
+                       for v in values)
+        return shown, ticks
+
+    shown, ticks = labels(110)
+    pixels = np.diff(sorted(shown)) / (hi - lo) * 110
+    assert pixels.min() >= LINE_ROOM                     # no two labels overlap
+    assert set(shown.values()) == {"0.05", "0.1", "0.2"}  # 1 2 5 × 10ᵏ
+    assert round(np.log10(0.07), 9) in ticks             # … and the ticks stay
+    shown, _ = labels(800)                               # a tall axis labels them all
+    assert {"0.03", "0.06", "0.07", "0.3"} <= set(shown.values())
