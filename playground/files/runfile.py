@@ -110,7 +110,8 @@ def _load_npz(zf: zipfile.ZipFile, name: str, source: Path) -> dict[str, np.ndar
     data = read_member(zf, name, str(source), max_bytes=MAX_MEMBER_BYTES, error=error)
     try:
         inner = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError, NotImplementedError):
+        # NotImplementedError: a zip version or feature Python's zipfile does not read
         raise RunFileError(f"{source}: {name} is damaged or not a plain array file (not an "
                            ".npz archive)") from None
     display = f"{source}: {name}"

@@ -273,6 +273,20 @@ def test_a_raw_pickle_inside_the_weights_of_a_saved_run(saved_run, capsys):
                      "not a NumPy array")
 
 
+def test_an_array_file_of_a_zip_version_python_cannot_read(saved_run, capsys):
+    """Found by the long fuzz run (seed 21): a member .npz whose directory asks for a newer zip
+    version (zipfile raises NotImplementedError) ended in a traceback."""
+    with zipfile.ZipFile(saved_run) as zf:
+        data = bytearray(zf.read("weights.npz"))
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:                               # "version needed to extract": 7.4
+        struct.pack_into("<H", data, at + 6, 74)
+        at = data.find(b"PK\x01\x02", at + 4)
+    replace_member(saved_run, "weights.npz", bytes(data))
+    for command in ("train", "gradcheck"):
+        expect_cli_error(capsys, [command, str(saved_run)], "weights.npz", "damaged")
+
+
 # ---------------------------------------------------------------------------- state.json
 def edit_state(run, change) -> None:
     with zipfile.ZipFile(run) as zf:
