@@ -171,7 +171,7 @@ def test_close_stops_a_long_batch_of_a_big_network_from_inside(qtbot, make_windo
 def test_while_the_gui_thread_works_the_worker_leaves_it_the_interpreter_lock(qtbot, make_window,
                                                                             small_dict):
     """A click's handler, a nested loop waiting for a save, a relayout: while the GUI's event
-    loop is awake the worker waits between batches (at most MAX_YIELD at a time), so the GUI
+    loop is awake the worker waits between batches (GUI_FIRST_WAIT at a time), so the GUI
     does not share the interpreter lock with training (sharing doubled the monkey's stalls)."""
     small_dict["training"]["epochs"] = 100_000        # plays until paused
     window = make_window(Experiment.from_dict(small_dict))
@@ -192,9 +192,9 @@ def test_while_the_gui_thread_works_the_worker_leaves_it_the_interpreter_lock(qt
     QTimer.singleShot(0, handler)
     qtbot.waitUntil(lambda: bool(during), timeout=TIMEOUT)
     window.worker.pause()
-    # about one batch per MAX_YIELD: a handful, where a shared lock let it train hundreds
+    # about one batch per GUI_FIRST_WAIT: a handful, where a shared lock let it train hundreds
     assert idle > 100
-    assert during[0] <= 0.3 / training_worker.MAX_YIELD + 4
+    assert during[0] <= 0.3 / training_worker.GUI_FIRST_WAIT + 4
 
 
 class SlowBuilds:

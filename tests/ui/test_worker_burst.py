@@ -48,28 +48,79 @@ def test_a_burst_ends_after_the_batch_in_which_a_command_came(qtbot, monkeypatch
 
 def test_between_the_layers_of_a_big_batch_the_gui_goes_first(monkeypatch):
     """A big network's batch asks between its layers whether to stop; while the GUI thread runs
-    Python (here: this test, on the thread that told the worker where its loop sleeps) the
-    worker first waits up to MAX_YIELD, and a stop ends the wait at once."""
+    Python (here: this test's thread, which says where its event loop sleeps) the worker's
+    thread first waits up to GUI_FIRST_WAIT; the loop going to sleep ends the wait, and so
+    does a stop. On the GUI thread itself the question never waits."""
     import threading
     import time
 
     import ui.live.training_worker as training_worker
-    monkeypatch.setattr(training_worker, "MAX_YIELD", 0.2)
+    from ui.live.gui_first import GUI
+    monkeypatch.setattr(training_worker, "GUI_FIRST_WAIT", 0.2)
     worker = training_worker.TrainingWorker(Trainer(small_experiment()))
-    start = time.perf_counter()
-    assert worker._between_layers() is False            # no GUI loop known: no wait
-    assert time.perf_counter() - start < 0.1
-    worker.gui_sleeps(object())                         # its loop sleeps in another frame
-    start = time.perf_counter()
-    assert worker._between_layers() is False
-    assert time.perf_counter() - start >= 0.19          # this thread runs Python: it waited
-    timer = threading.Timer(0.05, worker._gui_asleep.set)   # what aboutToBlock sets
-    timer.start()                                       # the loop goes to sleep again …
-    start = time.perf_counter()
-    worker._between_layers()
-    assert time.perf_counter() - start < 0.15           # … and the wait ends with it
-    timer.join()
-    worker._stop.set()
-    start = time.perf_counter()
-    assert worker._between_layers() is True             # asked to stop: no wait
-    assert time.perf_counter() - start < 0.1
+
+    def asked(after=None) -> tuple[bool, float]:
+        """``_between_layers()`` on another thread (the worker's): its answer and duration."""
+        out = []
+
+        def ask():
+            start = time.perf_counter()
+            out.append((worker._between_layers(), time.perf_counter() - start))
+
+        thread = threading.Thread(target=ask)
+        thread.start()
+        if after is not None:
+            time.sleep(0.05)
+            after()
+        thread.join()
+        return out[0]
+
+    GUI.forget()
+    try:
+        answer, took = asked()
+        assert answer is False and took < 0.1           # no GUI loop known: no wait
+        GUI.sleeps(object())                            # its loop sleeps in another frame
+        answer, took = asked()
+        assert answer is False and took >= 0.19         # this thread runs Python: it waited
+        start = time.perf_counter()
+        assert worker._between_layers() is False        # asked on the GUI thread: no wait
+        assert time.perf_counter() - start < 0.1
+        answer, took = asked(after=GUI._asleep.set)     # what the next aboutToBlock sets
+        assert took < 0.15                              # the loop sleeps: the wait ends
+        worker._stop.set()
+        answer, took = asked()
+        assert answer is True and took < 0.1            # asked to stop: no wait
+    finally:
+        GUI.forget()
+
+
+def test_a_background_job_lets_the_gui_go_first(qtbot):
+    """A loss landscape or a learning-rate test asks ``cancelled()`` between its pieces; while
+    the GUI thread runs Python the job waits there (the GUI does not share the lock with it)."""
+    import time
+
+    from ui.live import background
+    from ui.live.background import BackgroundJob
+    from ui.live.gui_first import GUI
+    pieces, results = [], []
+
+    def job(progress, cancelled):
+        for _ in range(1000):
+            pieces.append(time.perf_counter())
+            cancelled()
+        return len(pieces)
+
+    thread = BackgroundJob(job)
+    thread.succeeded.connect(results.append)
+    GUI.sleeps(object())                            # this thread "runs Python" from now on
+    try:
+        start = time.perf_counter()
+        thread.start()
+        time.sleep(0.3)                             # 0.3 s of GUI work, lock released
+        during = sum(1 for t in pieces if t < start + 0.3)
+    finally:
+        GUI.forget()
+    qtbot.waitUntil(lambda: bool(results), timeout=5000)
+    assert thread.wait(5000)
+    assert during <= 0.3 / background.MAX_YIELD + 2  # one piece per wait, not 1000
+    assert results == [1000]

@@ -3,7 +3,8 @@ learning-rate test).
 
 A :class:`BackgroundJob` is a ``QThread`` that runs ``job(progress, cancelled)`` once: the job
 reports ``progress(done, total)`` and checks ``cancelled()`` between pieces of work (the
-engine's computations take both and raise :class:`~playground.errors.Cancelled`). The result,
+engine's computations take both and raise :class:`~playground.errors.Cancelled`); that check
+also lets the GUI go first (:mod:`ui.live.gui_first`). The result,
 an error message, or the cancellation comes back as a signal, queued to the GUI thread.
 
 :func:`from_trainer` is the usual first step of such a job: the trainer belongs to the
@@ -23,10 +24,13 @@ from PySide6.QtWidgets import QProgressBar
 
 from playground.errors import Cancelled, PlaygroundError
 
+from .gui_first import GUI
 from .lingering import linger
 
 #: what ``on_stop`` is told when the job was cancelled
 CANCELLED = "Cancelled."
+#: the longest a job waits at a time while the GUI thread runs Python (seconds)
+MAX_YIELD = 0.05
 #: how long a job waits for the training thread to hand over its copies (seconds)
 HANDOVER_TIMEOUT = 30.0
 
@@ -55,9 +59,17 @@ class BackgroundJob(QThread):
         self.cancel()
         return self.wait(int(timeout * 1000))
 
+    def _between_pieces(self) -> bool:
+        """The job asks between two pieces of its work: cancelled? Meanwhile the GUI goes
+        first: while the GUI thread runs Python the job waits (``MAX_YIELD`` at most), so a
+        landscape or a learning-rate test does not slow a click or a paint down."""
+        if not self._cancel.is_set() and GUI.busy():
+            GUI.wait(MAX_YIELD)
+        return self._cancel.is_set()
+
     def run(self) -> None:
         try:
-            result = self._job(self.progressed.emit, self._cancel.is_set)
+            result = self._job(self.progressed.emit, self._between_pieces)
         except Cancelled:
             self.cancelled.emit()
         except PlaygroundError as exc:

@@ -17,8 +17,8 @@ While training is paused, or after a step, every view is redrawn at once. While 
   one per redraw, taking turns with the primary ones, so that no single redraw blocks the GUI
   thread for long;
 - whenever the GUI thread runs Python (a click's handler, a paint, a nested loop), the worker
-  waits between batches, so the GUI does not share the interpreter lock: the event
-  dispatcher's ``aboutToBlock`` tells it the frame the loop sleeps in (``worker.gui_sleeps``);
+  waits between batches, so the GUI does not share the interpreter lock
+  (:mod:`ui.live.gui_first`, installed by the redrawer);
 - the worker is asked to wait between batches until the redraw has been painted
   (``worker.gui_busy``: both threads need the interpreter lock, and sharing it would make
   the redraw take several times its CPU time), then told the snapshot was drawn
@@ -43,12 +43,12 @@ window it reads only ``latest_snapshot``, ``worker`` and ``show_numbers(snapshot
 
 from __future__ import annotations
 
-import sys
 import time
 
-from PySide6.QtCore import QAbstractEventDispatcher, QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QDockWidget
 
+from . import gui_first
 from .refresh_pacer import RefreshPacer
 from ui.widgets.view_errors import guarded
 
@@ -104,34 +104,16 @@ class Redrawer(QObject):
         for dock in window.findChildren(QDockWidget):   # floating, a dock paints on its own
             dock.installEventFilter(self)
         window.worker.playingChanged.connect(self._playing_changed)
-        # the worker waits while the GUI's event loop is awake (a click, a paint, a nested
-        # loop waiting for a save): sharing the interpreter lock doubled every such stall
-        self._dispatcher = None
-        if hasattr(window.worker, "gui_sleeps"):
-            self._dispatcher = QAbstractEventDispatcher.instance(self.thread())
-            self._dispatcher.aboutToBlock.connect(self._gui_sleeps)
+        gui_first.install()          # computing threads wait while the GUI runs Python
         ready = getattr(window.worker, "snapshotReady", None)
         if ready is not None:     # after the window's own slot (connected before): it stores
             ready.connect(self._snapshot_arrived)
 
     def shutdown(self) -> None:
-        """The window closes: no more redraws, and the event loop no longer tells the worker."""
+        """The window closes: no more redraws."""
         self.timer.stop()
         self._drain.stop()
         self._queue.clear()
-        if self._dispatcher is not None:
-            self._dispatcher.aboutToBlock.disconnect(self._gui_sleeps)
-            self._dispatcher = None
-            self.window.worker.gui_sleeps(None)
-
-    def _gui_sleeps(self) -> None:
-        """The event loop is about to sleep; the frame that called it (``exec``, a nested
-        loop's) is the one the GUI thread shows while it sleeps."""
-        try:
-            frame = sys._getframe(1)
-        except ValueError:                   # the loop was started from outside Python
-            frame = None
-        self.window.worker.gui_sleeps(frame)
 
     # -- the timer -----------------------------------------------------------------------
     @guarded("window's redraw")

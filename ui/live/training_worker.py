@@ -8,19 +8,16 @@ act within one batch; when a snapshot goes back is :mod:`ui.live.worker_pacing`.
 While the GUI redraws (bracketed by :meth:`gui_busy`) the worker waits between batches (on an
 Event, interpreter lock released, at most ``MAX_YIELD``) instead of competing for the lock, so
 the redraw runs at its own speed (:mod:`ui.live.refresh_pacer`, :mod:`ui.live.switch_interval`).
-The same holds for anything else the GUI thread does in Python. Each time the GUI's event loop
-is about to sleep it tells the worker from which frame (:meth:`gui_sleeps`, from the event
-dispatcher's ``aboutToBlock``); at most every ``GUI_LOOK`` seconds the worker looks at the GUI
-thread's current frame, and if it is another one — a click's handler, a paint, a nested loop
-waiting for a save — it waits (between batches, and between the layers of a big network's
-batch) until the loop sleeps again. Sharing the lock, such work took about twice its own time
-(the monkey's longest stalls).
+The same holds for anything else the GUI thread does in Python (:mod:`ui.live.gui_first`): at
+most every ``GUI_LOOK`` seconds the worker looks whether the GUI thread runs Python — a click's
+handler, a paint, a nested loop waiting for a save — and if so it waits (between batches, and
+between the layers of a big network's batch) until the GUI's loop sleeps again. Sharing the
+lock, such work took 2.5-3x its own time.
 """
 
 from __future__ import annotations
 
 import queue
-import sys
 import threading
 import time
 import traceback
@@ -33,6 +30,7 @@ from playground import PlaygroundError, Trainer
 from playground.errors import Cancelled
 from playground.training.runset import Run, RunSet
 
+from .gui_first import GUI
 from .switch_interval import quick_switching
 from .worker_pacing import SNAPSHOT_SHARE, SnapshotPacing
 
@@ -40,6 +38,9 @@ from .worker_pacing import SNAPSHOT_SHARE, SnapshotPacing
 DRAW_TIMEOUT = 1.0
 #: a busy GUI makes the worker wait between batches at most this long (seconds)
 MAX_YIELD = 0.05
+#: the longest the worker waits at a time while the GUI thread runs Python (seconds): a GUI
+#: thread blocked outside its event loop looks busy too, and must not stop training for long
+GUI_FIRST_WAIT = 0.05
 #: the worker looks whether the GUI thread runs Python at most this often (seconds; a look,
 #: ``sys._current_frames()``, costs ~2 µs: every batch of a tiny network, ~2 % of it)
 GUI_LOOK = 0.002
@@ -73,9 +74,6 @@ class TrainingWorker(QThread, SnapshotPacing):
         self._init_pacing(max_rate, snapshot_share, paced)
         self._gui_idle = threading.Event()  # cleared while the GUI redraws: leave it the lock
         self._gui_idle.set()
-        self._gui_asleep = threading.Event()  # set each time the GUI's event loop sleeps
-        self._gui_thread: int | None = None
-        self._gui_idle_frame = None         # the frame the GUI's event loop sleeps in
         self._next_gui_look = 0.0
         self._gui_busy_seen = False         # what the last look saw
         self._wake = threading.Event()      # set by every command: ends a pacing wait
@@ -147,14 +145,6 @@ class TrainingWorker(QThread, SnapshotPacing):
         """The GUI starts (True) or ends (False) a redraw: the worker waits between batches."""
         (self._gui_idle.clear if busy else self._gui_idle.set)()
 
-    def gui_sleeps(self, frame) -> None:
-        """Called on the GUI thread when its event loop is about to sleep, with the Python frame
-        that runs the loop (None: forget it, the window closes). While that thread runs any
-        other frame the worker waits between batches (``MAX_YIELD`` at a time)."""
-        self._gui_thread = threading.get_ident() if frame is not None else None
-        self._gui_idle_frame = frame
-        self._gui_asleep.set()
-
     def submit(self, fn: Callable[[Trainer], Any], *, runs: bool = False) -> Future:
         """Run ``fn(trainer)`` — or ``fn(run_set)`` with ``runs`` — on the worker thread
         between batches (saving, exporting); returns a Future. Unlike :meth:`change_runs`
@@ -167,8 +157,6 @@ class TrainingWorker(QThread, SnapshotPacing):
         """Ask the loop to end and wait for it (``timeout`` seconds); never terminates."""
         self._stop.set()
         self._gui_idle.set()                 # a worker waiting for a redraw stops now
-        self._gui_idle_frame = None          # … and one waiting for the GUI's Python
-        self._gui_asleep.set()
         self._wake.set()                     # … and one waiting for its pace
         self._post(self._on_stop)
         return self.wait(int(timeout * 1000))
@@ -375,14 +363,6 @@ class TrainingWorker(QThread, SnapshotPacing):
             self._guard(self._finish_stepper)
             self._set_playing(True)
 
-    def _gui_in_python(self) -> bool:
-        """The GUI thread runs Python outside its sleeping event loop (a handler, a paint)."""
-        idle = self._gui_idle_frame
-        if idle is None:
-            return False
-        frame = sys._current_frames().get(self._gui_thread)
-        return frame is not None and frame is not idle
-
     def _gui_waiting(self) -> bool:
         """The GUI redraws, or (looked at every ``GUI_LOOK``) runs Python: leave it the lock."""
         if not self._gui_idle.is_set():
@@ -390,26 +370,23 @@ class TrainingWorker(QThread, SnapshotPacing):
         now = time.perf_counter()
         if now >= self._next_gui_look:       # between two looks the last one's answer holds
             self._next_gui_look = now + GUI_LOOK
-            self._gui_busy_seen = self._gui_in_python()
+            self._gui_busy_seen = GUI.busy()
         return self._gui_busy_seen
 
     def _yield_to_gui(self) -> None:
-        """Wait (without the interpreter lock, no polling) until the GUI has painted and its
-        event loop sleeps again, at most ``MAX_YIELD`` in all."""
-        end = time.perf_counter() + MAX_YIELD
+        """Wait (without the interpreter lock, no polling) until the GUI has painted (at most
+        ``MAX_YIELD``) and its event loop sleeps again (at most ``GUI_FIRST_WAIT``)."""
         if not self._gui_idle.wait(MAX_YIELD):
             return
-        self._gui_asleep.clear()
-        left = end - time.perf_counter()
-        if left > 0 and self._gui_in_python():   # looked again after clear: no lost wake-up
-            self._gui_asleep.wait(left)
+        if not self._stop.is_set():
+            GUI.wait(GUI_FIRST_WAIT)
         self._gui_busy_seen = False              # the next batch looks afresh
         self._next_gui_look = 0.0
 
     def _between_layers(self) -> bool:
         """A big network's batch asks between its layers: stop now? Meanwhile the GUI goes
         first (a batch of such a network takes long enough to hold a click for a second)."""
-        if not self._stop.is_set() and (not self._gui_idle.is_set() or self._gui_in_python()):
+        if not self._stop.is_set() and (not self._gui_idle.is_set() or GUI.busy()):
             self._yield_to_gui()
         return self._stop.is_set()
 

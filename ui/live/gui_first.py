@@ -1,0 +1,94 @@
+"""The GUI thread goes first: threads that compute (training, a loss landscape, a learning-rate
+test) wait while the GUI thread runs Python.
+
+Every thread that runs Python needs the interpreter lock. A click's handler, a paint or a nested
+loop waiting for a save, sharing the lock with a thread that trains, took 2.5-3x its own time
+(``tests/benchmarks/bench_gui_work.py``). So each time the GUI's event loop is about to sleep,
+the event dispatcher's ``aboutToBlock`` tells :data:`GUI` the Python frame the loop sleeps in
+(:func:`install`); a computing thread asks :meth:`GuiFirst.busy` — is the GUI thread's current
+frame another one? — between two pieces of its work and, if so, calls :meth:`GuiFirst.wait`:
+it blocks, without the lock, until the loop sleeps again (or the timeout passes, so no thread
+waits long on a GUI that never sleeps).
+
+A look costs ~2 µs (``sys._current_frames()``): a thread with pieces of a few microseconds looks
+only every few milliseconds (the training worker does, :mod:`ui.live.training_worker`).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+from PySide6.QtCore import QAbstractEventDispatcher, QObject, QThread
+
+
+class GuiFirst:
+    """Where the GUI thread's event loop sleeps, and a way to wait until it does."""
+
+    def __init__(self):
+        self._thread: int | None = None     # the GUI thread's ident
+        self._idle_frame = None             # the frame its event loop sleeps in
+        self._asleep = threading.Event()    # set each time the loop goes to sleep
+        self._asleep.set()
+
+    def sleeps(self, frame) -> None:
+        """On the GUI thread: its event loop is about to sleep inside ``frame``."""
+        self._thread = threading.get_ident()
+        self._idle_frame = frame
+        self._asleep.set()
+
+    def forget(self) -> None:
+        """No loop is known any more (nothing waits for it): every thread runs freely."""
+        self._idle_frame = None
+        self._asleep.set()
+
+    def busy(self) -> bool:
+        """The GUI thread runs Python outside its sleeping event loop (a handler, a paint);
+        never on the GUI thread itself (it cannot wait for itself)."""
+        idle = self._idle_frame
+        if idle is None or threading.get_ident() == self._thread:
+            return False
+        frame = sys._current_frames().get(self._thread)
+        return frame is not None and frame is not idle
+
+    def wait(self, timeout: float) -> None:
+        """Block (without the interpreter lock) until the GUI's loop sleeps again, at most
+        ``timeout`` seconds; at once if it is not busy."""
+        if timeout <= 0:
+            return
+        self._asleep.clear()
+        if self.busy():                     # looked again after clear: no lost wake-up
+            self._asleep.wait(timeout)
+
+
+#: the application's GUI thread
+GUI = GuiFirst()
+
+
+class _Hook(QObject):
+    """Tells :data:`GUI` where the event loop of this (the GUI) thread sleeps."""
+
+    def sleeps(self) -> None:
+        try:
+            frame = sys._getframe(1)       # the caller of exec(): the loop's own frame
+        except ValueError:                  # the loop was started from outside Python
+            frame = None
+        if frame is None:
+            GUI.forget()
+        else:
+            GUI.sleeps(frame)
+
+
+_hook: _Hook | None = None
+
+
+def install() -> None:
+    """Connect the GUI thread's event dispatcher to :data:`GUI` (once; call on that thread)."""
+    global _hook
+    if _hook is not None:
+        return
+    dispatcher = QAbstractEventDispatcher.instance(QThread.currentThread())
+    if dispatcher is None:                  # no event loop on this thread yet
+        return
+    _hook = _Hook()
+    dispatcher.aboutToBlock.connect(_hook.sleeps)
