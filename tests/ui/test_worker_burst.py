@@ -56,22 +56,30 @@ def test_between_the_layers_of_a_big_batch_the_gui_goes_first(monkeypatch):
 
     import ui.live.training_worker as training_worker
     from ui.live.gui_first import GUI
+    from ui.live import gui_first
     monkeypatch.setattr(training_worker, "GUI_FIRST_WAIT", 0.2)
+    monkeypatch.setattr(gui_first, "MAX_WINDOW", 0.5)       # longer than a wait, as in use
     worker = training_worker.TrainingWorker(Trainer(small_experiment()))
 
-    def asked(after=None) -> tuple[bool, float]:
-        """``_between_layers()`` on another thread (the worker's): its answer and duration."""
+    def asked(after=None, spin=True, times=1) -> tuple[bool, float]:
+        """``_between_layers()`` ``times`` in a row on another thread (the worker's) while this
+        one runs Python (``spin``) or waits for it: the last answer and how long it all took."""
         out = []
 
         def ask():
             start = time.perf_counter()
-            out.append((worker._between_layers(), time.perf_counter() - start))
+            for _ in range(times):
+                answer = worker._between_layers()
+            out.append((answer, time.perf_counter() - start))
 
         thread = threading.Thread(target=ask)
+        start = time.perf_counter()
         thread.start()
-        if after is not None:
-            time.sleep(0.05)
-            after()
+        if spin:
+            while thread.is_alive():            # Python on the "GUI" thread
+                if after is not None and time.perf_counter() - start > 0.05:
+                    after()
+                    after = None
         thread.join()
         return out[0]
 
@@ -82,6 +90,8 @@ def test_between_the_layers_of_a_big_batch_the_gui_goes_first(monkeypatch):
         GUI.sleeps(object())                            # its loop sleeps in another frame
         answer, took = asked()
         assert answer is False and took >= 0.19         # this thread runs Python: it waited
+        answer, took = asked(spin=False, times=5)       # blocked outside its loop: the
+        assert answer is False and took < 0.3           # first look may wait, no more
         start = time.perf_counter()
         assert worker._between_layers() is False        # asked on the GUI thread: no wait
         assert time.perf_counter() - start < 0.1
@@ -116,7 +126,8 @@ def test_a_background_job_lets_the_gui_go_first(qtbot):
     try:
         start = time.perf_counter()
         thread.start()
-        time.sleep(0.3)                             # 0.3 s of GUI work, lock released
+        while time.perf_counter() < start + 0.3:    # 0.3 s of Python on the GUI thread
+            pass
         during = sum(1 for t in pieces if t < start + 0.3)
     finally:
         GUI.forget()
@@ -124,3 +135,24 @@ def test_a_background_job_lets_the_gui_go_first(qtbot):
     assert thread.wait(5000)
     assert during <= 0.3 / background.MAX_YIELD + 2  # one piece per wait, not 1000
     assert results == [1000]
+
+
+def test_a_runs_overview_interrupted_by_close_ends_quietly(qtbot, worker_factory, monkeypatch):
+    """Found by the monkey (seed 3): close asked to stop while a big network's runs overview
+    ran its probe pass; the pass raised Cancelled out of the worker's thread (an exception in
+    QThread.run). Now it ends like an interrupted batch: quietly, the thread alive."""
+    from playground.errors import Cancelled
+    from playground.training.runset import RunSet
+
+    def interrupted(self, **kwargs):
+        raise Cancelled("the batch was interrupted (nothing updated)")
+
+    monkeypatch.setattr(RunSet, "overview", interrupted)
+    worker = worker_factory(Trainer(small_experiment()))
+    snapshots, failures = [], []
+    worker.snapshotReady.connect(snapshots.append)
+    worker.failed.connect(failures.append)
+    worker.step_epoch()
+    qtbot.waitUntil(lambda: bool(snapshots) and snapshots[-1].epoch == 1, timeout=10000)
+    assert worker.submit(lambda t: t.epoch).result(5) == 1      # the thread still answers
+    assert failures == []

@@ -6,9 +6,11 @@ loop waiting for a save, sharing the lock with a thread that trains, took 2.5-3x
 (``tests/benchmarks/bench_gui_work.py``). So each time the GUI's event loop is about to sleep,
 the event dispatcher's ``aboutToBlock`` tells :data:`GUI` the Python frame the loop sleeps in
 (:func:`install`); a computing thread asks :meth:`GuiFirst.busy` — is the GUI thread's current
-frame another one? — between two pieces of its work and, if so, calls :meth:`GuiFirst.wait`:
-it blocks, without the lock, until the loop sleeps again (or the timeout passes, so no thread
-waits long on a GUI that never sleeps).
+frame another one, and has that thread been using the CPU? — between two pieces of its work
+and, if so, calls :meth:`GuiFirst.wait`: it blocks, without the lock, until the loop sleeps
+again (or the timeout passes, so no thread waits long on a GUI that never sleeps). The CPU
+part tells a GUI thread that runs Python from one blocked outside its loop (``QThread.wait``,
+a test's ``qWait``): that one needs no lock, and the others run on.
 
 A look costs ~2 µs (``sys._current_frames()``): a thread with pieces of a few microseconds looks
 only every few milliseconds (the training worker does, :mod:`ui.live.training_worker`).
@@ -18,8 +20,27 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 
 from PySide6.QtCore import QAbstractEventDispatcher, QObject, QThread
+
+
+#: the GUI thread counts as running when it used the CPU this share of the time since the last
+#: look (running Python it uses ~100 %, or ~50 % while it shares the lock; blocked, ~0 %)
+RUNNING_SHARE = 0.2
+#: looks closer together than this reuse the last answer (seconds)
+MIN_WINDOW = 0.0005
+#: a look longer than this after the last one cannot tell what the GUI does now (its CPU time
+#: covers mostly the past): it counts the GUI as running, and the next look tells (seconds)
+MAX_WINDOW = 0.1
+
+
+def _cpu_clock(ident: int):
+    """The CPU-time clock of thread ``ident``; None where the platform has none."""
+    try:
+        return time.pthread_getcpuclockid(ident)
+    except (AttributeError, OSError):
+        return None
 
 
 class GuiFirst:
@@ -30,10 +51,15 @@ class GuiFirst:
         self._idle_frame = None             # the frame its event loop sleeps in
         self._asleep = threading.Event()    # set each time the loop goes to sleep
         self._asleep.set()
+        self._clock = None                  # the GUI thread's CPU-time clock
+        self._seen = (0.0, 0.0)             # (wall, CPU) time at the last look
+        self._running = True
 
     def sleeps(self, frame) -> None:
         """On the GUI thread: its event loop is about to sleep inside ``frame``."""
-        self._thread = threading.get_ident()
+        ident = threading.get_ident()
+        if ident != self._thread:
+            self._thread, self._clock = ident, _cpu_clock(ident)
         self._idle_frame = frame
         self._asleep.set()
 
@@ -49,7 +75,23 @@ class GuiFirst:
         if idle is None or threading.get_ident() == self._thread:
             return False
         frame = sys._current_frames().get(self._thread)
-        return frame is not None and frame is not idle
+        return frame is not None and frame is not idle and self._using_cpu()
+
+    def _using_cpu(self) -> bool:
+        """The GUI thread used the CPU ``RUNNING_SHARE`` of the time since the last look."""
+        clock = self._clock
+        if clock is None:
+            return True
+        try:
+            wall, cpu = time.perf_counter(), time.clock_gettime(clock)
+        except OSError:                     # the thread is gone
+            return False
+        seen_wall, seen_cpu = self._seen
+        window = wall - seen_wall
+        if window >= MIN_WINDOW:
+            self._seen = (wall, cpu)
+            self._running = window > MAX_WINDOW or cpu - seen_cpu >= RUNNING_SHARE * window
+        return self._running
 
     def wait(self, timeout: float) -> None:
         """Block (without the interpreter lock) until the GUI's loop sleeps again, at most
