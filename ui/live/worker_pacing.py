@@ -142,6 +142,9 @@ class SnapshotPacing:
             # the other runs' ‖δ‖ only (the error-signal plot compares them with the current
             # run's own); the current run's surface is its snapshot's. Each was computed
             # again for every snapshot: 23 ms on the 784 run, more than the snapshot
-            self.runsChanged.emit(self._runs.overview(
+            # guarded: a big network's probe pass is interrupted when close asks to stop
+            overview = self._guard(lambda: self._runs.overview(
                 surfaces=True, error_signals=len(self._runs) > 1,
                 current_surface=snapshot.surface))
+            if overview is not None:
+                self.runsChanged.emit(overview)
