@@ -194,7 +194,7 @@ def test_while_the_gui_thread_works_the_worker_leaves_it_the_interpreter_lock(qt
     window.worker.pause()
     # about one batch per GUI_FIRST_WAIT: a handful, where a shared lock let it train hundreds
     assert idle > 100
-    assert during[0] <= 0.3 / training_worker.GUI_FIRST_WAIT + 4
+    assert during[0] <= 0.3 / training_worker.GUI_FIRST_WAIT + 4, during
 
 
 class SlowBuilds:

@@ -26,8 +26,9 @@ from PySide6.QtCore import QAbstractEventDispatcher, QObject, QThread
 
 
 #: the GUI thread counts as running when it used the CPU this share of the time since the last
-#: look (running Python it uses ~100 %, or ~50 % while it shares the lock; blocked, ~0 %)
-RUNNING_SHARE = 0.2
+#: look: running Python ~100 %, but waiting for the lock it uses none, and sharing it with a
+#: training thread it was seen at 12 %; blocked outside its loop, ~0 %
+RUNNING_SHARE = 0.02
 #: looks closer together than this reuse the last answer (seconds)
 MIN_WINDOW = 0.0005
 #: a look longer than this after the last one cannot tell what the GUI does now (its CPU time
