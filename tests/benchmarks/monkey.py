@@ -14,6 +14,7 @@ import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -74,9 +75,8 @@ class StallSampler:
     samples the GUI thread's Python stack every 0.1 s; the samples of the longest stall are
     kept (``where``: the innermost frames seen most often), to tell what the GUI was doing."""
 
-    def __init__(self, probe, after=0.5, depth=6):
-        import threading
-        self.after, self.depth = after, depth
+    def __init__(self, probe, after=0.5, depth=6, others=False):
+        self.after, self.depth, self.others = after, depth, others
         self.main = threading.main_thread().ident
         self.last, self.samples, self.where = time.monotonic(), [], []
         self.longest = 0.0
@@ -95,11 +95,20 @@ class StallSampler:
     def _watch(self):
         while not self.stopping.wait(0.1):
             if time.monotonic() - self.last > self.after:
-                frame = sys._current_frames().get(self.main)
+                frames = sys._current_frames()
+                frame = frames.get(self.main)
                 if frame is not None:
                     stack = traceback.extract_stack(frame)[-self.depth:]
-                    self.samples.append(" <- ".join(
-                        f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack)))
+                    text = " <- ".join(
+                        f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack))
+                    if self.others:                 # what the other threads run meanwhile
+                        for ident, other in frames.items():
+                            if ident not in (self.main, threading.get_ident()):
+                                inner = traceback.extract_stack(other)[-3:]
+                                text += "\n      other thread: " + " <- ".join(
+                                    f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                                    for f in reversed(inner))
+                    self.samples.append(text)
 
     def stop(self):
         self.stopping.set()
@@ -117,6 +126,8 @@ def main(argv=None) -> int:
     parser.add_argument("--sample-after", type=float, default=0.5,
                         help="sample the GUI thread's stack once it has been stalled this long (s)")
     parser.add_argument("--depth", type=int, default=6, help="frames kept per stack sample")
+    parser.add_argument("--other-threads", action="store_true",
+                        help="with each sample, the innermost frames of every other thread")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication([])
     warnings, exceptions, view_errors = [], [], []
@@ -139,7 +150,7 @@ def main(argv=None) -> int:
         monkey = Monkey(window, Bot(), rng)
         probe = StallProbe(lambda: monkey.log[-1] if monkey.log else "start")
         probe.start()
-        sampler = StallSampler(probe, args.sample_after, args.depth)
+        sampler = StallSampler(probe, args.sample_after, args.depth, args.other_threads)
         window.toggle_play()
         try:
             monkey.run(args.actions)
