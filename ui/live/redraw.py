@@ -1,7 +1,8 @@
 """When the window redraws while training runs, and what — so that training keeps its speed.
 
 The worker sends snapshots; the window stores them (cheap) and a timer (``REFRESH_HZ``) redraws.
-While training is paused, or after a step, every view is redrawn at once. While it plays:
+While training is paused, or after a step, every view is redrawn (one per event-loop turn,
+below). While it plays:
 
 - a redraw happens only as often as the GUI's CPU budget allows (:mod:`ui.live.refresh_pacer`): an
   expensive window (every plot visible, a big network) redraws less often instead of slowing

@@ -39,7 +39,7 @@ DRAW_TIMEOUT = 1.0
 #: a busy GUI makes the worker wait between batches at most this long (seconds)
 MAX_YIELD = 0.05
 #: the longest the worker waits at a time while the GUI thread runs Python (seconds): a GUI
-#: thread blocked outside its event loop looks busy too, and must not stop training for long
+#: that is busy for long (or never sleeps) must not stop training for long
 GUI_FIRST_WAIT = 0.05
 #: the worker looks whether the GUI thread runs Python at most this often (seconds; a look,
 #: ``sys._current_frames()``, costs ~2 µs: every batch of a tiny network, ~2 % of it)
