@@ -373,6 +373,25 @@ class TrainingWorker(QThread, SnapshotPacing):
             self._gui_busy_seen = GUI.busy()
         return self._gui_busy_seen
 
+    def _burst_over(self, end: float) -> Callable[[], bool]:
+        """A burst's stop condition, asked after every batch: a command, a redraw, ``end``
+        reached, or (looked at every ``GUI_LOOK``) the GUI running Python. One clock read and
+        no method call per batch: going through :meth:`_gui_waiting` cost 0.21 µs a batch,
+        ~1 % of a tiny network's."""
+        commands, idle, clock = self._commands, self._gui_idle, time.perf_counter
+
+        def over() -> bool:
+            if commands.queue or not idle.is_set():
+                return True
+            now = clock()
+            if now >= end:
+                return True
+            if now >= self._next_gui_look:
+                self._next_gui_look = now + GUI_LOOK
+                self._gui_busy_seen = GUI.busy()
+            return self._gui_busy_seen
+        return over
+
     def _yield_to_gui(self) -> None:
         """Wait (without the interpreter lock, no polling) until the GUI has painted (at most
         ``MAX_YIELD``) and its event loop sleeps again (at most ``GUI_FIRST_WAIT``)."""
@@ -407,10 +426,9 @@ class TrainingWorker(QThread, SnapshotPacing):
             # comes, the GUI redraws or BURST seconds pass (this loop's own cost per batch
             # was ~10 % of a small network's batch)
             end = time.perf_counter() + BURST
+            over = self._burst_over(end)
             epoch_ended = not trainer.finished and self._guard(
-                lambda: self._current_run.train_batches(
-                    lambda: bool(self._commands.queue) or self._gui_waiting()
-                    or time.perf_counter() >= end))
+                lambda: self._current_run.train_batches(over))
         else:
             epoch_ended = not trainer.finished and self._guard(self._current_run.train_batch)
         for run in self._runs.training:      # the other runs, one batch each, in turn
