@@ -24,13 +24,13 @@ from PySide6.QtWidgets import QProgressBar
 
 from playground.errors import Cancelled, PlaygroundError
 
-from .gui_first import GUI
+from .gui_first import GUI, LONGEST_WAIT
 from .lingering import linger
 
 #: what ``on_stop`` is told when the job was cancelled
 CANCELLED = "Cancelled."
 #: the longest a job waits at a time while the GUI thread runs Python (seconds)
-MAX_YIELD = 0.05
+MAX_YIELD = LONGEST_WAIT
 #: how long a job waits for the training thread to hand over its copies (seconds)
 HANDOVER_TIMEOUT = 30.0
 

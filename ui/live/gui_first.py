@@ -25,6 +25,9 @@ import time
 from PySide6.QtCore import QAbstractEventDispatcher, QObject, QThread
 
 
+#: the longest a computing thread waits for the GUI at a time (seconds): a GUI that is busy for
+#: long (or never sleeps) must not stop the work for long
+LONGEST_WAIT = 0.05
 #: the GUI thread counts as running when it used the CPU this share of the time since the last
 #: look: running Python ~100 %, but waiting for the lock it uses none, and sharing it with a
 #: training thread it was seen at 12 %; blocked outside its loop, ~0 %

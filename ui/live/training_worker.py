@@ -30,7 +30,7 @@ from playground import PlaygroundError, Trainer
 from playground.errors import Cancelled
 from playground.training.runset import Run, RunSet
 
-from .gui_first import GUI
+from .gui_first import GUI, LONGEST_WAIT
 from .switch_interval import quick_switching
 from .worker_pacing import SNAPSHOT_SHARE, SnapshotPacing
 
@@ -38,9 +38,8 @@ from .worker_pacing import SNAPSHOT_SHARE, SnapshotPacing
 DRAW_TIMEOUT = 1.0
 #: a busy GUI makes the worker wait between batches at most this long (seconds)
 MAX_YIELD = 0.05
-#: the longest the worker waits at a time while the GUI thread runs Python (seconds): a GUI
-#: that is busy for long (or never sleeps) must not stop training for long
-GUI_FIRST_WAIT = 0.05
+#: the longest the worker waits at a time while the GUI thread runs Python (seconds)
+GUI_FIRST_WAIT = LONGEST_WAIT
 #: the worker looks whether the GUI thread runs Python at most this often (seconds; a look,
 #: ``sys._current_frames()``, costs ~2 µs: every batch of a tiny network, ~2 % of it)
 GUI_LOOK = 0.002
