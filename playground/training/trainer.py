@@ -170,6 +170,7 @@ class Trainer(Resumable):
         reason = rebuild_reason(self.experiment, new)
         if reason is not None:
             raise ValueError(reason)
+        self.finish_iteration()             # a change applies between iterations
         new_layers = new.network["layers"]
         self.experiment = new
         cfg = new.training
@@ -409,6 +410,7 @@ class Trainer(Resumable):
     # divergence is detected from the loss and reported in ``stop_reason``.
     def train_batch(self) -> bool:
         """Train on one batch; True when this completed an epoch (or ended training)."""
+        self.finish_iteration()
         epoch = self.epoch
         with np.errstate(all="ignore"):
             self._train_one()
@@ -419,6 +421,7 @@ class Trainer(Resumable):
         or ``stop()``, asked after each batch, says so — False. The same batches as
         :meth:`train_batch` called in turn, under one ``errstate`` (on a small network
         that and the caller's loop were ~10 % of a batch: the window's worker trains so)."""
+        self.finish_iteration()
         epoch = self.epoch
         with np.errstate(all="ignore"):
             while True:
@@ -430,15 +433,49 @@ class Trainer(Resumable):
 
     def phases(self) -> Iterator[Phase]:
         """Step through one iteration: each ``next()`` performs one phase and returns it.
-        NumPy's warnings are off while a phase is computed, not while the caller holds one."""
+        NumPy's warnings are off while a phase is computed, not while the caller holds one.
+
+        From the first phase until the last the iteration is *open*: its epoch has begun
+        (the order drawn, the running metrics reset) but its batch is not counted yet.
+        Anything that trains or changes a setting meanwhile (:meth:`update`,
+        :meth:`set_parameter`, the ``train_*`` methods, another :meth:`phases`) first
+        completes it with the settings it began with (:meth:`finish_iteration`): a batch size
+        changed inside an open first iteration made the epoch count its batches at one size
+        and gather them at another (its running loss then failed to add up)."""
+        self.finish_iteration()
         steps = self._iteration(observe=True)
-        while True:
+        started = False
+        try:
+            while True:
+                with np.errstate(all="ignore"):
+                    try:
+                        phase = next(steps)
+                    except StopIteration:
+                        return
+                if not started:
+                    started, self._open_iteration = True, steps
+                yield phase
+        finally:
+            if self._open_iteration is steps:
+                self._open_iteration = None
+            steps.close()
+
+    #: the inner generator of an iteration being stepped through (see :meth:`phases`)
+    _open_iteration = None
+
+    @property
+    def stepping(self) -> bool:
+        """An iteration is open: :meth:`phases` has begun it and not finished it."""
+        return self._open_iteration is not None
+
+    def finish_iteration(self) -> None:
+        """Complete an iteration being stepped through with :meth:`phases`, if one is open
+        (a generator the caller still holds then just ends)."""
+        steps, self._open_iteration = self._open_iteration, None
+        if steps is not None:
             with np.errstate(all="ignore"):
-                try:
-                    phase = next(steps)
-                except StopIteration:
-                    return
-            yield phase
+                for _ in steps:
+                    pass
 
     def step_batch(self):
         self.train_batch()
@@ -446,6 +483,7 @@ class Trainer(Resumable):
 
     def train_epoch(self) -> None:
         """Finish the current epoch (or start and finish a new one), without a report."""
+        self.finish_iteration()
         epoch = self.epoch
         with np.errstate(all="ignore"):
             while self.epoch == epoch and self.stop_reason is None:
@@ -541,6 +579,7 @@ class Trainer(Resumable):
         """Set one weight W[row, column] (``kind`` "W") or bias b[column] ("b") of layer
         ``layer`` (0-based) by hand, between iterations; training goes on from it. The edit
         is recorded in ``history.edits``. Returns the old value."""
+        self.finish_iteration()             # an open iteration ends with the weights it began with
         old = self.network.set_parameter(layer, kind, row, column, value)
         where = f"W{layer}[{row}, {column}]" if kind == "W" else f"b{layer}[{column}]"
         new = float(self.network.layers[layer].W[row, column] if kind == "W"

@@ -240,3 +240,67 @@ def test_abandoned_stepper_leaves_weights_alone():
     stepper.close()
     np.testing.assert_array_equal(trainer.network.params, before)
     assert trainer.iteration == 0
+    trainer.train_batch()                         # not completed later: it was closed
+    assert trainer.iteration == 1
+
+
+def _stepped_into(trainer, phases=3):
+    """An iteration opened and left part-way (the stepper is kept, as the window keeps it)."""
+    stepper = trainer.phases()
+    for _ in range(phases):
+        next(stepper)
+    return stepper
+
+
+def _same_run(a, b):
+    np.testing.assert_array_equal(a.network.params, b.network.params)
+    assert a.iteration == b.iteration and a.epoch == b.epoch
+    np.testing.assert_array_equal(a.history.column("train_loss"), b.history.column("train_loss"))
+
+
+@pytest.mark.parametrize("phases", [1, 3, 7])
+def test_a_batch_size_changed_inside_an_open_iteration_takes_effect_after_it(phases):
+    # the monkey test found this: the change took effect at once inside the epoch's first,
+    # still open iteration, the epoch counted batches of one size and gathered another, and
+    # adding up its running loss failed (ValueError: cannot reshape …)
+    stepped, plain = Trainer(spiral()), Trainer(spiral())
+    kept = _stepped_into(stepped, phases)
+    stepped.update("training.batch_size", 7)
+    assert next(kept, None) is None               # the open iteration was completed
+    plain.train_batch()                           # the same: the iteration, then the change
+    plain.update("training.batch_size", 7)
+    for trainer in (stepped, plain):
+        trainer.train_epoch()
+        trainer.train_epoch()
+    _same_run(stepped, plain)
+    assert np.isfinite(stepped.history.column("train_loss")).all()
+    stepped.state_dict()                          # the running metrics add up
+
+
+def test_weights_set_by_hand_inside_an_open_iteration_wait_for_its_end():
+    stepped, plain = Trainer(spiral()), Trainer(spiral())
+    kept = _stepped_into(stepped, 5)              # the backward pass half done
+    stepped.set_parameter(0, "W", 1, 2, 0.5)
+    plain.train_batch()
+    plain.set_parameter(0, "W", 1, 2, 0.5)
+    assert stepped.history.edits == plain.history.edits
+    assert next(kept, None) is None
+    stepped.train_epoch()
+    plain.train_epoch()
+    _same_run(stepped, plain)
+
+
+def test_training_or_stepping_again_completes_the_open_iteration_first():
+    trainer, plain = Trainer(spiral()), Trainer(spiral())
+    first = _stepped_into(trainer, 2)
+    second = _stepped_into(trainer, 1)            # a new stepper: the first one ends
+    assert trainer.iteration == 1 and next(first, None) is None
+    for _ in second:
+        pass
+    assert trainer.iteration == 2
+    third = _stepped_into(trainer, 4)
+    trainer.train_batches(lambda: True)           # one more batch after the open one
+    assert trainer.iteration == 4 and next(third, None) is None
+    for _ in range(4):
+        plain.train_batch()
+    _same_run(trainer, plain)

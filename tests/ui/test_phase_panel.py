@@ -324,3 +324,27 @@ def test_table_rows_name_the_dropout_mask_and_only_the_penalties_in_use(small_di
     np.testing.assert_allclose(_numbers(rows[1].value), v["mask"][1], rtol=1e-3)
     back2 = next(p for p in phases if p.kind == "backward" and p.layer == 1)   # no dropout
     assert rows_for(back2)[0].quantity == "∂L/∂a₂ = δ₃ W₃ᵀ"
+
+
+def test_a_setting_changed_while_stepping_completes_the_iteration_first(qtbot, stepper,
+                                                                        small_dict):
+    """A live change (here the batch size, which the monkey test changed inside an epoch's
+    first, still open iteration) applies between iterations: the stepped one is completed with
+    the settings it began with, the panel leaves the stepping mode, and training goes on as
+    if the change had been made after that batch."""
+    experiment = Experiment.from_dict(small_dict)
+    host, panel, worker = stepper(experiment)
+    for i in range(1, 4):
+        _step(qtbot, panel, i)
+    worker.apply("training.batch_size", 7)
+    qtbot.waitUntil(lambda: not panel.active, timeout=5000)
+    assert _iteration(worker) == 1
+    worker.step_epoch()
+    qtbot.waitUntil(lambda: worker.submit(lambda t: t.epoch).result(5) == 1, timeout=5000)
+    reference = Trainer(experiment)
+    reference.train_batch()
+    reference.update("training.batch_size", 7)
+    reference.train_epoch()
+    np.testing.assert_array_equal(_params(worker), reference.network.params)
+    losses = worker.submit(lambda t: t.history.column("train_loss").copy()).result(5)
+    np.testing.assert_array_equal(losses, reference.history.column("train_loss"))

@@ -308,6 +308,11 @@ class TrainingWorker(QThread, SnapshotPacing):
     def _on_apply(self, dotted: str, value: Any) -> None:
         trainer = self._trainer
         self._guard(lambda: trainer.update(dotted, value))
+        if self._stepper is not None and not trainer.stepping:
+            # the change completed the iteration being stepped through (it applies
+            # between iterations): show where training is now
+            self._stepper = None
+            self._emit_snapshot(force=True)
 
     def _on_replace(self, trainer: Trainer) -> None:
         self._runs.replace_current(trainer)
