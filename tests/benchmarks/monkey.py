@@ -75,26 +75,32 @@ class StallSampler:
     samples the GUI thread's Python stack every 0.1 s; the samples of the longest stall are
     kept (``where``: the innermost frames seen most often), to tell what the GUI was doing."""
 
-    def __init__(self, probe, after=0.5, depth=6, others=False):
-        self.after, self.depth, self.others = after, depth, others
+    def __init__(self, probe, after=0.5, depth=6, others=False, native=None):
+        self.after, self.depth, self.others, self.native = after, depth, others, native
+        self.dumps, self.dumped = [], False     # native stacks: (stalled for, py-spy's text)
         self.main = threading.main_thread().ident
         self.last, self.samples, self.where = time.monotonic(), [], []
-        self.longest = 0.0
+        self.longest, self.cpu_last, self.cpu_share = 0.0, time.thread_time(), 0.0
         probe.timer.timeout.connect(self._tick)
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._watch, daemon=True)
         self.thread.start()
 
     def _tick(self):
-        now = time.monotonic()
+        now, cpu = time.monotonic(), time.thread_time()     # on the GUI thread
         gap = now - self.last
         if gap > self.longest and self.samples:
             self.longest, self.where = gap, self.samples
-        self.last, self.samples = now, []
+            self.cpu_share = (cpu - self.cpu_last) / gap
+        self.last, self.samples, self.dumped, self.cpu_last = now, [], False, cpu
 
     def _watch(self):
         while not self.stopping.wait(0.1):
-            if time.monotonic() - self.last > self.after:
+            stalled = time.monotonic() - self.last
+            if self.native is not None and stalled > self.native and not self.dumped:
+                self.dumped = True
+                self.dumps.append((stalled, self._native_dump()))
+            if stalled > self.after:
                 frames = sys._current_frames()
                 frame = frames.get(self.main)
                 if frame is not None:
@@ -109,6 +115,20 @@ class StallSampler:
                                     f"{Path(f.filename).name}:{f.lineno} {f.name}"
                                     for f in reversed(inner))
                     self.samples.append(text)
+
+    @staticmethod
+    def _native_dump() -> str:
+        """Every thread's native and Python stack, from py-spy (a development tool, not a
+        dependency: ``pip install py-spy``)."""
+        import shutil
+        import subprocess
+        spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        try:
+            done = subprocess.run([spy, "dump", "--native", "--pid", str(os.getpid())],
+                                  capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.SubprocessError) as exc:
+            return f"py-spy failed: {exc}"
+        return done.stdout + done.stderr
 
     def stop(self):
         self.stopping.set()
@@ -128,6 +148,9 @@ def main(argv=None) -> int:
     parser.add_argument("--depth", type=int, default=6, help="frames kept per stack sample")
     parser.add_argument("--other-threads", action="store_true",
                         help="with each sample, the innermost frames of every other thread")
+    parser.add_argument("--native", type=float, default=None, metavar="SECONDS",
+                        help="once a stall lasts this long, print every thread's native stack "
+                             "(needs py-spy and permission to trace this process)")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication([])
     warnings, exceptions, view_errors = [], [], []
@@ -150,7 +173,8 @@ def main(argv=None) -> int:
         monkey = Monkey(window, Bot(), rng)
         probe = StallProbe(lambda: monkey.log[-1] if monkey.log else "start")
         probe.start()
-        sampler = StallSampler(probe, args.sample_after, args.depth, args.other_threads)
+        sampler = StallSampler(probe, args.sample_after, args.depth, args.other_threads,
+                                args.native)
         window.toggle_play()
         try:
             monkey.run(args.actions)
@@ -169,8 +193,15 @@ def main(argv=None) -> int:
           f"(worker stopped: {stopped}, after {worker_seconds:.2f} s), "
           f"peak memory {peak_mb:.0f} MB")
     print(f"longest stall at: {probe.longest_at}")
+    if sampler.longest:
+        print(f"the longest sampled stall ({sampler.longest * 1000:.0f} ms): the GUI thread "
+              f"used the CPU {sampler.cpu_share:.0%} of it (the rest: waiting for a lock or "
+              f"for the CPU)")
     for line in sampler.report():
         print(f"  GUI thread during the longest sampled stall: {line}")
+    for stalled, text in sampler.dumps:
+        print(f"  native stacks {stalled * 1000:.0f} ms into a stall:\n    "
+              + text.strip().replace("\n", "\n    "))
     for text in (exceptions + view_errors + warnings)[:5]:
         print("  " + text.strip().replace("\n", "\n  "))
     if exceptions or view_errors or warnings:
