@@ -12,12 +12,23 @@ again (or the timeout passes, so no thread waits long on a GUI that never sleeps
 part tells a GUI thread that runs Python from one blocked outside its loop (``QThread.wait``,
 a test's ``qWait``): that one needs no lock, and the others run on.
 
+The GUI thread also needs the lock while its current frame *is* the loop's: Qt's own C++ (a
+layout, a paint) asks every Python object it touches whether Python overrides the virtual
+method it is about to call, and each ask takes the lock. A relayout of the plots so waited up
+to a second behind a training thread (the monkey test, native stacks from py-spy), unseen by
+the frame test. So in the loop's frame the GUI counts as busy when the kernel says the thread
+is blocked in the ``futex`` call (the interpreter lock, or Qt waiting for its own helper
+threads), read from ``/proc/self/task/<tid>/syscall`` (Linux; 0.7 µs a read); asleep in
+``poll``, or running C++ without the lock, it is not, and training runs beside it.
+
 A look costs ~2 µs (``sys._current_frames()``): a thread with pieces of a few microseconds looks
 only every few milliseconds (the training worker does, :mod:`ui.live.training_worker`).
 """
 
 from __future__ import annotations
 
+import os
+import platform
 import sys
 import threading
 import time
@@ -39,6 +50,20 @@ MIN_WINDOW = 0.0005
 MAX_WINDOW = 0.1
 
 
+#: the futex system call's number per machine (Linux): a thread blocked in it waits for a lock
+FUTEX = {"x86_64": 202, "amd64": 202, "aarch64": 98, "arm64": 98, "riscv64": 98}
+
+
+def _syscall_file(native_id: int) -> int | None:
+    """An open descriptor of the thread's ``/proc/.../syscall`` (None where there is none)."""
+    if sys.platform != "linux" or platform.machine().lower() not in FUTEX:
+        return None
+    try:
+        return os.open(f"/proc/self/task/{native_id}/syscall", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+
+
 def _cpu_clock(ident: int):
     """The CPU-time clock of thread ``ident``; None where the platform has none."""
     try:
@@ -58,12 +83,17 @@ class GuiFirst:
         self._clock = None                  # the GUI thread's CPU-time clock
         self._seen = (0.0, 0.0)             # (wall, CPU) time at the last look
         self._running = True
+        self._syscall = None                # the GUI thread's /proc syscall file (a descriptor)
+        self._futex = b"%d " % FUTEX.get(platform.machine().lower(), -1)
 
     def sleeps(self, frame) -> None:
         """On the GUI thread: its event loop is about to sleep inside ``frame``."""
         ident = threading.get_ident()
         if ident != self._thread:
             self._thread, self._clock = ident, _cpu_clock(ident)
+            if self._syscall is not None:
+                os.close(self._syscall)
+            self._syscall = _syscall_file(threading.get_native_id())
         self._idle_frame = frame
         self._asleep.set()
 
@@ -73,13 +103,28 @@ class GuiFirst:
         self._asleep.set()
 
     def busy(self) -> bool:
-        """The GUI thread runs Python outside its sleeping event loop (a handler, a paint);
-        never on the GUI thread itself (it cannot wait for itself)."""
+        """The GUI thread runs Python outside its sleeping event loop (a handler, a paint), or
+        inside the loop's own frame it is blocked on a lock (Qt's C++ asking for Python
+        overrides); never on the GUI thread itself (it cannot wait for itself)."""
         idle = self._idle_frame
         if idle is None or threading.get_ident() == self._thread:
             return False
         frame = sys._current_frames().get(self._thread)
-        return frame is not None and frame is not idle and self._using_cpu()
+        if frame is None:
+            return False
+        if frame is idle:
+            return self._blocked()
+        return self._using_cpu()
+
+    def _blocked(self) -> bool:
+        """The GUI thread waits in the futex call (for a lock), says the kernel."""
+        fd = self._syscall
+        if fd is None:
+            return False
+        try:
+            return os.pread(fd, 24, 0).startswith(self._futex)
+        except OSError:                     # the thread is gone
+            return False
 
     def _using_cpu(self) -> bool:
         """The GUI thread used the CPU ``RUNNING_SHARE`` of the time since the last look."""
