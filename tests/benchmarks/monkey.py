@@ -73,7 +73,10 @@ class Bot:
 class StallSampler:
     """A watchdog thread: while the GUI thread has not ticked ``probe``'s timer for ``after`` seconds, it
     samples the GUI thread's Python stack every 0.1 s; the samples of the longest stall are
-    kept (``where``: the innermost frames seen most often), to tell what the GUI was doing."""
+    kept (``where``: the innermost frames seen most often), to tell what the GUI was doing.
+    Reading other threads' frames (``sys._current_frames()``) can itself crash Python 3.11 now
+    and then (one run with ``--other-threads`` ended in a segfault); ``--native`` asks py-spy
+    from outside instead."""
 
     def __init__(self, probe, after=0.5, depth=6, others=False, native=None):
         self.after, self.depth, self.others, self.native = after, depth, others, native
