@@ -1,35 +1,32 @@
 """The GUI thread goes first: threads that compute (training, a loss landscape, a learning-rate
-test) wait while the GUI thread needs the interpreter lock.
+test) wait while the GUI thread runs Python.
 
-Every thread that runs Python needs the lock. A click's handler, a paint or a nested loop
-waiting for a save, sharing it with a thread that trains, took 2.5-3x its own time
-(``tests/benchmarks/bench_gui_work.py``). Qt's own C++ needs it too: a relayout or a paint asks
-every Python-made widget whether Python overrides the virtual method it is about to call, and
-each ask takes the lock; such a relayout waited up to a second behind training (the monkey
-test; native stacks from py-spy).
+Every thread that runs Python needs the interpreter lock. A click's handler, a paint or a nested
+loop waiting for a save, sharing the lock with a thread that trains, took 2.5-3x its own time
+(``tests/benchmarks/bench_gui_work.py``). So each time the GUI's event loop is about to sleep,
+the event dispatcher's ``aboutToBlock`` tells :data:`GUI` the Python frame the loop sleeps in
+(:func:`install`); a computing thread asks :meth:`GuiFirst.busy` — is the GUI thread's current
+frame another one, and has that thread been using the CPU? — between two pieces of its work
+and, if so, calls :meth:`GuiFirst.wait`: it blocks, without the lock, until the loop sleeps
+again (or the timeout passes, so no thread waits long on a GUI that never sleeps). The CPU
+part tells a GUI thread that runs Python from one blocked outside its loop (``QThread.wait``,
+a test's ``qWait``): that one needs no lock, and the others run on.
 
-So a computing thread asks :meth:`GuiFirst.busy` between two pieces of its work and, if so,
-calls :meth:`GuiFirst.wait`: it blocks, without the lock, until the GUI's event loop is about
-to sleep again (the event dispatcher's ``aboutToBlock``, :func:`install`), or the timeout
-passes, so no thread waits long on a GUI that never sleeps.
+The GUI thread also needs the lock while its current frame *is* the loop's: Qt's own C++ (a
+layout, a paint) asks every Python object it touches whether Python overrides the virtual
+method it is about to call, and each ask takes the lock. A relayout of the plots so waited up
+to a second behind a training thread (the monkey test, native stacks from py-spy), unseen by
+the frame test. So in the loop's frame the GUI counts as busy when the kernel says the thread
+is blocked in the ``futex`` call (the interpreter lock, or Qt waiting for its own helper
+threads), read from ``/proc/self/task/<tid>/syscall`` (Linux; 0.7 µs a read); asleep in
+``poll``, or running C++ without the lock, it is not, and training runs beside it.
 
-*Busy* is read from the kernel and the GUI thread's CPU clock, never from Python frames
-(``sys._current_frames()`` from a thread that computes is a known cause of crashes on Python
-3.11, e.g. in profilers sampling other threads; this module called it ~500 times a second).
-The asking thread holds the lock (and keeps it while it looks), so a GUI thread that wants it
-is blocked in the ``futex`` call (``/proc/self/task/<tid>/syscall``, Linux, ~1 µs a read);
-asleep in its loop it is in ``poll``, drawing in C++ it is running, and training goes on
-beside it. And it has been using the CPU: a GUI thread blocked on something else
-(``QThread.wait``, a test's wait) uses none and needs no one's lock. Where there is no
-``/proc`` the CPU clock alone decides.
-
-A look costs ~1-2 µs: a thread with pieces of a few microseconds looks only every few
-milliseconds (the training worker does, :mod:`ui.live.training_worker`).
+A look costs ~2 µs (``sys._current_frames()``): a thread with pieces of a few microseconds looks
+only every few milliseconds (the training worker does, :mod:`ui.live.training_worker`).
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import platform
 import sys
@@ -42,18 +39,12 @@ from PySide6.QtCore import QAbstractEventDispatcher, QObject, QThread
 #: the longest a computing thread waits for the GUI at a time (seconds): a GUI that is busy for
 #: long (or never sleeps) must not stop the work for long
 LONGEST_WAIT = 0.05
-#: a GUI thread blocked in the futex call wants the interpreter lock if it also used the CPU
-#: this share of the time since the last look: a GUI thread waiting for the lock gets it at
-#: every switch (1 ms while training, :mod:`ui.live.switch_interval`) and works a little;
-#: blocked on another lock (``QThread.wait``) it uses none
+#: the GUI thread counts as running when it used the CPU this share of the time since the last
+#: look: running Python ~100 %, but waiting for the lock it uses none, and sharing it with a
+#: training thread it was seen at 12 %; blocked outside its loop, ~0 %
 RUNNING_SHARE = 0.02
-#: looks closer together than this reuse the last CPU answer (seconds): long enough to span a
-#: few switches of the lock
-MIN_WINDOW = 0.005
-#: a GUI thread seen running may be on its way back to the lock (handed over a moment ago):
-#: it is looked at again this many times, this long apart (seconds)
-RUNNING_REREADS = 2
-REREAD_AFTER = 0.00002
+#: looks closer together than this reuse the last answer (seconds)
+MIN_WINDOW = 0.0005
 #: a look longer than this after the last one cannot tell what the GUI does now (its CPU time
 #: covers mostly the past): it counts the GUI as running, and the next look tells (seconds)
 MAX_WINDOW = 0.1
@@ -63,23 +54,9 @@ MAX_WINDOW = 0.1
 FUTEX = {"x86_64": 202, "amd64": 202, "aarch64": 98, "arm64": 98, "riscv64": 98}
 
 
-def _pread_holding_the_lock():
-    """libc's pread called with the interpreter lock held (ctypes.PyDLL), or None."""
-    try:
-        function = ctypes.PyDLL(None).pread
-    except (AttributeError, OSError):
-        return None
-    function.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_long)
-    function.restype = ctypes.c_ssize_t
-    return function
-
-
-_read_held = _pread_holding_the_lock()
-
-
 def _syscall_file(native_id: int) -> int | None:
     """An open descriptor of the thread's ``/proc/.../syscall`` (None where there is none)."""
-    if sys.platform != "linux" or platform.machine().lower() not in FUTEX or _read_held is None:
+    if sys.platform != "linux" or platform.machine().lower() not in FUTEX:
         return None
     try:
         return os.open(f"/proc/self/task/{native_id}/syscall", os.O_RDONLY | os.O_CLOEXEC)
@@ -96,12 +73,11 @@ def _cpu_clock(ident: int):
 
 
 class GuiFirst:
-    """Whether the GUI thread wants the interpreter lock, and a way to wait until its event
-    loop sleeps again."""
+    """Where the GUI thread's event loop sleeps, and a way to wait until it does."""
 
     def __init__(self):
         self._thread: int | None = None     # the GUI thread's ident
-        self._known = False                 # its event loop has been seen going to sleep
+        self._idle_frame = None             # the frame its event loop sleeps in
         self._asleep = threading.Event()    # set each time the loop goes to sleep
         self._asleep.set()
         self._clock = None                  # the GUI thread's CPU-time clock
@@ -109,52 +85,46 @@ class GuiFirst:
         self._running = True
         self._syscall = None                # the GUI thread's /proc syscall file (a descriptor)
         self._futex = b"%d " % FUTEX.get(platform.machine().lower(), -1)
-        self._buffer = ctypes.create_string_buffer(32)
 
-    def sleeps(self, frame=None) -> None:
-        """On the GUI thread: its event loop is about to sleep (``frame``: where; unused)."""
+    def sleeps(self, frame) -> None:
+        """On the GUI thread: its event loop is about to sleep inside ``frame``."""
         ident = threading.get_ident()
         if ident != self._thread:
             self._thread, self._clock = ident, _cpu_clock(ident)
             if self._syscall is not None:
                 os.close(self._syscall)
             self._syscall = _syscall_file(threading.get_native_id())
-        self._known = True
+        self._idle_frame = frame
         self._asleep.set()
 
     def forget(self) -> None:
         """No loop is known any more (nothing waits for it): every thread runs freely."""
-        self._known = False
+        self._idle_frame = None
         self._asleep.set()
 
     def busy(self) -> bool:
-        """The GUI thread wants the interpreter lock (a handler, a paint, Qt's C++ asking for
-        Python overrides); never on the GUI thread itself (it cannot wait for itself)."""
-        if not self._known or threading.get_ident() == self._thread:
+        """The GUI thread runs Python outside its sleeping event loop (a handler, a paint), or
+        inside the loop's own frame it is blocked on a lock (Qt's C++ asking for Python
+        overrides); never on the GUI thread itself (it cannot wait for itself)."""
+        idle = self._idle_frame
+        if idle is None or threading.get_ident() == self._thread:
             return False
-        return self._wants_lock() and self._using_cpu()
+        frame = sys._current_frames().get(self._thread)
+        if frame is None:
+            return False
+        if frame is idle:
+            return self._blocked()
+        return self._using_cpu()
 
-    def _wants_lock(self) -> bool:
-        """Blocked in the futex call, says the kernel (True where it cannot be asked). Read
-        without letting go of the lock (``os.pread`` would: the GUI thread could take it
-        meanwhile and be seen running, which a GUI thread drawing in C++ is too)."""
+    def _blocked(self) -> bool:
+        """The GUI thread waits in the futex call (for a lock), says the kernel."""
         fd = self._syscall
         if fd is None:
-            return True
-        for _ in range(RUNNING_REREADS + 1):
-            if _read_held(fd, self._buffer, 24, 0) <= 0:    # the thread is gone
-                return False
-            state = self._buffer.raw
-            if state.startswith(self._futex):
-                return True
-            if not state.startswith(b"running"):
-                return False                # asleep (poll), or in another call
-            # running: drawing in C++, or on its way back to the lock, just handed over
-            # (then blocked within microseconds): look again after a moment
-            until = time.perf_counter() + REREAD_AFTER
-            while time.perf_counter() < until:
-                pass
-        return False
+            return False
+        try:
+            return os.pread(fd, 24, 0).startswith(self._futex)
+        except OSError:                     # the thread is gone
+            return False
 
     def _using_cpu(self) -> bool:
         """The GUI thread used the CPU ``RUNNING_SHARE`` of the time since the last look."""
@@ -187,10 +157,17 @@ GUI = GuiFirst()
 
 
 class _Hook(QObject):
-    """Tells :data:`GUI` each time the event loop of this (the GUI) thread goes to sleep."""
+    """Tells :data:`GUI` where the event loop of this (the GUI) thread sleeps."""
 
     def sleeps(self) -> None:
-        GUI.sleeps()
+        try:
+            frame = sys._getframe(1)       # the caller of exec(): the loop's own frame
+        except ValueError:                  # the loop was started from outside Python
+            frame = None
+        if frame is None:
+            GUI.forget()
+        else:
+            GUI.sleeps(frame)
 
 
 _hook: _Hook | None = None

@@ -8,12 +8,11 @@ act within one batch; when a snapshot goes back is :mod:`ui.live.worker_pacing`.
 While the GUI redraws (bracketed by :meth:`gui_busy`) the worker waits between batches (on an
 Event, interpreter lock released, at most ``MAX_YIELD``) instead of competing for the lock, so
 the redraw runs at its own speed (:mod:`ui.live.refresh_pacer`, :mod:`ui.live.switch_interval`).
-The same holds for anything else the GUI thread needs the lock for (:mod:`ui.live.gui_first`):
-at most every ``GUI_LOOK`` seconds the worker looks whether the GUI thread wants it — a click's
-handler, a paint, a nested loop waiting for a save, Qt's C++ asking Python for overrides during
-a relayout — and if so it waits (between batches, and between the layers of a big network's
-batch) until the GUI's loop sleeps again. Sharing the lock, such work took 2.5-3x its own time
-(a relayout up to a second).
+The same holds for anything else the GUI thread does in Python (:mod:`ui.live.gui_first`): at
+most every ``GUI_LOOK`` seconds the worker looks whether the GUI thread runs Python — a click's
+handler, a paint, a nested loop waiting for a save — and if so it waits (between batches, and
+between the layers of a big network's batch) until the GUI's loop sleeps again. Sharing the
+lock, such work took 2.5-3x its own time.
 """
 
 from __future__ import annotations
@@ -39,10 +38,10 @@ from .worker_pacing import SNAPSHOT_SHARE, SnapshotPacing
 DRAW_TIMEOUT = 1.0
 #: a busy GUI makes the worker wait between batches at most this long (seconds)
 MAX_YIELD = 0.05
-#: the longest the worker waits at a time while the GUI thread wants the lock (seconds)
+#: the longest the worker waits at a time while the GUI thread runs Python (seconds)
 GUI_FIRST_WAIT = LONGEST_WAIT
-#: the worker looks whether the GUI thread wants the lock at most this often (seconds; a look,
-#: a read of /proc and the GUI's CPU clock, costs ~1 µs: every batch of a tiny network, ~5 %)
+#: the worker looks whether the GUI thread runs Python at most this often (seconds; a look,
+#: ``sys._current_frames()``, costs ~2 µs: every batch of a tiny network, ~2 % of it)
 GUI_LOOK = 0.002
 #: a lone run at full speed trains batch after batch for at most this long before the loop
 #: looks at its snapshots and speed readout (commands and redraws end a burst at once)
