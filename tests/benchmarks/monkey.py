@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from conftest import small_experiment  # noqa: E402
 from monkeying import Answers, Monkey, StallProbe, close_and_time  # noqa: E402
+from ui.live.gui_first import current_frames  # noqa: E402
 
 IGNORED_WARNINGS = ("does not support propagateSizeHints", "does not support raise",
                     "does not support grabbing")
@@ -74,8 +75,8 @@ class StallSampler:
     """A watchdog thread: while the GUI thread has not ticked ``probe``'s timer for ``after`` seconds, it
     samples the GUI thread's Python stack every 0.1 s; the samples of the longest stall are
     kept (``where``: the innermost frames seen most often), to tell what the GUI was doing.
-    Reading other threads' frames (``sys._current_frames()``) can itself crash Python 3.11 now
-    and then (one run with ``--other-threads`` ended in a segfault); ``--native`` asks py-spy
+    Other threads' frames are read with :func:`ui.live.gui_first.current_frames` (a plain
+    ``sys._current_frames()`` can crash Python 3.11 before 3.11.9); ``--native`` asks py-spy
     from outside instead."""
 
     def __init__(self, probe, after=0.5, depth=6, others=False, native=None):
@@ -104,7 +105,7 @@ class StallSampler:
                 self.dumped = True
                 self.dumps.append((stalled, self._native_dump()))
             if stalled > self.after:
-                frames = sys._current_frames()
+                frames = current_frames()
                 frame = frames.get(self.main)
                 if frame is not None:
                     stack = traceback.extract_stack(frame)[-self.depth:]

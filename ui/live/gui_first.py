@@ -23,10 +23,18 @@ threads), read from ``/proc/self/task/<tid>/syscall`` (Linux; 0.7 µs a read); a
 
 A look costs ~2 µs (``sys._current_frames()``): a thread with pieces of a few microseconds looks
 only every few milliseconds (the training worker does, :mod:`ui.live.training_worker`).
+
+On Python 3.11, ``sys._current_frames()`` itself can crash the process: the frame objects it
+makes may start a garbage collection, a finalizer in it may let go of the lock, and the thread
+whose frame is half wrapped runs on and frees it (``tests/ui/test_gui_first.py`` reproduces the
+segfault in under a second on 3.11.7). :func:`current_frames` keeps the collector off during the
+call, as CPython's own patch for the deadlock of the same cause does (gh-106883); from 3.12 a
+collection starts only between bytecodes, never inside an allocation.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import platform
 import sys
@@ -52,6 +60,25 @@ MAX_WINDOW = 0.1
 
 #: the futex system call's number per machine (Linux): a thread blocked in it waits for a lock
 FUTEX = {"x86_64": 202, "amd64": 202, "aarch64": 98, "arm64": 98, "riscv64": 98}
+
+
+_frames_lock = threading.Lock()
+
+
+def current_frames() -> dict:
+    """``sys._current_frames()`` with the garbage collector held off during the call (on 3.11 a
+    collection inside it can free the frame it wraps; see above). The lock keeps two looking
+    threads from turning the collector back on under each other."""
+    if sys.version_info >= (3, 12):         # no collection while allocating any more
+        return sys._current_frames()
+    with _frames_lock:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return sys._current_frames()
+        finally:
+            if enabled:
+                gc.enable()
 
 
 def _syscall_file(native_id: int) -> int | None:
@@ -109,7 +136,7 @@ class GuiFirst:
         idle = self._idle_frame
         if idle is None or threading.get_ident() == self._thread:
             return False
-        frame = sys._current_frames().get(self._thread)
+        frame = current_frames().get(self._thread)
         if frame is None:
             return False
         if frame is idle:
