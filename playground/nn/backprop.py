@@ -233,8 +233,8 @@ def step(network, loss, x, y, ws, rng, training, l1, l2, clip_norm, optimizer, r
             and optimizer is not None and x_ext is not None and interrupt is None:
         plan = ws.plan
         if plan is None:
-            plan = ws.plan = _plan(network, loss, ws)
-        if plan and _planned_step(plan, x_ext, onehot, stage, network, optimizer, result):
+            plan = plan_for(network, loss, ws)
+        if plan and planned_step(plan, x_ext, onehot, stage, network, optimizer, result):
             return result
     layers = network.layers
     bufs = ws.layers
@@ -268,8 +268,17 @@ def step(network, loss, x, y, ws, rng, training, l1, l2, clip_norm, optimizer, r
                      optimizer, result)
 
 
+def plan_for(network, loss, ws) -> tuple:
+    """The workspace's plan for :func:`planned_step` (made once per workspace; ``()``: the
+    workspace's layers cannot take the planned step)."""
+    plan = ws.plan
+    if plan is None:
+        plan = ws.plan = _plan(network, loss, ws)
+    return plan
+
+
 def _plan(network, loss, ws) -> tuple:
-    """What :func:`_planned_step` works on, for a workspace whose layers all take the plain
+    """What :func:`planned_step` works on, for a workspace whose layers all take the plain
     path (a bias, no dropout buffers, element-wise hidden activations, softmax with
     cross-entropy on top), else ``()``: per layer the arrays the layer methods would use and
     its activation's calls (tanh's written out: ``np.tanh``, and ``a·a``, ``1 − ·``, ``δ·``
@@ -301,7 +310,7 @@ def _plan(network, loss, ws) -> tuple:
     return tuple(forward), head, tuple(backward[::-1]), (bufs[0].delta, layers[0].grad_Wb)
 
 
-def _planned_step(plan, x_ext, onehot, stage, network, optimizer, result) -> bool:
+def planned_step(plan, x_ext, onehot, stage, network, optimizer, result) -> bool:
     """:func:`step` with a ``stage``, no penalty, no clipping, on a planned workspace: the
     same NumPy calls on the same arrays in the same order as the layer methods make (so the
     same numbers), without their per-call Python. False (nothing updated: the caller runs

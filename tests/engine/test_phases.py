@@ -101,7 +101,7 @@ NO_DROPOUT = [{"units": 5, "activation": "tanh"}, {"units": 4, "activation": "re
 def test_deferred_cross_entropy_losses_equal_the_stepper_s_bitwise(dtype, batch, samples,
                                                                     layers):
     """Training leaves cross-entropy's log and sum of each batch to the epoch's end, and
-    without dropout takes the planned step (backprop._planned_step); the weights and the
+    without dropout takes the planned step (backprop.planned_step); the weights and the
     epoch's train_loss must still be bitwise what the stepper gets through the layer methods,
     computing every batch's loss as it goes (CrossEntropy.value): full and partial batches,
     float32 and float64."""
