@@ -20,6 +20,8 @@ penalty in the loss (Keras convention), so they are comparable.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from playground.data import Dataset
@@ -160,6 +162,27 @@ class EpochMetrics:
             predicted_labels(output, self._pred[start:self.seen])
         if self.shared_truth is None:
             self._truth[start:self.seen] = target if target.ndim == 1 else true_labels(target)
+
+    def staged_adder(self, output: np.ndarray, n: int) -> Callable[[], None] | None:
+        """A function that does ``add_batch(None, output, target)`` for one more batch of
+        ``n`` samples, each call, with what ``add_batch`` looks up per batch fixed once: a
+        classification epoch whose true labels are shared (:attr:`shared_truth`) and whose
+        outputs have a column per class. None where that does not hold (or the epoch's label
+        buffer is full): call :meth:`add_batch` then."""
+        if self.regression or self.shared_truth is None or output.ndim != 2 \
+                or output.shape[1] < 2 or output.shape[0] != n:
+            return None
+        def add() -> bool:
+            start = self.seen
+            end = start + n
+            pred = self._pred
+            if end > pred.size:
+                return False
+            self._batches.append((None, n, start))
+            self.seen = end
+            output.argmax(1, pred[start:end])
+            return True
+        return add
 
     def confusion(self) -> np.ndarray | None:
         """The confusion matrix of the batches seen since the epoch (or the restore) began."""

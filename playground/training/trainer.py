@@ -388,13 +388,16 @@ class Trainer(Resumable):
         if not plan:
             return False
         blas.use(self._blas_threads)
-        optimizer, result, add_batch = self.optimizer, self._result, self._metrics.add_batch
-        output = ws.layers[-1].a
+        optimizer, result = self.optimizer, self._result
+        add = self._metrics.staged_adder(ws.layers[-1].a, xb.shape[0])   # as _iteration_done
+        if add is None:
+            return False
         while True:
             result.updated = False
             if not planned_step(plan, x_ext, onehot, stage, network, optimizer, result):
                 return False                # this batch goes the general way
-            add_batch(None, output, yb)     # as _iteration_done: a staged loss
+            if not add():
+                self._metrics.add_batch(None, ws.layers[-1].a, yb)
             self.iteration += 1
             b = self.batch_in_epoch = b + 1
             if stop is not None and stop():
