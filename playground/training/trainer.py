@@ -28,7 +28,7 @@ from playground.nn.backprop import IterationResult, Phase, iteration, plan_for, 
 from playground.data import Dataset, load_dataset
 from .budget import check_experiment_fits
 
-from .batches import BatchGather
+from .batches import BatchGather, gather_rows
 from .divergence import check_runaway, likely_cause
 from .gradient_flow import probe_error_signal
 from .early_stopping import EarlyStopping
@@ -243,7 +243,7 @@ class Trainer(Resumable):
                 np.copyto(Xe[:, :d], X)
                 np.copyto(Yg, Y)
             else:
-                np.copyto(Xe[:, :d], X.take(perm, 0, mode="clip"))
+                gather_rows(X, perm, Xe[:, :d])
                 Y.take(perm, 0, Yg, "clip")
             blocks = None
             if self.loss.target_kind == "labels":
