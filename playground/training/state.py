@@ -13,6 +13,8 @@ outside the Trainer writes its attributes.
 
 from __future__ import annotations
 
+import copy
+
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -186,7 +188,13 @@ class Resumable:
     def state_dict(self, history: bool = True) -> dict:
         """Everything a resumed run needs besides the experiment and the data, as copies:
         parts ``weights``, ``optimizer``, ``state``, ``arrays``, ``history`` (see
-        :mod:`playground.training.state`). :meth:`load_state_dict` puts it back bit for bit."""
+        :mod:`playground.training.state`). :meth:`load_state_dict` puts it back bit for bit.
+        While an iteration is being stepped through (``Trainer.phases``), the state from just
+        before it began: an iteration half done cannot be resumed exactly."""
+        before = getattr(self, "_open_state", None)
+        if before is not None and getattr(self, "_open_iteration", None) is not None:
+            return dict(copy.deepcopy(before),
+                        history=self.history.copy() if history else None)
         es = self.early_stopping
         state = {
             "epoch": self.epoch, "iteration": self.iteration,

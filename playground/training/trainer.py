@@ -488,8 +488,14 @@ class Trainer(Resumable):
         :meth:`set_parameter`, the ``train_*`` methods, another :meth:`phases`) first
         completes it with the settings it began with (:meth:`finish_iteration`): a batch size
         changed inside an open first iteration made the epoch count its batches at one size
-        and gather them at another (its running loss then failed to add up)."""
+        and gather them at another (its running loss then failed to add up).
+
+        :meth:`state_dict` while the iteration is open gives the state from just before it
+        began (saved, it resumes by doing that iteration anew): its first phase may already
+        have drawn the epoch's order, its last updated the weights before the batch is
+        counted, and either, saved as it was, resumed into other numbers than training on."""
         self.finish_iteration()
+        before = self.state_dict(history=False)
         steps = self._iteration(observe=True)
         started = False
         try:
@@ -501,14 +507,17 @@ class Trainer(Resumable):
                         return
                 if not started:
                     started, self._open_iteration = True, steps
+                    self._open_state = before
                 yield phase
         finally:
             if self._open_iteration is steps:
-                self._open_iteration = None
+                self._open_iteration = self._open_state = None
             steps.close()
 
     #: the inner generator of an iteration being stepped through (see :meth:`phases`)
     _open_iteration = None
+    #: the :meth:`state_dict` (without history) from just before that iteration began
+    _open_state = None
 
     @property
     def stepping(self) -> bool:
@@ -518,7 +527,7 @@ class Trainer(Resumable):
     def finish_iteration(self) -> None:
         """Complete an iteration being stepped through with :meth:`phases`, if one is open
         (a generator the caller still holds then just ends)."""
-        steps, self._open_iteration = self._open_iteration, None
+        steps, self._open_iteration, self._open_state = self._open_iteration, None, None
         if steps is not None:
             with np.errstate(all="ignore"):
                 for _ in steps:

@@ -304,3 +304,40 @@ def test_training_or_stepping_again_completes_the_open_iteration_first():
     for _ in range(4):
         plain.train_batch()
     _same_run(trainer, plain)
+
+
+@pytest.mark.parametrize("at_batch", [0, 2])
+@pytest.mark.parametrize("phases", [1, 3, "all but the close"])
+def test_a_run_saved_while_stepping_resumes_as_training_on(at_batch, phases, tmp_path):
+    """Saved in the middle of an iteration being stepped through, a run resumes as if it
+    had been saved just before that iteration: the same weights after the epoch as training
+    straight on. Saved as it was, the first iteration of an epoch had drawn the epoch's order
+    (the resumed run drew another), and after the update phase the weights were updated
+    with the batch not yet counted (the resumed run trained it twice)."""
+    from playground.files.runfile import load_run, save_run
+    exp = spiral(batch_size=10).replace("data.samples", 80)
+    stepped, straight = Trainer(exp), Trainer(exp)
+    for trainer in (stepped, straight):
+        for _ in range(at_batch):
+            trainer.train_batch()
+    n = len(list(Trainer(exp).phases()))               # phases of one iteration
+    steps = stepped.phases()
+    for _ in range(n - 1 if phases == "all but the close" else phases):
+        next(steps)
+    if phases == "all but the close":
+        next(steps)                                     # the update phase: weights changed
+    assert stepped.stepping
+    path = tmp_path / "stepping.bpp"
+    save_run(stepped, path)
+    resumed = load_run(path)
+    assert resumed.batch_in_epoch == at_batch and resumed.iteration == at_batch
+    for trainer in (resumed, straight):
+        trainer.train_epoch()
+        trainer.train_epoch()
+    np.testing.assert_array_equal(resumed.network.params, straight.network.params)
+    assert resumed.history.columns()["train_loss"].tolist() == \
+        straight.history.columns()["train_loss"].tolist()
+    # the stepped trainer itself completes its iteration and trains on to the same numbers
+    stepped.train_epoch()
+    stepped.train_epoch()
+    np.testing.assert_array_equal(stepped.network.params, straight.network.params)

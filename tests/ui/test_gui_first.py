@@ -116,7 +116,8 @@ def _stress(look: str, seconds: float):
     root = str(Path(__file__).resolve().parents[2])
     script = _FRAMES_STRESS.format(root=root, look=look, seconds=seconds)
     return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120, env={"PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen"})
+                          timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen"})
 
 
 def test_looking_at_other_threads_frames_survives_a_collection_that_lets_go_of_the_lock():

@@ -354,6 +354,25 @@ def test_save_and_open_a_run(qtbot, window, dialogs, tmp_path):
     assert Trainer.load(tmp_path / "run.bpp").epoch == 4
 
 
+
+def test_a_run_saved_while_stepping_says_so_and_resumes_as_training_on(qtbot, window, dialogs,
+                                                                        tmp_path):
+    # three phases of the first iteration: its epoch's order is drawn, nothing counted yet
+    for _ in range(3):
+        click(qtbot, window, "stepPhaseToolButton")
+    qtbot.waitUntil(lambda: on_worker(window, lambda t: t.stepping), timeout=TIMEOUT)
+    dialogs.save_path = (str(tmp_path / "stepping"), RUN_FILTER)
+    assert window.files.save_as()
+    qtbot.waitUntil(lambda: not window.files.saving.running, timeout=TIMEOUT)
+    assert "before the iteration being stepped through" in window.statusBar().currentMessage()
+    assert on_worker(window, lambda t: t.stepping)          # saving did not end the stepping
+    resumed = Trainer.load(tmp_path / "stepping.bpp")
+    straight = Trainer(window.current_experiment())
+    assert resumed.iteration == 0 and resumed.batch_in_epoch == 0
+    for trainer in (resumed, straight):
+        trainer.train_epoch()
+    np.testing.assert_array_equal(resumed.network.params, straight.network.params)
+
 class Ticks:
     """A GUI-thread timer that records which events it saw tick, in order."""
 

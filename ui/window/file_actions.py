@@ -396,19 +396,23 @@ class FileActions(QObject):
         edit = self.window.model.undo_stack.index()     # the edit the saved file has
 
         def copy(runs: RunSet):                          # training thread
-            return len(runs), runset_members(runs, path)
+            # a run being stepped through is saved as before its open iteration (the
+            # engine's rule, Trainer.phases): say so when it is written
+            stepping = any(run.trainer.stepping for run in runs)
+            return len(runs), runset_members(runs, path), stepping
 
         def job(progress, cancelled):                    # background thread
             try:
-                count, members = from_trainer(lambda fn: submit(fn, runs=True), copy,
-                                              cancelled, timeout=SAVE_HANDOVER_TIMEOUT)
+                count, members, stepping = from_trainer(
+                    lambda fn: submit(fn, runs=True), copy, cancelled,
+                    timeout=SAVE_HANDOVER_TIMEOUT)
                 write_archive(path, members, progress, cancelled)
             except (OSError, MemoryError, ValueError) as exc:
                 raise PlaygroundError(describe_error(exc)) from None
-            return count
+            return count, stepping
 
         self.saving.start(f"Saving {path.name}…", job,
-                          lambda count: self._saved(path, count, edit),
+                          lambda done: self._saved(path, done[0], edit, done[1]),
                           lambda reason: self._save_failed(path, reason))
         return True
 
@@ -425,13 +429,16 @@ class FileActions(QObject):
         self.window.statusBar().showMessage(
             "Closing as soon as the save is complete (Cancel keeps the window open).", 10000)
 
-    def _saved(self, path: Path, count: int, edit: int) -> None:
+    def _saved(self, path: Path, count: int, edit: int, stepping: bool = False) -> None:
         model = self.window.model
         model.mark_saved(path, clean=model.undo_stack.index() == edit)
         settings.add_recent_file(path)
         what = "experiment" if not count else "run (experiment, weights, history)" \
             if count == 1 else f"comparison of {count} runs (each with weights and history)"
-        self.window.statusBar().showMessage(f"Saved the {what} to {path}", 5000)
+        note = (" — as it was before the iteration being stepped through (opened, it does "
+                "that iteration anew)") if stepping else ""
+        self.window.statusBar().showMessage(f"Saved the {what} to {path}{note}",
+                                            10000 if stepping else 5000)
         if self._close_when_saved:
             self._close_when_saved = False
             QTimer.singleShot(0, self.window.close)
