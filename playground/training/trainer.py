@@ -493,7 +493,9 @@ class Trainer(Resumable):
         :meth:`state_dict` while the iteration is open gives the state from just before it
         began (saved, it resumes by doing that iteration anew): its first phase may already
         have drawn the epoch's order, its last updated the weights before the batch is
-        counted, and either, saved as it was, resumed into other numbers than training on."""
+        counted, and either, saved as it was, resumed into other numbers than training on.
+        Closed while open (the caller drops it), the iteration is undone: the trainer is put
+        back as it was before (it trains on as if never stepped)."""
         self.finish_iteration()
         before = self.state_dict(history=False)
         steps = self._iteration(observe=True)
@@ -509,6 +511,13 @@ class Trainer(Resumable):
                     started, self._open_iteration = True, steps
                     self._open_state = before
                 yield phase
+        except GeneratorExit:
+            # closed while open (the caller dropped it): the iteration never happened
+            if self._open_iteration is steps:
+                steps.close()
+                self._open_iteration = self._open_state = None
+                self.load_state_dict(dict(before, history=self.history))
+            raise
         finally:
             if self._open_iteration is steps:
                 self._open_iteration = self._open_state = None

@@ -341,3 +341,31 @@ def test_a_run_saved_while_stepping_resumes_as_training_on(at_batch, phases, tmp
     stepped.train_epoch()
     stepped.train_epoch()
     np.testing.assert_array_equal(stepped.network.params, straight.network.params)
+
+
+@pytest.mark.parametrize("at_batch", [0, 2])
+@pytest.mark.parametrize("phases", [1, 3, "all"])
+def test_an_iteration_dropped_while_open_is_undone(at_batch, phases):
+    """A stepper closed mid-iteration (the window drops it when another run becomes the
+    current one) leaves the trainer as before the iteration: it trains on to the numbers of
+    a trainer never stepped. Left half done, an epoch's first iteration had drawn the order
+    (training on drew it again) and the update phase had changed the weights uncounted."""
+    exp = spiral(batch_size=10).replace("data.samples", 80)
+    stepped, straight = Trainer(exp), Trainer(exp)
+    for trainer in (stepped, straight):
+        for _ in range(at_batch):
+            trainer.train_batch()
+    n = len(list(Trainer(exp).phases()))
+    steps = stepped.phases()
+    for _ in range(n if phases == "all" else phases):   # "all": up to the update phase
+        next(steps)
+    assert stepped.stepping
+    steps.close()
+    assert not stepped.stepping
+    assert stepped.iteration == at_batch and stepped.batch_in_epoch == at_batch
+    for trainer in (stepped, straight):
+        trainer.train_epoch()
+        trainer.train_epoch()
+    np.testing.assert_array_equal(stepped.network.params, straight.network.params)
+    assert stepped.history.columns()["train_loss"].tolist() == \
+        straight.history.columns()["train_loss"].tolist()
