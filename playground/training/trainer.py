@@ -498,6 +498,7 @@ class Trainer(Resumable):
         back as it was before (it trains on as if never stepped)."""
         self.finish_iteration()
         before = self.state_dict(history=False)
+        pending = self._next_batching       # a batch size waiting for the next epoch
         steps = self._iteration(observe=True)
         started = False
         try:
@@ -517,6 +518,7 @@ class Trainer(Resumable):
                 steps.close()
                 self._open_iteration = self._open_state = None
                 self.load_state_dict(dict(before, history=self.history))
+                self._next_batching = pending
             raise
         finally:
             if self._open_iteration is steps:

@@ -369,3 +369,24 @@ def test_an_iteration_dropped_while_open_is_undone(at_batch, phases):
     np.testing.assert_array_equal(stepped.network.params, straight.network.params)
     assert stepped.history.columns()["train_loss"].tolist() == \
         straight.history.columns()["train_loss"].tolist()
+
+
+def test_a_dropped_iteration_keeps_a_batch_size_waiting_for_the_next_epoch():
+    """Mid-epoch, a new batch size waits for the next epoch; a stepper dropped meanwhile
+    must not lose it (undoing the iteration put back the batch size in use and forgot the
+    waiting one: the random sequences in test_trainer_sequences found it)."""
+    exp = spiral(batch_size=10).replace("data.samples", 80)
+    stepped, straight = Trainer(exp), Trainer(exp)
+    for trainer in (stepped, straight):
+        trainer.train_batch()
+        trainer.train_batch()
+        trainer.update("training.batch_size", 7)
+    steps = stepped.phases()
+    next(steps)
+    steps.close()
+    for trainer in (stepped, straight):
+        trainer.train_epoch()
+        assert trainer.batch_size == 10            # this epoch ends at the old size
+        trainer.train_epoch()
+        assert trainer.batch_size == 7             # the next one takes the new
+    np.testing.assert_array_equal(stepped.network.params, straight.network.params)
