@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QProgressBar
 
 from playground.errors import Cancelled, PlaygroundError
 
+from . import collector
 from .gui_first import GUI, LONGEST_WAIT
 from .lingering import linger
 
@@ -44,6 +45,7 @@ class BackgroundJob(QThread):
     def __init__(self, job: Callable[[Callable[[int, int], None], Callable[[], bool]], Any],
                  parent=None):
         super().__init__(parent)
+        collector.install()          # cycles (Qt objects among them) freed on the GUI thread
         self._job = job
         self._cancel = threading.Event()
 

@@ -30,6 +30,7 @@ from playground import PlaygroundError, Trainer
 from playground.errors import Cancelled
 from playground.training.runset import Run, RunSet
 
+from . import collector
 from .gui_first import GUI, LONGEST_WAIT
 from .switch_interval import quick_switching
 from .worker_pacing import SNAPSHOT_SHARE, SnapshotPacing
@@ -61,6 +62,7 @@ class TrainingWorker(QThread, SnapshotPacing):
     def __init__(self, trainer: Trainer, max_rate: float = 30.0, *,
                  snapshot_share: float = SNAPSHOT_SHARE, paced: bool = False, parent=None):
         super().__init__(parent)
+        collector.install()          # cycles (Qt objects among them) freed on the GUI thread
         self._trainer = trainer
         #: every run this worker trains in turn; the current one is ``_trainer``
         self._runs = RunSet([Run(trainer)])
