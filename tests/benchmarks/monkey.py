@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from conftest import small_experiment  # noqa: E402
 from monkeying import Answers, Monkey, StallProbe, close_and_time  # noqa: E402
-from ui.live.gui_first import current_frames  # noqa: E402
+from ui.live.gui_first import GUI, current_frames  # noqa: E402
 
 IGNORED_WARNINGS = ("does not support propagateSizeHints", "does not support raise",
                     "does not support grabbing")
@@ -71,6 +71,19 @@ class Bot:
         self.test.keyClicks(widget, text)
 
 
+def _chain(frame, keep: list) -> list[str]:
+    """``file:line function`` of ``frame`` and its callers, innermost first, read without
+    I/O (no file's lines looked up); every frame passed is added to ``keep``, so none is let go
+    of in this thread."""
+    out = []
+    while frame is not None:
+        keep.append(frame)
+        code = frame.f_code
+        out.append(f"{Path(code.co_filename).name}:{frame.f_lineno} {code.co_name}")
+        frame = frame.f_back
+    return out
+
+
 class StallSampler:
     """A watchdog thread: while the GUI thread has not ticked ``probe``'s timer for ``after`` seconds, it
     samples the GUI thread's Python stack every 0.1 s; the samples of the longest stall are
@@ -105,19 +118,20 @@ class StallSampler:
                 self.dumped = True
                 self.dumps.append((stalled, self._native_dump()))
             if stalled > self.after:
-                frames = current_frames()
-                frame = frames.get(self.main)
-                if frame is not None:
-                    stack = traceback.extract_stack(frame)[-self.depth:]
-                    text = " <- ".join(
-                        f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack))
+                # every frame object read here goes back to the GUI thread to be let go of
+                # (GUI.release_later): dropped in this thread, a GUI frame whose function has
+                # returned would free its locals, Qt objects among them, here
+                frames, keep = current_frames(), []
+                chains = {ident: _chain(frame, keep) for ident, frame in frames.items()}
+                GUI.release_later(frames, keep)
+                del frames, keep
+                main = chains.get(self.main)
+                if main is not None:
+                    text = " <- ".join(main[:self.depth])
                     if self.others:                 # what the other threads run meanwhile
-                        for ident, other in frames.items():
+                        for ident, other in chains.items():
                             if ident not in (self.main, threading.get_ident()):
-                                inner = traceback.extract_stack(other)[-3:]
-                                text += "\n      other thread: " + " <- ".join(
-                                    f"{Path(f.filename).name}:{f.lineno} {f.name}"
-                                    for f in reversed(inner))
+                                text += "\n      other thread: " + " <- ".join(other[:3])
                     self.samples.append(text)
 
     @staticmethod

@@ -137,3 +137,60 @@ def test_the_stress_script_does_crash_the_plain_call_here():
     if done.returncode == 0:
         pytest.skip(f"the plain call survives on {sys.version.split()[0]}")
     assert done.returncode < 0 or done.returncode == 139, done.returncode
+
+
+def test_a_gui_frame_looked_at_is_let_go_of_on_the_gui_thread():
+    # GUI.busy() reads the GUI thread's frame. If that frame's function returns meanwhile,
+    # the frame object owns its locals, and whoever drops it last frees them: a training or
+    # landscape thread so destroyed Qt objects from itself (a segfault in ~QObject, seen in a
+    # core dump of the monkey test). Here the GUI's handler returns while busy() still looks.
+    import queue
+    gui_first_ = gui_first.GuiFirst()
+    freed_on: list[str] = []
+    freed = threading.Event()
+
+    class Canary:
+        def __del__(self):
+            freed_on.append(threading.current_thread().name)
+            freed.set()
+
+    commands: queue.Queue = queue.Queue()
+    in_handler, leave, returned = threading.Event(), threading.Event(), threading.Event()
+
+    def handler():
+        canary = Canary()                   # a local, as a handler's widgets are  # noqa: F841
+        in_handler.set()
+        leave.wait(5)
+
+    def loop():
+        gui_first_.sleeps(sys._getframe())
+        while True:
+            command = commands.get()
+            if command == "handle":
+                handler()
+                returned.set()
+            elif command == "sleep":
+                gui_first_.sleeps(sys._getframe())
+            else:
+                return
+
+    gui = threading.Thread(target=loop, name="gui")
+    gui.start()
+    try:
+        commands.put("handle")
+        assert in_handler.wait(5)
+
+        def using_cpu():                    # the look goes on while the handler returns
+            leave.set()
+            assert returned.wait(5)
+            return True
+        gui_first_._using_cpu = using_cpu
+        assert gui_first_.busy()            # the GUI ran another frame than its loop's
+        assert freed_on == []               # not here: kept for the GUI thread
+        commands.put("sleep")               # the GUI's loop sleeps again: it lets go
+        assert freed.wait(5)
+        assert freed_on == ["gui"]
+    finally:
+        leave.set()
+        commands.put("stop")
+        gui.join(5)

@@ -30,6 +30,12 @@ whose frame is half wrapped runs on and frees it (``tests/ui/test_gui_first.py``
 segfault in under a second on 3.11.7). :func:`current_frames` keeps the collector off during the
 call, as CPython's own patch for the deadlock of the same cause does (gh-106883); from 3.12 a
 collection starts only between bytecodes, never inside an allocation.
+
+And a looking thread never lets go of a GUI frame itself (:meth:`GuiFirst.release_later`): a
+frame object held while its function returns owns that function's locals, and dropping it last
+in a computing thread destroyed the GUI's Qt objects there (the monkey test's segfaults, three
+in ~60 runs, each right after ``GUI.busy()``; a core dump showed ``frame_dealloc`` →
+``QObject::~QObject`` in a loss-landscape thread).
 """
 
 from __future__ import annotations
@@ -112,6 +118,8 @@ class GuiFirst:
         self._running = True
         self._syscall = None                # the GUI thread's /proc syscall file (a descriptor)
         self._futex = b"%d " % FUTEX.get(platform.machine().lower(), -1)
+        #: frame objects looked at from other threads, let go of on the GUI thread
+        self._graveyard: list = []
 
     def sleeps(self, frame) -> None:
         """On the GUI thread: its event loop is about to sleep inside ``frame``."""
@@ -122,12 +130,24 @@ class GuiFirst:
                 os.close(self._syscall)
             self._syscall = _syscall_file(threading.get_native_id())
         self._idle_frame = frame
+        self._graveyard.clear()             # in place: a looking thread may be appending
         self._asleep.set()
 
     def forget(self) -> None:
         """No loop is known any more (nothing waits for it): every thread runs freely."""
         self._idle_frame = None
+        self._graveyard.clear()
         self._asleep.set()
+
+    def release_later(self, *objects) -> None:
+        """Keep ``objects`` (frame objects of other threads, or what holds them) until the GUI
+        thread lets go of them, the next time its loop sleeps. A frame object outlives its
+        function when another thread holds it as that function returns: it then owns the
+        function's locals, and the thread that drops it last frees them. A computing thread
+        dropping a GUI frame so destroyed the Qt objects among its locals from that thread,
+        while the GUI thread used Qt: a segfault in ``QObject::~QObject`` (core dump of a
+        monkey run: ``frame_dealloc`` in a loss-landscape thread, leaving ``GUI.busy()``)."""
+        self._graveyard.append(objects)
 
     def busy(self) -> bool:
         """The GUI thread runs Python outside its sleeping event loop (a handler, a paint), or
@@ -136,10 +156,15 @@ class GuiFirst:
         idle = self._idle_frame
         if idle is None or threading.get_ident() == self._thread:
             return False
-        frame = current_frames().get(self._thread)
-        if frame is None:
+        frames = current_frames()
+        frame = frames.get(self._thread)
+        where = None if frame is None else frame is idle
+        # never the last to let go of a GUI frame here (see release_later)
+        self.release_later(frames, idle)
+        del frames, frame, idle
+        if where is None:
             return False
-        if frame is idle:
+        if where:
             return self._blocked()
         return self._using_cpu()
 
