@@ -154,3 +154,13 @@ def bare_window(qtbot, monkeypatch):
                         staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
     window.close()
     assert window.worker.wait(5000)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cycles_freed_before_qt_ends():
+    """At the end of the session the GUI-thread collector (ui/live/collector.py) frees every
+    cycle while the QApplication still exists, as the app does when it quits."""
+    yield
+    import sys
+    if "ui.live.collector" in sys.modules:
+        sys.modules["ui.live.collector"].shutdown()

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from conftest import small_experiment  # noqa: E402
 from monkeying import Answers, Monkey, StallProbe, close_and_time  # noqa: E402
+from ui.live import collector  # noqa: E402
 from ui.live.gui_first import GUI, current_frames  # noqa: E402
 
 IGNORED_WARNINGS = ("does not support propagateSizeHints", "does not support raise",
@@ -226,6 +227,7 @@ def main(argv=None) -> int:
         print("last actions:", *monkey.log[-8:], sep="\n  ")
     bad = (exceptions or view_errors or warnings or probe.longest_ms >= 1000 or not stopped
            or close_seconds >= 1.5)
+    collector.shutdown()            # the app's cycles freed while it exists, as the app does
     return 1 if bad else 0
 
 

@@ -38,3 +38,19 @@ def test_while_training_plays_every_collection_starts_on_the_gui_thread(qtbot, w
         gc.callbacks.remove(record)
     assert set(started) == {gui}, "a collection started off the GUI thread"
     assert uncollected > 1000               # the training thread left its cycles to the GUI
+
+def test_shutdown_frees_every_cycle_at_once_and_hands_collection_back(qtbot, worker_factory,
+                                                                      small_dict):
+    # when the app ends, cycles holding Qt objects must go while the QApplication exists
+    from PySide6.QtCore import QObject
+    from ui.live import collector
+    worker_factory(Trainer(small_dict))
+    assert not gc.isenabled()               # the GUI-thread collector runs
+    destroyed = []
+    holder = QObject()
+    holder.me = holder                      # a cycle: only a collection frees it
+    holder.destroyed.connect(lambda: destroyed.append(True))
+    del holder
+    collector.shutdown()
+    assert destroyed == [True]
+    assert gc.isenabled()

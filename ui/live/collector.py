@@ -78,7 +78,7 @@ def install() -> bool:
     if app is None or QThread.currentThread() is not app.thread():
         return False
     _collector = _Collector(app)
-    app.aboutToQuit.connect(_uninstall)
+    app.aboutToQuit.connect(shutdown)
     return True
 
 
@@ -86,9 +86,14 @@ def installed() -> bool:
     return _collector is not None
 
 
-def _uninstall() -> None:
-    """The event loop ends: nothing collects on its timer any more, so the interpreter does."""
+def shutdown() -> None:
+    """The application is about to end (call it on the GUI thread while the application
+    still exists): collect every cycle now, Qt objects among them, and give collection back
+    to the interpreter. Left to the interpreter's own collection at exit, cycles holding Qt
+    widgets were freed after the QApplication had gone (a segfault at exit, 1 of 20 monkey
+    runs)."""
     global _collector
     if _collector is not None:
         _collector.stop()
         _collector = None
+    gc.collect()

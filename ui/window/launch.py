@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from . import settings
 from .file_actions import OPEN_IN_BACKGROUND_BYTES, describe_error, file_size, read_runs
 from .main_window import APP_NAME, MainWindow
+from ui.live import collector
 from ui.platform_check import xcb_problem
 from ui.widgets.theme import apply_theme
 
@@ -82,7 +83,10 @@ def run_app(file: str | None = None, self_test: bool = False,
     apply_theme(app)                     # also sets the window icon (assets/icons/app.svg)
     if self_test or screenshot:
         from ui.self_test import run_self_test
-        return run_self_test(file, screenshot)
+        try:
+            return run_self_test(file, screenshot)
+        finally:
+            collector.shutdown()
     window, error = initial_window(file)
     if os.environ.get("BACKPROP_PLAYGROUND_STARTUP_PROBE"):  # packaging/measure_startup.py
         from PySide6.QtCore import QEvent, QObject
@@ -98,4 +102,7 @@ def run_app(file: str | None = None, self_test: bool = False,
     window.show()
     if error:
         QTimer.singleShot(0, lambda: QMessageBox.warning(window, "Cannot open the file", error))
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        collector.shutdown()        # every cycle freed while the application exists
