@@ -23,19 +23,27 @@ class SetParameterCommand(QUndoCommand):
         super().__init__(f"set {name} to {new:g}")
         self.worker = worker
         self.where = (layer, kind, None if kind == "b" else row, column)
-        self.old, self.new = old, new
+        self.old, self.new = old, new       # ``old``: the value the diagram showed
+        #: the value the trainer had when the edit was made, filled in on the training
+        #: thread: the diagram may still show an earlier snapshot (just after a step, before
+        #: its redraw), and Undo put that stale value back into the run
+        self._replaced = [old]
 
-    def _apply(self, value: float) -> None:
-        layer, kind, row, column = self.where
-        self.worker.submit(lambda trainer: trainer.set_parameter(layer, kind, row, column,
-                                                                 value))
+    def _apply(self, change) -> None:
+        self.worker.submit(change)          # the training thread runs these in order
         self.worker.request_snapshot()
 
     def redo(self) -> None:
-        self._apply(self.new)
+        (layer, kind, row, column), new, replaced = self.where, self.new, self._replaced
+
+        def change(trainer):
+            replaced[0] = trainer.set_parameter(layer, kind, row, column, new)
+        self._apply(change)
 
     def undo(self) -> None:
-        self._apply(self.old)
+        (layer, kind, row, column), replaced = self.where, self._replaced
+        self._apply(lambda trainer: trainer.set_parameter(layer, kind, row, column,
+                                                          replaced[0]))
 
 
 def ask_parameter(phase_panel, worker, undo_stack, layer: int, kind: str, row: int,
