@@ -96,15 +96,20 @@ def trainer_of(w):
     return w.worker.submit(lambda trainer: trainer).result(timeout=5)
 
 
-def test_setting_a_weight_while_paused_is_undoable_recorded_and_trained_from(
-        qtbot, window, monkeypatch):
+def after_one_epoch(qtbot, window, monkeypatch, answer: float):
+    """A window one epoch in, its stepper panel, W₁[2, 3] in the trainer, and the value
+    dialog answering ``answer``."""
     w = window(small_experiment())
     w.step_epoch()
     qtbot.waitUntil(lambda: w.latest_snapshot is not None and w.latest_snapshot.epoch == 1)
-    panel = w.views["backprop"]
-    old = float(trainer_of(w).network.layers[0].W[1, 2])
     monkeypatch.setattr(QInputDialog, "getDouble",
-                        staticmethod(lambda *args, **kwargs: (0.75, True)))
+                        staticmethod(lambda *args, **kwargs: (answer, True)))
+    return w, w.views["backprop"], float(trainer_of(w).network.layers[0].W[1, 2])
+
+
+def test_setting_a_weight_while_paused_is_undoable_recorded_and_trained_from(
+        qtbot, window, monkeypatch):
+    w, panel, old = after_one_epoch(qtbot, window, monkeypatch, 0.75)
     panel.diagram.editRequested.emit(1, "W", 1, 2)      # what a click on the link sends
     trainer = trainer_of(w)
     assert trainer.network.layers[0].W[1, 2] == np.float32(0.75)
@@ -131,14 +136,8 @@ def test_undo_puts_back_the_trainers_value_even_when_the_diagram_showed_an_older
     # just after a step the diagram may still show the previous snapshot's weights; the
     # edit's Undo put that stale value into the run (the test above failed so 1 run in 3
     # under load); it must put back what the trainer had
-    w = window(small_experiment())
-    w.step_epoch()
-    qtbot.waitUntil(lambda: w.latest_snapshot is not None and w.latest_snapshot.epoch == 1)
-    panel = w.views["backprop"]
-    true_old = float(trainer_of(w).network.layers[0].W[1, 2])
+    w, panel, true_old = after_one_epoch(qtbot, window, monkeypatch, 0.75)
     monkeypatch.setattr(panel.diagram, "parameter", lambda *args: true_old + 0.5)   # stale
-    monkeypatch.setattr(QInputDialog, "getDouble",
-                        staticmethod(lambda *args, **kwargs: (0.75, True)))
     panel.diagram.editRequested.emit(1, "W", 1, 2)
     assert trainer_of(w).network.layers[0].W[1, 2] == np.float32(0.75)
     w.model.undo_stack.undo()
