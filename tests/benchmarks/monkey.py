@@ -201,7 +201,14 @@ def main(argv=None) -> int:
             exceptions.append(traceback.format_exc())
         probe.stop()
         sampler.stop()
-        close_seconds, worker_seconds = close_and_time(window, answers, worker_timeout=120)
+        saving = getattr(getattr(window, "files", None), "saving", None)
+
+        def slow_close():                   # what every thread does when close is slow
+            print(f"close slow: a save running: {bool(saving and saving.running)}; "
+                  "every thread's stack:", flush=True)
+            faulthandler.dump_traceback(file=sys.stdout, all_threads=True)
+        close_seconds, worker_seconds = close_and_time(window, answers, worker_timeout=120,
+                                                       slow=1.5, on_slow=slow_close)
         stopped = window.worker.isFinished()
     app.processEvents()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -250,21 +250,31 @@ def _is_quit(text: str) -> bool:
     return any(word in text.replace("&", "").lower() for word in SKIPPED_ACTIONS)
 
 
-def close_and_time(window, answers: Answers, worker_timeout: float = 10.0
-                   ) -> tuple[float, float]:
+def close_and_time(window, answers: Answers, worker_timeout: float = 10.0,
+                   slow: float | None = None, on_slow=None) -> tuple[float, float]:
     """Close ``window`` answering Discard to every question; ``(seconds until the window
     was gone, seconds until its worker had finished too)``. They differ when one batch
-    outlasts the second close gives the worker: the window goes, the batch ends first."""
+    outlasts the second close gives the worker: the window goes, the batch ends first.
+    ``on_slow()`` is called once if either takes longer than ``slow`` seconds (to record what
+    the threads are doing then)."""
     answers.discard_all = True
     answers.popups.stop()
     start = time.perf_counter()
+    reported = [False]
+
+    def look() -> None:
+        if on_slow is not None and not reported[0] and time.perf_counter() - start > slow:
+            reported[0] = True
+            on_slow()
     window.close()
     # a save being written closes the window when it is done (events must run meanwhile)
     while window.isVisible() and time.perf_counter() - start < 10:
         QTest.qWait(10)
+        look()
     gone = time.perf_counter() - start
     # events run meanwhile: a window still open (a save being written) closes when it is done
     deadline = time.perf_counter() + worker_timeout
     while not window.worker.wait(10) and time.perf_counter() < deadline:
         QTest.qWait(10)
+        look()
     return gone, time.perf_counter() - start
