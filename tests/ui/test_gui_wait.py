@@ -336,3 +336,21 @@ def test_a_network_past_the_machines_memory_is_refused_without_asking(qtbot, mak
     assert "too large for this machine" in window.notice.text()
     assert not [m for m in dialogs.messages if m[0] == "question"]
     assert on_worker(window, id) == old
+
+
+def test_a_big_trainer_put_in_is_stoppable_from_its_first_snapshot(qtbot, worker_factory,
+                                                                     small_dict):
+    # the monkey caught close waiting minutes for the first snapshot of a huge network just
+    # put in (its decision surface): the stop check was given to trainers only when they
+    # first trained
+    from playground import Experiment, Trainer
+    worker = worker_factory(Trainer(small_dict))
+    big = Experiment.from_dict(small_dict).replace(
+        "network.layers", [{"units": 4096, "activation": "tanh"},
+                           {"units": 4096, "activation": "tanh"},
+                           {"units": 2, "activation": "softmax"}])
+    trainer = Trainer(big)
+    assert trainer.network.interrupt is None
+    worker.replace_trainer(trainer)
+    qtbot.waitUntil(lambda: worker.submit(lambda t: t is trainer).result(10), timeout=10000)
+    assert worker.submit(lambda t: t.network.interrupt is not None).result(10)

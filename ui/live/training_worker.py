@@ -329,6 +329,7 @@ class TrainingWorker(QThread, SnapshotPacing):
         self._set_playing(False)
         self._close_stepper()
         self._trainer = trainer
+        self._interruptible()        # its first snapshot of a big network can be stopped too
         self._restart_snapshots()
         self._emit_snapshot(force=True)
 
@@ -477,6 +478,7 @@ class TrainingWorker(QThread, SnapshotPacing):
             self._epoch_step = None
             self._close_stepper()
             self._trainer = current
+            self._interruptible()
             self._restart_snapshots()
             self.currentRunChanged.emit(current.experiment)
         self._emit_snapshot(force=True)
