@@ -354,3 +354,14 @@ def test_a_big_trainer_put_in_is_stoppable_from_its_first_snapshot(qtbot, worker
     worker.replace_trainer(trainer)
     qtbot.waitUntil(lambda: worker.submit(lambda t: t is trainer).result(10), timeout=10000)
     assert worker.submit(lambda t: t.network.interrupt is not None).result(10)
+
+
+def test_a_call_submitted_to_a_stopped_worker_is_cancelled_at_once(qtbot, worker_factory,
+                                                                    small_dict):
+    # a loss-landscape job asked a worker that had stopped for the trainer and waited for
+    # an answer that never came; at exit Qt aborted on its still-running thread
+    from playground import Trainer
+    worker = worker_factory(Trainer(small_dict))
+    assert worker.stop(5.0)
+    future = worker.submit(lambda trainer: trainer.epoch)
+    assert future.cancelled()

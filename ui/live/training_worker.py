@@ -67,6 +67,8 @@ class TrainingWorker(QThread, SnapshotPacing):
         #: every run this worker trains in turn; the current one is ``_trainer``
         self._runs = RunSet([Run(trainer)])
         self._commands: queue.Queue = queue.Queue()
+        self._post_lock = threading.Lock()  # _post against the end of run()
+        self._closed = False                # run() has ended: no command will run
         self._stop = threading.Event()
         self._stop_check = self._between_layers   # one object: trainers compare it by identity
         self._playing = False
@@ -138,9 +140,16 @@ class TrainingWorker(QThread, SnapshotPacing):
         self._post(self._on_snapshot)
 
     def _post(self, command: Callable[..., None], *args) -> None:
-        """Queue ``command(*args)``, one of the ``_on_*`` methods, for the worker thread."""
-        self._commands.put((command, args))
-        self._wake.set()
+        """Queue ``command(*args)``, one of the ``_on_*`` methods, for the worker thread. Once
+        the thread has ended nothing runs it: a call's Future is cancelled at once (a loss
+        landscape job waited on one after close, and Qt aborted the process at exit)."""
+        with self._post_lock:
+            if not self._closed:
+                self._commands.put((command, args))
+                self._wake.set()
+                return
+        if command == self._on_call:
+            args[1].cancel()
 
     def gui_busy(self, busy: bool) -> None:
         """The GUI starts (True) or ends (False) a redraw: the worker waits between batches."""
@@ -166,6 +175,8 @@ class TrainingWorker(QThread, SnapshotPacing):
     def run(self) -> None:
         with quick_switching():
             self._loop()
+        with self._post_lock:               # nothing is queued after this
+            self._closed = True
         while True:                         # what stop left queued: futures cancelled
             try:
                 self._run_command(self._commands.get_nowait())
