@@ -44,11 +44,8 @@ def gather_rows(X: np.ndarray, idx: np.ndarray, out: np.ndarray) -> None:
     memory: 18.6 ms against 8.5 ms for 16,384 × 784 float32 (take with a strided ``out``
     buffers it and is slower still, 24.8 ms)."""
     n = len(idx)
-    if n <= GATHER_BLOCK:
-        np.copyto(out, X.take(idx, 0, mode="clip"))
-        return
-    block = np.empty((GATHER_BLOCK,) + X.shape[1:], X.dtype)
     full = n - n % GATHER_BLOCK
+    block = np.empty((GATHER_BLOCK,) + X.shape[1:], X.dtype) if full else None
     for start in range(0, full, GATHER_BLOCK):
         stop = start + GATHER_BLOCK
         X.take(idx[start:stop], 0, block, "clip")

@@ -163,12 +163,12 @@ class EpochMetrics:
         if self.shared_truth is None:
             self._truth[start:self.seen] = target if target.ndim == 1 else true_labels(target)
 
-    def staged_adder(self, output: np.ndarray, n: int) -> Callable[[], None] | None:
+    def staged_adder(self, output: np.ndarray, n: int) -> Callable[[], bool] | None:
         """A function that does ``add_batch(None, output, target)`` for one more batch of
         ``n`` samples, each call, with what ``add_batch`` looks up per batch fixed once: a
         classification epoch whose true labels are shared (:attr:`shared_truth`) and whose
         outputs have a column per class. None where that does not hold (or the epoch's label
-        buffer is full): call :meth:`add_batch` then."""
+        buffer is full; the function then returns False): call :meth:`add_batch` then."""
         if self.regression or self.shared_truth is None or output.ndim != 2 \
                 or output.shape[1] < 2 or output.shape[0] != n:
             return None

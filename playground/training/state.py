@@ -191,9 +191,8 @@ class Resumable:
         :mod:`playground.training.state`). :meth:`load_state_dict` puts it back bit for bit.
         While an iteration is being stepped through (``Trainer.phases``), the state from just
         before it began: an iteration half done cannot be resumed exactly."""
-        before = getattr(self, "_open_state", None)
-        if before is not None and getattr(self, "_open_iteration", None) is not None:
-            return dict(copy.deepcopy(before),
+        if self._open_state is not None:    # set and cleared with the open iteration
+            return dict(copy.deepcopy(self._open_state),
                         history=self.history.copy() if history else None)
         es = self.early_stopping
         state = {
