@@ -91,13 +91,23 @@ class JobRunner(QObject):
 
     ``start(job, on_result, on_stop)``: when the job ends, its thread is joined and the bar
     hidden, then ``on_result(result)`` is called, or ``on_stop(message)`` when it failed (the
-    reason) or was cancelled (:data:`CANCELLED`)."""
+    reason) or was cancelled (:data:`CANCELLED`).
+
+    After :meth:`shutdown` (the window is closing) it starts nothing more: a signal queued
+    before the close (a snapshot asking for an automatic landscape, a rebuild) must not start
+    a thread that nobody stops — one still running when the interpreter exits aborts it."""
 
     def __init__(self, progress: QProgressBar, parent: QObject):
         super().__init__(parent)
         self.progress = progress
         self.progress.setVisible(False)
         self._job: BackgroundJob | None = None
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`shutdown` ran: :meth:`start` does nothing more."""
+        return self._closed
 
     @property
     def running(self) -> bool:
@@ -105,11 +115,16 @@ class JobRunner(QObject):
 
     def start(self, job, on_result: Callable[[Any], None],
               on_stop: Callable[[str], None]) -> None:
-        self._job = BackgroundJob(job, self)
-        self._job.progressed.connect(self._on_progress)
-        self._job.succeeded.connect(lambda result: self._end() or on_result(result))
-        self._job.failed.connect(lambda text: self._end() or on_stop(text))
-        self._job.cancelled.connect(lambda: self._end() or on_stop(CANCELLED))
+        if self._closed:
+            return
+        if self._job is not None:           # never orphaned: cancelled, and kept till it ends
+            self._drop(self._job, 0.0)
+        self._job = thread = BackgroundJob(job, self)
+        thread.progressed.connect(self._on_progress)
+        # a dropped job's signals, queued before it was dropped, find it replaced: unheard
+        thread.succeeded.connect(lambda result: self._ended(thread) and on_result(result))
+        thread.failed.connect(lambda text: self._ended(thread) and on_stop(text))
+        thread.cancelled.connect(lambda: self._ended(thread) and on_stop(CANCELLED))
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self._job.start()
@@ -122,8 +137,19 @@ class JobRunner(QObject):
         """Cancel the job (the window is closing); a job that does not end within
         ``timeout`` seconds is not waited for: it lingers, unheard, until it does
         (:mod:`.lingering`)."""
+        self._closed = True
         job, self._job = self._job, None
-        if job is not None and not job.stop(timeout):
+        if job is not None:
+            self._drop(job, timeout)
+        self.progress.setVisible(False)
+
+    @staticmethod
+    def _drop(job: BackgroundJob, timeout: float) -> None:
+        """Cancel ``job`` and wait ``timeout`` seconds at most; unheard from now on, it
+        lingers until it ends when it runs on."""
+        if job.stop(timeout):
+            job.deleteLater()
+        else:
             for signal in (job.progressed, job.succeeded, job.failed, job.cancelled):
                 signal.disconnect()
             linger(job)
@@ -132,11 +158,16 @@ class JobRunner(QObject):
         self.progress.setMaximum(total)
         self.progress.setValue(done)
 
-    def _end(self) -> None:
-        job, self._job = self._job, None
-        if job is not None:
-            job.wait()
+    def _ended(self, job: BackgroundJob) -> bool:
+        """``job`` has ended: True when it is still this runner's job (its thread is joined
+        and freed, the bar hidden); False for one dropped meanwhile."""
+        if job is not self._job:
+            return False
+        self._job = None
+        job.wait()
+        job.deleteLater()
         self.progress.setVisible(False)
+        return True
 
 
 def from_trainer(submit: Callable[[Callable], Future], copy: Callable,

@@ -53,7 +53,10 @@ class StatusJob(QWidget):
     def start(self, text: str, job, on_result: Callable[[Any], None],
               on_stop: Callable[[str], None], cancellable: bool = True) -> None:
         """Run ``job(progress, cancelled)`` off the GUI thread; then ``on_result(result)`` or
-        ``on_stop(reason)`` (failed or cancelled), on the GUI thread."""
+        ``on_stop(reason)`` (failed or cancelled), on the GUI thread. Nothing starts after
+        :meth:`shutdown`."""
+        if self._runner.closed:
+            return
         self.label.setText(text)
         self.cancel_button.setVisible(cancellable)
         self.cancel_button.setEnabled(True)
