@@ -324,11 +324,11 @@ def fuzz(folder: Path, seed: int, cases: dict[str, int]) -> dict[str, Tally]:
     if cases.get("lesson") and not (folder / "examples").exists():
         (folder / "examples").symlink_to(ROOT / "assets" / "examples")   # ../examples/…
         (folder / "lessons").mkdir()
-    for i in range(cases.get("lesson", 0)):           # parsing only: --check trains
+    for i in range(cases.get("lesson", 0)):           # every step played, checkpoints judged
         lesson = LESSONS[i % len(LESSONS)]
         file = folder / "lessons" / f"lesson{i}.json"
         file.write_bytes(mutate_json(lesson.read_bytes(), rng))
-        run_cli(["lesson", str(file)], tallies["lesson"], lesson.name)
+        run_cli(["lesson", str(file), "--check"], tallies["lesson"], lesson.name)
     for i in range(cases.get("saved run", 0)):
         file = folder / f"run{i}.bpp"
         file.write_bytes(mutate_run(run, rng))

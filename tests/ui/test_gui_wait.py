@@ -192,9 +192,10 @@ def test_while_the_gui_thread_works_the_worker_leaves_it_the_interpreter_lock(qt
     QTimer.singleShot(0, handler)
     qtbot.waitUntil(lambda: bool(during), timeout=TIMEOUT)
     window.worker.pause()
-    # about one batch per GUI_FIRST_WAIT: a handful, where a shared lock let it train hundreds
+    # about one batch per GUI_FIRST_WAIT: a handful (6; up to twice that on a loaded machine,
+    # whose waits overrun), where a shared lock let it train hundreds
     assert idle > 100
-    assert during[0] <= 0.3 / training_worker.GUI_FIRST_WAIT + 4, during
+    assert during[0] <= 2 * 0.3 / training_worker.GUI_FIRST_WAIT + 4, (during, idle)
 
 
 class SlowBuilds:
