@@ -201,10 +201,10 @@ def main(argv=None) -> int:
             exceptions.append(traceback.format_exc())
         probe.stop()
         sampler.stop()
-        saving = getattr(getattr(window, "files", None), "saving", None)
+        saving = window.files.saving
 
         def slow_close():                   # what every thread does when close is slow
-            print(f"close slow: a save running: {bool(saving and saving.running)}; "
+            print(f"close slow: a save running: {saving.running}; "
                   "every thread's stack:", flush=True)
             faulthandler.dump_traceback(file=sys.stdout, all_threads=True)
         close_seconds, worker_seconds = close_and_time(window, answers, worker_timeout=120,
