@@ -223,6 +223,21 @@ class Optimizer:
         """The non-array state (JSON-ready): optimizer name and number of steps taken."""
         return {"name": self.name, "step": self.step_count}
 
+    def conformed_state(self, arrays: dict, scalars: dict) -> tuple[dict, dict]:
+        """State saved by this optimizer under earlier settings (``state_arrays`` and
+        ``state_scalars`` before a live change) as :meth:`configure` would have left it under
+        the current ones: buffers still in use kept, new ones zeros (fresh), the rest dropped.
+        The trainer's start-of-epoch checkpoint goes through this when a setting changes
+        mid-epoch (momentum turned on: the checkpoint had no velocity to restore)."""
+        fresh = {k for k in self._state if k not in arrays}
+        out = {k: arrays[k] if k in arrays else np.zeros(self.n_params, self.dtype)
+               for k in self._state}
+        return out, self._fresh_scalars(dict(scalars), fresh)
+
+    def _fresh_scalars(self, scalars: dict, fresh: set[str]) -> dict:
+        """``scalars`` for state whose buffers ``fresh`` have just been added (zeros)."""
+        return scalars
+
     def load_state(self, arrays: dict, scalars: dict) -> None:
         """Restore state saved by ``state_arrays``/``state_scalars``, bit for bit."""
         saved = scalars.get("name", self.name)

@@ -154,6 +154,11 @@ class SGD(Optimizer):
     def state_scalars(self) -> dict:
         return {**super().state_scalars(), "momentum_initialized": self.momentum_initialized}
 
+    def _fresh_scalars(self, scalars: dict, fresh: set[str]) -> dict:
+        if "momentum_buffer" in fresh:      # as configure(): torch's first-step rule
+            scalars["momentum_initialized"] = False
+        return scalars
+
     def _load_scalars(self, scalars: dict) -> None:
         flag = scalars.get("momentum_initialized", False)
         if not isinstance(flag, bool):

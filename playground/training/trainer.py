@@ -183,6 +183,11 @@ class Trainer(Resumable):
         self.optimizer.hyper.update({k: v for k, v in opt.items()
                                      if k not in ("name", "learning_rate")})
         self.optimizer.configure()
+        if self._checkpoint is not None:    # taken under the old settings: as configure() did
+            params, arrays, *scalars = self._checkpoint
+            arrays, conformed = self.optimizer.conformed_state(arrays, scalars[0] if scalars
+                                                               else {})
+            self._checkpoint = (params, arrays, conformed) if scalars else (params, arrays)
         if dotted.startswith("training.lr_schedule"):
             self.schedule = make_schedule(cfg["lr_schedule"], opt["learning_rate"])
         self.early_stopping.configure(cfg["early_stopping"])
