@@ -38,7 +38,10 @@ def test_learning_rate_too_high_jumps_far_above_guessing_on_the_spiral_then_sett
     trainer = trained("learning_rate_too_high", 150)
     assert PRESETS["learning_rate_too_high"]["data"]["source"] == "spiral"
     loss = column(trainer)
-    assert np.all(loss[1:] > 2.0) and loss.max() < 6.0            # "between about 2.5 and 5.4"
+    # "between about 2 and 6": a chaotic float32 run, so its extremes depend on the BLAS
+    # kernel (2.18-6.26 over OpenBLAS's Haswell, Sandybridge and SkylakeX kernels and
+    # NumPy's SIMD dispatch on and off); the bounds hold for all of them, with a margin
+    assert np.all(loss[1:] > 1.5) and loss.max() < 7.0
     assert np.sum(np.diff(loss) > 0) >= 50
     assert trainer.history.column("train_accuracy")[-1] < 0.6      # "near chance"
     trainer.set_learning_rate(0.01)
