@@ -104,3 +104,29 @@ def test_a_job_that_ended_just_before_it_was_replaced_is_not_heard(qtbot, runner
     release.set()
     qtbot.waitUntil(lambda: not runner.running, timeout=TIMEOUT)
     assert results == ["done"] and stops == []
+
+
+def test_a_hurried_job_no_longer_gives_way_to_a_busy_gui(qtbot, runner, monkeypatch):
+    """The window waits for a save to close: from then on the job's pieces run back to back
+    (before, each waited up to MAX_YIELD for a GUI thread that looked busy)."""
+    from ui.live import background
+
+    waits, first, go, results = [], threading.Event(), threading.Event(), []
+    monkeypatch.setattr(background.GUI, "busy", lambda: True)
+    monkeypatch.setattr(background.GUI, "wait", lambda timeout: waits.append(timeout))
+
+    def job(progress, between):
+        between()                          # the GUI goes first: one wait
+        first.set()
+        go.wait(5)
+        for _ in range(3):
+            between()                      # hurried: none
+        return "written"
+
+    runner.start(job, results.append, results.append)
+    qtbot.waitUntil(first.is_set, timeout=TIMEOUT)
+    assert len(waits) == 1
+    runner.hurry()
+    go.set()
+    qtbot.waitUntil(lambda: results == ["written"], timeout=TIMEOUT)
+    assert len(waits) == 1

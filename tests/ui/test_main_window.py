@@ -421,9 +421,12 @@ def test_a_slow_save_leaves_the_window_responsive_and_closes_when_written(
         start = ticks.count
         qtbot.waitUntil(lambda: ticks.count >= start + 3, timeout=TIMEOUT)  # GUI alive
         assert window.files.saving.isVisible() and "run.bpp" in window.files.saving.label.text()
+        window.toggle_play()                            # training goes on while it is written
+        qtbot.waitUntil(lambda: window.worker.playing, timeout=TIMEOUT)
         window.close()                                  # not now: when it is written
         assert window.isVisible() and window.worker.isRunning()
         assert "closes when it is written" in window.files.saving.label.text()
+        qtbot.waitUntil(lambda: not window.worker.playing, timeout=TIMEOUT)    # going: paused
         assert not (tmp_path / "run.bpp").exists()
     finally:
         release.set()

@@ -48,9 +48,15 @@ class BackgroundJob(QThread):
         collector.install()          # cycles (Qt objects among them) freed on the GUI thread
         self._job = job
         self._cancel = threading.Event()
+        self._hurry = threading.Event()
 
     def cancel(self) -> None:
         self._cancel.set()
+
+    def hurry(self) -> None:
+        """The GUI stops going first: the window waits for this job (it closes when a save
+        is written), so it runs its pieces back to back."""
+        self._hurry.set()
 
     @property
     def is_cancelled(self) -> bool:
@@ -65,7 +71,7 @@ class BackgroundJob(QThread):
         """The job asks between two pieces of its work: cancelled? Meanwhile the GUI goes
         first: while the GUI thread runs Python the job waits (``MAX_YIELD`` at most), so a
         landscape or a learning-rate test does not slow a click or a paint down."""
-        if not self._cancel.is_set() and GUI.busy():
+        if not self._cancel.is_set() and not self._hurry.is_set() and GUI.busy():
             GUI.wait(MAX_YIELD)
         return self._cancel.is_set()
 
@@ -132,6 +138,11 @@ class JobRunner(QObject):
     def cancel(self) -> None:
         if self._job is not None:
             self._job.cancel()
+
+    def hurry(self) -> None:
+        """The running job no longer gives way to the GUI (see :meth:`BackgroundJob.hurry`)."""
+        if self._job is not None:
+            self._job.hurry()
 
     def shutdown(self, timeout: float = 0.5) -> None:
         """Cancel the job (the window is closing); a job that does not end within

@@ -424,10 +424,15 @@ class FileActions(QObject):
         """The user closes the window while a save runs: close once it is written (a failed
         or cancelled save keeps the window open, with the reason)."""
         self._close_when_saved = True
+        # the window is going: training pauses and the save no longer gives way to the GUI,
+        # so the close waits for the write alone (it competed with both for the two cores)
+        self.window.worker.pause()
+        self.saving.hurry()
         self.saving.label.setText(self.saving.label.text().split(" — ")[0]
                                   + " — the window closes when it is written")
         self.window.statusBar().showMessage(
-            "Closing as soon as the save is complete (Cancel keeps the window open).", 10000)
+            "Training paused; closing as soon as the save is complete (Cancel keeps the "
+            "window open).", 10000)
 
     def _saved(self, path: Path, count: int, edit: int, stepping: bool = False) -> None:
         model = self.window.model

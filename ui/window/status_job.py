@@ -79,6 +79,10 @@ class StatusJob(QWidget):
         self.label.setText(self.label.text().rstrip("…") + " — cancelling…")
         self._runner.cancel()
 
+    def hurry(self) -> None:
+        """The job no longer gives way to the GUI (the window waits for it to close)."""
+        self._runner.hurry()
+
     def wait(self) -> bool | None:
         """Wait until the running job ends, the window alive meanwhile; True when it
         succeeded (the last job's outcome when none runs)."""
