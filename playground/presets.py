@@ -158,8 +158,9 @@ PRESETS: dict[str, dict] = {
     "learning_rate_too_high": {
         "name": "Learning rate too high",
         "description": "The spiral with plain SGD at a learning rate of 3: each step "
-                       "overshoots, the loss jumps around between about 2 and 6 — far "
-                       "above the 0.69 of a 50/50 guess — and accuracy stays near chance. Lower "
+                       "overshoots, the training loss jumps around between about 2 and 6 "
+                       "(the validation loss spikes higher still) — far above the 0.69 of a "
+                       "50/50 guess — and accuracy stays near chance. Lower "
                        "the rate to 0.01 while it trains: the loss falls back under 0.7 "
                        "and stops jumping.",
         "seed": 0,
