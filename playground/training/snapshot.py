@@ -16,6 +16,7 @@ regression data predicted-vs-target pairs.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -137,8 +138,21 @@ class Snapshot:
     neurons: tuple | None = field(default=None, repr=False)
 
 
+#: each Dataset's DataView, made once: every trainer on the same data (a fork, a trainer rebuilt
+#: for an earlier epoch of the timeline) hands the views the same object, so the window sees
+#: the data unchanged and does not draw its scatter plots again (10-60 ms a time)
+_VIEWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def data_view(ds) -> DataView:
-    """The DataView of a Dataset (copies of what a plot shows)."""
+    """The DataView of a Dataset (copies of what a plot shows), one per Dataset object."""
+    view = _VIEWS.get(ds)
+    if view is None:
+        view = _VIEWS[ds] = _make_data_view(ds)
+    return view
+
+
+def _make_data_view(ds) -> DataView:
     return DataView(task=ds.task, n_classes=ds.n_classes, class_names=tuple(ds.class_names),
                     feature_names=tuple(ds.feature_names),
                     raw_train=None if ds.raw_train is None else ds.raw_train.copy(),

@@ -112,3 +112,23 @@ def test_a_byte_budget_lowers_the_number_of_checkpoints_for_a_big_network():
     assert timeline.max_checkpoints == 9
     assert timeline.bound_bytes(trainer) <= 10 * per_checkpoint
     assert len(timeline) <= 9 and timeline.nbytes <= 10 * per_checkpoint
+
+
+def test_a_past_epoch_and_a_fork_carry_the_live_runs_data_view_not_a_copy():
+    """The window redraws its data scatter plots when a snapshot's ``data`` is another object
+    (10-60 ms on the GUI thread): a timeline scrub, and the live snapshot after it, must not
+    look like new data."""
+    from playground import Experiment
+    from playground.training.runset import RunSet
+    from playground.training.trainer_state import clone
+
+    runs = RunSet.sweep(Experiment.from_dict(experiment()), {})
+    for _ in range(3):
+        runs[0].train_epoch()
+    live = runs[0].trainer.snapshot().data
+    assert runs[0].snapshot_at(1).data is live
+    assert runs[0].snapshot_at(3).data is live           # the present, rebuilt as a clone
+    assert clone(runs[0].trainer).snapshot().data is live
+    other = Trainer(experiment())                          # new data of equal content: a new view
+    assert other.snapshot().data is not live
+    np.testing.assert_array_equal(other.snapshot().data.raw_train, live.raw_train)
