@@ -158,6 +158,80 @@ class StallSampler:
         return [f"{n}× {where}" for where, n in Counter(self.where).most_common(3)]
 
 
+class EventClock:
+    """``--events``: times every event the GUI thread delivers (``QApplication.notify``
+    overridden) and keeps those over ``over`` seconds with their nesting depth, and the span of
+    the probe's longest gap, so the events that filled the longest stall can be listed:
+    one long event, or many in one loop pass."""
+
+    def __init__(self, over=0.001):
+        self.over, self.depth, self.events = over, 0, []
+        self.state = lambda: ""             # what the window was doing (set by main)
+        self.last, self.gap = None, (0.0, 0.0)
+
+    def tick(self):                         # connected to the stall probe's timer
+        now = time.perf_counter()
+        if self.last is not None and now - self.last > self.gap[1] - self.gap[0]:
+            self.gap = (self.last, now)
+        self.last = now
+
+    def notify(self, deliver, receiver, event):
+        kind = event.type()
+        self.depth += 1
+        start = time.perf_counter()
+        try:
+            return deliver(receiver, event)
+        finally:
+            took = time.perf_counter() - start
+            self.depth -= 1
+            if took > self.over:
+                name = self._name(receiver, kind)
+                if self.depth == 0:
+                    name += self.state()
+                self.events.append((start, took, self.depth, kind, name))
+            # the event's Python wrapper must not outlive it: a later C++ object at the same
+            # address (a QAction) would be handed out as this stale QEvent
+            import shiboken6
+            shiboken6.invalidate(event)
+
+    @staticmethod
+    def _name(receiver, kind) -> str:
+        from PySide6.QtCore import QEvent
+        import shiboken6
+        if kind == QEvent.Type.DeferredDelete or not shiboken6.isValid(receiver):
+            return "(deleted)"
+        name = type(receiver).__name__
+        if receiver.objectName():
+            name += f"[{receiver.objectName()}]"
+        parent = receiver.parent() if hasattr(receiver, "parent") else None
+        if parent is not None and shiboken6.isValid(parent):
+            name += f" in {type(parent).__name__}"
+        return name
+
+    def report(self) -> list[str]:
+        from collections import defaultdict
+        start, end = self.gap
+        inside = [e for e in self.events if e[0] < end and e[0] + e[1] > start]
+        outer = [e for e in inside if e[2] == 0]
+        lines = [f"longest gap {(end - start) * 1000:.0f} ms: {len(outer)} outermost events over "
+                 f"{self.over * 1000:.0f} ms in it, together "
+                 f"{sum(e[1] for e in outer) * 1000:.0f} ms; by kind and receiver:"]
+        kinds = defaultdict(lambda: [0, 0.0])
+        for e in outer:
+            kinds[(e[3].name, e[4])][0] += 1
+            kinds[(e[3].name, e[4])][1] += e[1]
+        for (kind, name), (n, took) in sorted(kinds.items(), key=lambda i: -i[1][1])[:12]:
+            lines.append(f"  {took * 1000:6.0f} ms in {n:3d}× {kind} -> {name}")
+        lines.append("the longest ones, with what they held (nested events):")
+        for e in sorted(outer, key=lambda e: -e[1])[:6]:
+            lines.append(f"  +{(e[0] - start) * 1000:6.0f} ms {e[1] * 1000:6.0f} ms "
+                         f"{e[3].name} -> {e[4]}")
+            held = [i for i in inside if i[2] == 1 and e[0] <= i[0] < e[0] + e[1]]
+            for i in sorted(held, key=lambda i: -i[1])[:4]:
+                lines.append(f"      {i[1] * 1000:6.0f} ms {i[3].name} -> {i[4]}")
+        return lines
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
@@ -170,8 +244,18 @@ def main(argv=None) -> int:
     parser.add_argument("--native", type=float, default=None, metavar="SECONDS",
                         help="once a stall lasts this long, print every thread's native stack "
                              "(needs py-spy and permission to trace this process)")
+    parser.add_argument("--events", action="store_true",
+                        help="time every event the GUI thread delivers and list those that "
+                             "filled the longest stall (slows the window a little)")
     args = parser.parse_args(argv)
-    app = QApplication.instance() or QApplication([])
+    clock = EventClock() if args.events else None
+    if clock is not None and QApplication.instance() is None:
+        class TimedApplication(QApplication):
+            def notify(self, receiver, event):
+                return clock.notify(super().notify, receiver, event)
+        app = TimedApplication([])
+    else:
+        app = QApplication.instance() or QApplication([])
     warnings, exceptions, view_errors = [], [], []
     qInstallMessageHandler(lambda kind, context, text: warnings.append(text) if (
         kind != QtMsgType.QtDebugMsg and kind != QtMsgType.QtInfoMsg
@@ -189,9 +273,18 @@ def main(argv=None) -> int:
         d["training"]["epochs"] = 100_000
         window = MainWindow(Experiment.from_dict(d), remember=False)
         window.show()
-        monkey = Monkey(window, Bot(), rng)
+        bot = Bot()
+        # as a user first sees it: the window laid out and painted before the clock starts
+        # (the first paint is the start-up time, tests/benchmarks/bench_window.py)
+        bot.test.qWaitForWindowExposed(window)
+        bot.wait(300)
+        monkey = Monkey(window, bot, rng)
         probe = StallProbe(lambda: monkey.log[-1] if monkey.log else "start")
         probe.start()
+        if clock is not None:
+            probe.timer.timeout.connect(clock.tick)
+            clock.state = lambda: ((" (playing" if window.worker.playing else " (paused")
+                                   + f", action {len(monkey.log)})")
         sampler = StallSampler(probe, args.sample_after, args.depth, args.other_threads,
                                 args.native)
         window.toggle_play()
@@ -225,6 +318,9 @@ def main(argv=None) -> int:
               f"for the CPU)")
     for line in sampler.report():
         print(f"  GUI thread during the longest sampled stall: {line}")
+    if clock is not None:
+        for line in clock.report():
+            print(f"  events: {line}")
     for stalled, text in sampler.dumps:
         print(f"  native stacks {stalled * 1000:.0f} ms into a stall:\n    "
               + text.strip().replace("\n", "\n    "))
