@@ -102,6 +102,9 @@ def after_one_epoch(qtbot, window, monkeypatch, answer: float):
     w = window(small_experiment())
     w.step_epoch()
     qtbot.waitUntil(lambda: w.latest_snapshot is not None and w.latest_snapshot.epoch == 1)
+    # a click edits what the diagram shows: wait until it has drawn that epoch
+    qtbot.waitUntil(lambda: w.views["backprop"].diagram.parameter(1, "W", 1, 2)
+                    == float(trainer_of(w).network.layers[0].W[1, 2]))
     monkeypatch.setattr(QInputDialog, "getDouble",
                         staticmethod(lambda *args, **kwargs: (answer, True)))
     return w, w.views["backprop"], float(trainer_of(w).network.layers[0].W[1, 2])

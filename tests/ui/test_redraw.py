@@ -199,6 +199,35 @@ def test_paused_the_views_are_drawn_one_per_event_loop_turn(qtbot):
     assert window.log == ["error", "weights", "diagram", "loss"] and not redrawer.drawing
 
 
+class SnapshotWorker(FakeWorker):
+    snapshotReady = Signal(object)
+
+
+def test_paused_snapshots_that_arrive_together_are_drawn_once_on_the_next_turn(qtbot):
+    """Steps queued faster than the window draws arrive in one event-loop turn; drawing each
+    on arrival held the GUI thread 1.7 s for 17 snapshots (the monkey, seed 150). Drawn on
+    the next turn, once, they leave the user's events a turn of their own."""
+    window = FakeWindow()
+    window.worker = SnapshotWorker()
+    qtbot.addWidget(window)
+    redrawer = Redrawer(window, window.primary, window.secondary, clock=Clock())
+    for _ in range(10):                     # what the worker's queued signals deliver
+        redrawer.fresh = True
+        window.worker.snapshotReady.emit(FakeSnapshot())
+    assert window.log == []                 # nothing drawn inside the burst's turn
+    QTimer.singleShot(0, lambda: window.log.append("a click"))
+    qtbot.waitUntil(lambda: len(window.log) >= 7 and not redrawer.drawing)
+    assert window.log.count("transport") == 1 and window.log.count("loss") == 1
+    assert set(window.log) == {"transport", "loss", "decision", "error", "weights", "diagram",
+                               "a click"}
+    assert window.worker.drawn == 1
+    window.worker.playing = True            # while playing the timer draws, not arrivals
+    window.log.clear()
+    window.worker.snapshotReady.emit(FakeSnapshot())
+    qtbot.wait(20)
+    assert window.log == []                 # (the redrawer's timer is not started here)
+
+
 def test_while_playing_the_timer_wakes_only_when_the_pacer_allows_a_redraw(qtbot):
     """Every wake-up of the GUI thread takes the interpreter lock from training: playing, the
     redraw timer's period follows the pacer's interval; a pause brings the full rate back."""
