@@ -182,8 +182,8 @@ def test_small_multiples_show_each_visible_runs_decision_surface(qtbot, window):
     gallery = window.views["gallery"]
     window.docks["gallery"].raise_()
     qtbot.waitUntil(lambda: len(gallery.views) == 3, timeout=TIMEOUT)
-    gallery.refresh()
-    assert len(gallery.shown_cells()) == 3
+    gallery.refresh()                   # the cells not made yet follow on the next turns
+    qtbot.waitUntil(lambda: len(gallery.shown_cells()) == 3, timeout=TIMEOUT)
     for view, (item, image) in zip(gallery.views, gallery.shown_cells()):
         assert np.array_equal(image.image, view.surface.values)
         assert item.titleLabel.text.startswith(f"{view.number}: ")

@@ -22,8 +22,9 @@ from .base import PlotPanel, make_plot_widget
 from .decision_boundary import PROBABILITY_MAP
 
 MAX_SHOWN = 12
-#: plot cells made per redraw at most
-NEW_CELLS = 3
+#: plot cells made per redraw at most (one is 50-130 ms of pyqtgraph widgets; three in a
+#: redraw, and the next three in the same event-loop pass, held the GUI 1 s on an AVX2 VM)
+NEW_CELLS = 1
 
 
 
@@ -60,6 +61,13 @@ class RunGallery(PlotPanel):
         self.cells: list[tuple[pg.PlotItem, pg.ImageItem]] = []
         self._widgets: list[pg.PlotWidget] = []
         self._plot = self._cell_widget(0)          # the first cell is the panel's canvas
+        # the cells still to make, on the next turns: a timer, so other timers (and the
+        # input and paints between them) get their turn too; a posted call ran in the
+        # same pass as the events the redraw posted
+        self._more = QTimer(self)
+        self._more.setSingleShot(True)
+        self._more.setInterval(0)
+        self._more.timeout.connect(self.refresh)
 
     def add_snapshot(self, snapshot) -> None:
         """The current run comes with the runs (set_runs); its snapshot adds nothing here."""
@@ -100,7 +108,7 @@ class RunGallery(PlotPanel):
             self._draw(view, item, image)
         if ready < n:
             self._dirty = True
-            QTimer.singleShot(0, self, self.refresh)   # dropped if the panel goes first
+            self._more.start()
         self.note.setText("Pin, fork or sweep to compare runs side by side."
                           if n == 1 else "" if n else
                           "Decision surfaces are drawn for data with two inputs.")
