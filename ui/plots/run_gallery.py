@@ -100,6 +100,11 @@ class RunGallery(PlotPanel):
         # at most NEW_CELLS cells are made per redraw (one is ~50-80 ms of plot widget: twelve
         # at once froze the window for a second); the rest follow on the next event-loop turns
         ready = min(max(n, 1), len(self._widgets) + NEW_CELLS)
+        rows = max(1, math.ceil(n / columns))
+        for c in range(max(self._grid.columnCount(), columns)):   # equal cells, however
+            self._grid.setColumnStretch(c, 1 if c < columns else 0)  # many are made yet
+        for r in range(max(self._grid.rowCount(), rows)):
+            self._grid.setRowStretch(r, 1 if r < rows else 0)
         for i in range(ready):
             self._grid.addWidget(self._cell_widget(i), i // columns, i % columns)
         for i, widget in enumerate(self._widgets):
