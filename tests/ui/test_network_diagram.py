@@ -232,3 +232,24 @@ def test_a_deep_network_of_narrow_layers_is_summarised(diagram, small_dict):
     small_dict["network"]["layers"] = small_dict["network"]["layers"][2:]
     diagram.show_snapshot(Trainer(Experiment.from_dict(small_dict)).snapshot())
     assert not diagram.summarised
+
+
+def test_a_snapshot_drawn_after_the_first_phase_keeps_the_phase_on_show(diagram, small_dict):
+    """The window draws a paused snapshot on the event-loop turn after it arrived, so a phase
+    stepped at once can reach the diagram first: the diagram learns the widths from the phase,
+    and the snapshot of the same network must not wipe the phase (the highlight vanished,
+    test_main_window under load). A snapshot of another network still does."""
+    trainer = Trainer(Experiment.from_dict(small_dict))
+    snapshot = trainer.snapshot()
+    phases = trainer.phases()
+    first = next(phases)
+    diagram.show_phase(first)
+    diagram.show_snapshot(snapshot)
+    assert (diagram.highlighted_layer, diagram.highlight_kind) == (1, "forward")
+    np.testing.assert_array_equal(diagram.node_values(1), first.values["a"][0])
+    wider = dict(small_dict, network={**small_dict["network"], "layers": [
+        {"units": 5, "activation": "tanh"}, *small_dict["network"]["layers"][1:]]})
+    diagram.show_snapshot(Trainer(Experiment.from_dict(wider)).snapshot())
+    assert diagram.highlight_kind is None
+    for _ in phases:
+        pass

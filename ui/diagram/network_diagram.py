@@ -94,7 +94,13 @@ class NetworkDiagram(Inspection, QWidget):
         """Take the architecture and the weights of a Snapshot."""
         sizes = tuple(int(n) for n in snapshot.sizes)
         if sizes != self._sizes:
-            self._reset_iteration()
+            # another network: its iteration is gone. But widths learnt from a phase that
+            # came first (a paused snapshot is drawn a turn after it arrived) are the same
+            # network's: the phase on show stays
+            self._sizes = sizes
+            phase = self._phase
+            if phase is None or len(sizes) != phase.n_layers + 1 or not self._fits(phase):
+                self._reset_iteration()
         self._sizes = sizes
         self._activations = tuple(snapshot.activations)
         self._neurons = getattr(snapshot, "neurons", None)
