@@ -119,7 +119,6 @@ class Trainer(Resumable):
         #: the epoch's training data in batch order (see :meth:`_epoch_arrays`)
         self._epoch_data: EpochData | None = None
         self._checkpoint: tuple[np.ndarray, dict] | None = None
-        self._data_view = None
         self.batch_size, self.shuffle = 1, False
         self._apply_training_config(train_cfg)
 
@@ -668,11 +667,9 @@ class Trainer(Resumable):
     @property
     def data_view(self):
         """The data as plots show it (:class:`~playground.training.snapshot.DataView`): made
-        once per trainer, so every snapshot carries the same object."""
-        if self._data_view is None:
-            from .snapshot import data_view
-            self._data_view = data_view(self.dataset)
-        return self._data_view
+        once per Dataset, so every snapshot of every trainer on it carries the same object."""
+        from .snapshot import data_view
+        return data_view(self.dataset)
 
     def snapshot(self, history_from: int = 0, detail: bool = True):
         from .snapshot import take_snapshot

@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "ui"), str(ROOT / "tests")]
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import qInstallMessageHandler, QtMsgType  # noqa: E402
+import shiboken6  # noqa: E402
+from PySide6.QtCore import QEvent, qInstallMessageHandler, QtMsgType  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from conftest import small_experiment  # noqa: E402
@@ -191,13 +192,10 @@ class EventClock:
                 self.events.append((start, took, self.depth, kind, name))
             # the event's Python wrapper must not outlive it: a later C++ object at the same
             # address (a QAction) would be handed out as this stale QEvent
-            import shiboken6
             shiboken6.invalidate(event)
 
     @staticmethod
     def _name(receiver, kind) -> str:
-        from PySide6.QtCore import QEvent
-        import shiboken6
         if kind == QEvent.Type.DeferredDelete or not shiboken6.isValid(receiver):
             return "(deleted)"
         name = type(receiver).__name__

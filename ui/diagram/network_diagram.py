@@ -101,7 +101,6 @@ class NetworkDiagram(Inspection, QWidget):
             phase = self._phase
             if phase is None or len(sizes) != phase.n_layers + 1 or not self._fits(phase):
                 self._reset_iteration()
-        self._sizes = sizes
         self._activations = tuple(snapshot.activations)
         self._neurons = getattr(snapshot, "neurons", None)
         data = getattr(snapshot, "data", None)

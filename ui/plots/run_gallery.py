@@ -61,9 +61,8 @@ class RunGallery(PlotPanel):
         self.cells: list[tuple[pg.PlotItem, pg.ImageItem]] = []
         self._widgets: list[pg.PlotWidget] = []
         self._plot = self._cell_widget(0)          # the first cell is the panel's canvas
-        # the cells still to make, on the next turns: a timer, so other timers (and the
-        # input and paints between them) get their turn too; a posted call ran in the
-        # same pass as the events the redraw posted
+        # the cells still to make come on a timer turn (a posted call ran in the same loop
+        # pass as the events the redraw had posted)
         self._more = QTimer(self)
         self._more.setSingleShot(True)
         self._more.setInterval(0)
@@ -97,8 +96,7 @@ class RunGallery(PlotPanel):
     def _redraw(self) -> None:
         n = len(self.views)
         columns = max(1, math.ceil(math.sqrt(n)))
-        # at most NEW_CELLS cells are made per redraw (one is ~50-80 ms of plot widget: twelve
-        # at once froze the window for a second); the rest follow on the next event-loop turns
+        # at most NEW_CELLS cells per redraw (twelve at once froze the window for a second)
         ready = min(max(n, 1), len(self._widgets) + NEW_CELLS)
         rows = max(1, math.ceil(n / columns))
         for c in range(max(self._grid.columnCount(), columns)):   # equal cells, however
