@@ -148,9 +148,11 @@ def test_a_plot_added_to_the_table_is_docked_fed_redrawn_and_exported(qtbot, sma
         close(window)
 
 
-def test_the_landscape_behind_its_tab_builds_its_canvases_when_shown(qtbot, monkeypatch):
-    """Start-up (issue #15 item 5): the loss landscape starts behind the bottom tabs without
-    its two canvases; bringing its tab to the front builds and draws them."""
+@pytest.mark.parametrize("name", ["landscape", "gallery"])
+def test_a_view_behind_its_tab_builds_its_canvases_when_shown(qtbot, monkeypatch, name):
+    """Start-up (issue #15 item 5): the loss landscape and the decision-per-run gallery start
+    behind the bottom tabs without their canvases; bringing the tab to the front builds and
+    draws them."""
     import ui.window.main_window as main_window
     from ui.window.main_window import MainWindow
     monkeypatch.setattr(main_window, "needs_compact", lambda area: False)
@@ -159,12 +161,12 @@ def test_the_landscape_behind_its_tab_builds_its_canvases_when_shown(qtbot, monk
     try:
         window.show()
         qtbot.waitExposed(window)
-        landscape = window.views["landscape"]
-        assert not landscape.canvas_built
-        window.docks["landscape"].show()
-        window.docks["landscape"].raise_()
-        qtbot.waitUntil(lambda: landscape.canvas_built, timeout=5000)
-        assert landscape.plot_widget.isVisible()
+        view = window.views[name]
+        assert not view.canvas_built
+        window.docks[name].show()
+        window.docks[name].raise_()
+        qtbot.waitUntil(lambda: view.canvas_built, timeout=5000)
+        qtbot.waitUntil(lambda: view.plot_widget.isVisible(), timeout=5000)   # drawn
     finally:
         window.model.undo_stack.setClean()
         window.close()

@@ -43,30 +43,35 @@ def value_levels(values: np.ndarray) -> tuple[float, float]:
 class RunGallery(PlotPanel):
     export_name = "decision_per_run"
     view_name, dock_title, dock_name = "gallery", "Decision per run", "runGalleryDock"
-    tab_group, redraw = "bottom", "secondary"
+    tab_group, redraw, can_defer = "bottom", "secondary", True
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, *, deferred: bool = False):
         super().__init__(parent)
         self.note = QLabel("", self)
         self.note.setObjectName("galleryNote")
         self.controls.addWidget(self.note, 1)
         self._add_export_button()
-        grid_host = QWidget(self.canvas)
-        self._grid = QGridLayout(grid_host)
-        self._grid.setContentsMargins(0, 0, 0, 0)
-        self._grid.setSpacing(2)
-        self.canvas_layout.addWidget(grid_host)
         self.views: list = []
         #: (plot item, image) per shown run; the canvases are made once and reused
         self.cells: list[tuple[pg.PlotItem, pg.ImageItem]] = []
         self._widgets: list[pg.PlotWidget] = []
-        self._plot = self._cell_widget(0)          # the first cell is the panel's canvas
+        self._grid: QGridLayout | None = None
         # the cells still to make come on a timer turn (a posted call ran in the same loop
         # pass as the events the redraw had posted)
         self._more = QTimer(self)
         self._more.setSingleShot(True)
         self._more.setInterval(0)
         self._more.timeout.connect(self.refresh)
+        if not deferred:        # behind its tab at start-up: made when first shown (~18 ms)
+            self.ensure_canvas()
+
+    def _build_canvas(self) -> None:
+        grid_host = QWidget(self.canvas)
+        self._grid = QGridLayout(grid_host)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(2)
+        self.canvas_layout.addWidget(grid_host)
+        self._plot = self._cell_widget(0)          # the first cell is the panel's canvas
 
     def add_snapshot(self, snapshot) -> None:
         """The current run comes with the runs (set_runs); its snapshot adds nothing here."""
