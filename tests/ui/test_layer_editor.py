@@ -233,22 +233,57 @@ def test_the_initializer_follows_a_cards_activation_until_the_user_picks_one(edi
 
 
 def test_an_edit_restyles_only_the_cards_whose_look_changed(qtbot, editor, monkeypatch):
-    """Re-setting a card's style sheet re-polishes it and its four fields (~10 ms): with 64
-    hidden layers, every card restyled twice per edit stalled the window 1.9 s."""
+    """Re-polishing a card costs (a style sheet per card re-polished it and its four fields,
+    ~10 ms: with 64 hidden layers, every card restyled twice per edit stalled the window
+    1.9 s): an edit repolishes only the cards whose colours or selection changed."""
     from ui.panels.layer_card import LayerCard
     for _ in range(6):
         _click(qtbot, _button(editor, "addLayerButton"))
     editor.hidden_list.setCurrentRow(0)
     restyled = []
-    original = LayerCard.setStyleSheet
-    monkeypatch.setattr(LayerCard, "setStyleSheet",
-                        lambda card, sheet: (restyled.append(card), original(card, sheet)))
+    original = LayerCard._repolish
+    monkeypatch.setattr(LayerCard, "_repolish",
+                        lambda card: (restyled.append(card), original(card)))
     editor.cards()[3].units.setValue(9)                     # one edit: the model refreshes
     assert _units(editor)[3] == 9
     assert restyled == []                                   # nothing looks different
     editor.cards()[3].activation.setCurrentText("relu")     # its badge colour changes
     assert restyled == [editor.cards()[3]]
-    before = editor.cards()[5].styleSheet()
     editor.hidden_list.setCurrentRow(5)                     # the selection moves
     assert set(restyled[1:]) == {editor.cards()[0], editor.cards()[5]}
-    assert editor.cards()[5].styleSheet() != before
+    assert editor.cards()[5].property("selected") and not editor.cards()[0].property("selected")
+
+
+def test_a_card_is_drawn_in_its_activations_colour_and_the_selected_one_framed(qtbot, editor):
+    """What the user sees: each card's left edge and badge in its activation's colour, the
+    selected card framed in blue — read off the rendered pixels, after edits and a move of
+    the selection."""
+    from PySide6.QtGui import QColor
+    from ui.panels.layer_card import ACTIVATION_COLORS
+    for _ in range(2):
+        _click(qtbot, _button(editor, "addLayerButton"))
+    cards = editor.cards()[:-1]
+    cards[0].activation.setCurrentText("relu")
+    cards[1].activation.setCurrentText("sigmoid")
+    editor.hidden_list.setCurrentRow(1)
+    cards = editor.cards()[:-1]
+
+    def near(color, expected) -> bool:
+        want = QColor(expected)
+        return max(abs(color.red() - want.red()), abs(color.green() - want.green()),
+                   abs(color.blue() - want.blue())) <= 12
+
+    def look(card):
+        image = card.grab().toImage()
+        mid = image.height() // 2
+        badge = card.badge.grab().toImage()
+        return (image.pixelColor(2, mid), image.pixelColor(image.width() // 2, 0),
+                badge.pixelColor(4, badge.height() // 2))     # beside the text
+
+    for card in cards:
+        edge, top, badge = look(card)
+        colour = ACTIVATION_COLORS[card.activation.currentText()]
+        assert near(edge, colour), (card.activation.currentText(), edge.name())
+        assert near(badge, colour), (card.activation.currentText(), badge.name())
+        assert near(top, "#3b82f6") == bool(card.property("selected")), top.name()
+    assert [i for i, c in enumerate(cards) if c.property("selected")] == [1]

@@ -27,7 +27,7 @@ from playground import ExperimentError, PlaygroundError
 from playground.nn.losses import LOSSES
 from playground.nn.initializers import with_activation
 from ui.panels.all_layers import AllHiddenRow
-from ui.panels.layer_card import InputCard, LayerCard, arrow
+from ui.panels.layer_card import InputCard, LayerCard, arrow, cards_style
 from ui.panels.layer_list import HiddenLayerList
 from ui.live.model import ExperimentModel
 from ui.widgets.theme import error_text, shade
@@ -48,6 +48,7 @@ class LayerEditor(HiddenLayerList, QWidget):
     def __init__(self, model: ExperimentModel, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("layerEditor")
+        self.setStyleSheet(cards_style())      # every card's look, once (see cards_style)
         self.model = model
         self._target: DataTarget | None = None
         self._target_error = ""
