@@ -171,3 +171,50 @@ def test_a_view_behind_its_tab_builds_its_canvases_when_shown(qtbot, monkeypatch
         window.model.undo_stack.setClean()
         window.close()
         assert window.worker.wait(5000)
+
+
+def test_the_data_scatter_behind_its_tab_draws_only_the_newest_data_when_shown(qtbot,
+                                                                               monkeypatch):
+    """Two new data sets while the Data tab is behind the Lessons one (the monkey: 20,000
+    points each, drawn at arrival inside a nested loop, held the GUI 0.9 s): nothing is drawn
+    while hidden; raising the tab draws the newest once, and an export before that shows it."""
+    import dataclasses
+    import ui.window.main_window as main_window
+    from ui.plots.base import on_screen
+    from ui.window.main_window import MainWindow
+    monkeypatch.setattr(main_window, "needs_compact", lambda area: False)
+    window = MainWindow(remember=False)
+    qtbot.addWidget(window)
+    try:
+        window.show()
+        qtbot.waitExposed(window)
+        panel = window.views["data"]
+        qtbot.waitUntil(lambda: window.latest_snapshot is not None, timeout=5000)
+        window.docks["lessons"].show()
+        window.docks["lessons"].raise_()                  # the Data tab behind it
+        qtbot.waitUntil(lambda: not on_screen(panel.scatter), timeout=5000)
+        drawn = []                                        # training points per drawing
+        item = panel.scatter.train_item
+        original = item.setData
+        monkeypatch.setattr(item, "setData", lambda *a, **k: (
+            drawn.append(len(k.get("x", a[0] if a else ()))), original(*a, **k)))
+        view = window.latest_snapshot.data
+
+        def first(n):
+            return dataclasses.replace(view, raw_train=view.raw_train[:n],
+                                       y_train=view.y_train[:n])
+        panel.set_data_view(first(10))
+        panel.set_data_view(first(20))
+        assert drawn == []
+        window.docks["data"].show()
+        window.docks["data"].raise_()
+        qtbot.waitUntil(lambda: drawn != [], timeout=5000)
+        assert drawn == [20] and panel.scatter.point_counts()[0] == 20
+        window.docks["lessons"].raise_()                  # behind again: an export draws
+        qtbot.waitUntil(lambda: not on_screen(panel.scatter), timeout=5000)
+        panel.set_data_view(first(10))
+        assert drawn == [20]
+        assert panel.scatter.plot_widget is panel.scatter.plot and drawn == [20, 10]
+    finally:
+        window.model.undo_stack.setClean()
+        window.close()

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ui.panels.data_pictures import value_rgb
+from ui.plots.base import on_screen
 from ui.plots.thinning import drawn_every, thinning_note
 from ui.widgets.theme import CLASS_COLORS, class_color, current_theme
 
@@ -63,21 +64,48 @@ class DataScatter(QWidget):
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.legend)
         self.view = None
+        self._owed = None         # (view,) drawn when the scatter is next shown
         self.clear()
 
     @property
     def plot_widget(self) -> pg.PlotWidget:
+        self.flush()                            # an export shows the newest data
         return self.plot
 
     def clear(self) -> None:
         self.view = None
+        self._owed = None
         self.train_item.setData([], [])
         self.val_item.setData([], [])
         self._show_note("no data yet")
         self.legend.setText("")
 
     def set_data_view(self, view) -> None:
-        """Draw ``view`` (a DataView from a Snapshot or ``playground.training.snapshot.data_view``)."""
+        """Draw ``view`` (a DataView from a Snapshot or ``playground.training.snapshot.data_view``).
+
+        Behind another tab (the window shown, the scatter not: the Data tab starts behind the
+        Lessons one) it is drawn when it is next shown, once for the newest view: 20,000
+        points are ~0.4 s of pyqtgraph on a slow machine, and two new data sets arriving
+        while a nested loop waited for a save held the GUI 0.9 s (the monkey)."""
+        window = self.window()
+        if window is not self and window.isVisible() and not on_screen(self):
+            self._owed = (view,)
+            return
+        self._owed = None
+        self._draw(view)
+
+    def flush(self) -> None:
+        """Draw an owed view now."""
+        if self._owed is not None:
+            (view,), self._owed = self._owed, None
+            self._draw(view)
+
+    def catch_up(self) -> None:
+        """Draw an owed view if the scatter is on screen now (its tab came to the front)."""
+        if self._owed is not None and on_screen(self):
+            self.flush()
+
+    def _draw(self, view) -> None:
         self.view = view
         if view is None:
             self.clear()

@@ -346,6 +346,7 @@ class MainWindow(QMainWindow):
     def redraw_pending(self) -> None:
         """Draw what panels that were hidden (a background tab) missed."""
         self.redrawer.redraw_pending()
+        self.views["data"].scatter.catch_up()
 
     # -- queries -------------------------------------------------------------------------------
     def current_experiment(self) -> Experiment:
