@@ -148,11 +148,10 @@ def test_a_plot_added_to_the_table_is_docked_fed_redrawn_and_exported(qtbot, sma
         close(window)
 
 
-@pytest.mark.parametrize("name", ["landscape", "gallery"])
-def test_a_view_behind_its_tab_builds_its_canvases_when_shown(qtbot, monkeypatch, name):
-    """Start-up (issue #15 item 5): the loss landscape and the decision-per-run gallery start
-    behind the bottom tabs without their canvases; bringing the tab to the front builds and
-    draws them."""
+@pytest.fixture
+def shown_window(qtbot, monkeypatch):
+    """The main window in its full (not compact) layout, shown; closed, its worker stopped,
+    after the test."""
     import ui.window.main_window as main_window
     from ui.window.main_window import MainWindow
     monkeypatch.setattr(main_window, "needs_compact", lambda area: False)
@@ -161,60 +160,58 @@ def test_a_view_behind_its_tab_builds_its_canvases_when_shown(qtbot, monkeypatch
     try:
         window.show()
         qtbot.waitExposed(window)
-        view = window.views[name]
-        assert not view.canvas_built
-        window.docks[name].show()
-        window.docks[name].raise_()
-        qtbot.waitUntil(lambda: view.canvas_built, timeout=5000)
-        qtbot.waitUntil(lambda: view.plot_widget.isVisible(), timeout=5000)   # drawn
+        yield window
     finally:
         window.model.undo_stack.setClean()
         window.close()
         assert window.worker.wait(5000)
 
 
-def test_the_data_scatter_behind_its_tab_draws_only_the_newest_data_when_shown(qtbot,
-                                                                               monkeypatch):
+@pytest.mark.parametrize("name", ["landscape", "gallery"])
+def test_a_view_behind_its_tab_builds_its_canvases_when_shown(qtbot, shown_window, name):
+    """Start-up (issue #15 item 5): the loss landscape and the decision-per-run gallery start
+    behind the bottom tabs without their canvases; bringing the tab to the front builds and
+    draws them."""
+    window = shown_window
+    view = window.views[name]
+    assert not view.canvas_built
+    window.docks[name].show()
+    window.docks[name].raise_()
+    qtbot.waitUntil(lambda: view.canvas_built, timeout=5000)
+    qtbot.waitUntil(lambda: view.plot_widget.isVisible(), timeout=5000)   # drawn
+
+
+def test_the_data_scatter_behind_its_tab_draws_only_the_newest_data_when_shown(
+        qtbot, monkeypatch, shown_window):
     """Two new data sets while the Data tab is behind the Lessons one (the monkey: 20,000
     points each, drawn at arrival inside a nested loop, held the GUI 0.9 s): nothing is drawn
     while hidden; raising the tab draws the newest once, and an export before that shows it."""
     import dataclasses
-    import ui.window.main_window as main_window
     from ui.plots.base import on_screen
-    from ui.window.main_window import MainWindow
-    monkeypatch.setattr(main_window, "needs_compact", lambda area: False)
-    window = MainWindow(remember=False)
-    qtbot.addWidget(window)
-    try:
-        window.show()
-        qtbot.waitExposed(window)
-        panel = window.views["data"]
-        qtbot.waitUntil(lambda: window.latest_snapshot is not None, timeout=5000)
-        window.docks["lessons"].show()
-        window.docks["lessons"].raise_()                  # the Data tab behind it
-        qtbot.waitUntil(lambda: not on_screen(panel.scatter), timeout=5000)
-        drawn = []                                        # training points per drawing
-        item = panel.scatter.train_item
-        original = item.setData
-        monkeypatch.setattr(item, "setData", lambda *a, **k: (
-            drawn.append(len(k.get("x", a[0] if a else ()))), original(*a, **k)))
-        view = window.latest_snapshot.data
+    window = shown_window
+    panel = window.views["data"]
+    qtbot.waitUntil(lambda: window.latest_snapshot is not None, timeout=5000)
+    window.docks["lessons"].show()
+    window.docks["lessons"].raise_()                  # the Data tab behind it
+    qtbot.waitUntil(lambda: not on_screen(panel.scatter), timeout=5000)
+    drawn = []                                        # training points per drawing
+    item = panel.scatter.train_item
+    original = item.setData
+    monkeypatch.setattr(item, "setData", lambda *a, **k: (
+        drawn.append(len(k.get("x", a[0] if a else ()))), original(*a, **k)))
+    view = window.latest_snapshot.data
 
-        def first(n):
-            return dataclasses.replace(view, raw_train=view.raw_train[:n],
-                                       y_train=view.y_train[:n])
-        panel.set_data_view(first(10))
-        panel.set_data_view(first(20))
-        assert drawn == []
-        window.docks["data"].show()
-        window.docks["data"].raise_()
-        qtbot.waitUntil(lambda: drawn != [], timeout=5000)
-        assert drawn == [20] and panel.scatter.point_counts()[0] == 20
-        window.docks["lessons"].raise_()                  # behind again: an export draws
-        qtbot.waitUntil(lambda: not on_screen(panel.scatter), timeout=5000)
-        panel.set_data_view(first(10))
-        assert drawn == [20]
-        assert panel.scatter.plot_widget is panel.scatter.plot and drawn == [20, 10]
-    finally:
-        window.model.undo_stack.setClean()
-        window.close()
+    def first(n):
+        return dataclasses.replace(view, raw_train=view.raw_train[:n], y_train=view.y_train[:n])
+    panel.set_data_view(first(10))
+    panel.set_data_view(first(20))
+    assert drawn == []
+    window.docks["data"].show()
+    window.docks["data"].raise_()
+    qtbot.waitUntil(lambda: drawn != [], timeout=5000)
+    assert drawn == [20] and panel.scatter.point_counts()[0] == 20
+    window.docks["lessons"].raise_()                  # behind again: an export draws
+    qtbot.waitUntil(lambda: not on_screen(panel.scatter), timeout=5000)
+    panel.set_data_view(first(10))
+    assert drawn == [20]
+    assert panel.scatter.plot_widget is panel.scatter.plot and drawn == [20, 10]
