@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from playground import Experiment, Trainer
 from ui.widgets.run_colors import run_color
@@ -42,6 +43,11 @@ def play_until(qtbot, window, condition) -> None:
     qtbot.waitUntil(lambda: condition(panel(window).runs), timeout=TIMEOUT)
     window.worker.pause()
     qtbot.waitUntil(lambda: not window.worker.playing, timeout=TIMEOUT)
+    # the pause's own snapshot and runs were sent before the worker runs a later command;
+    # deliver them, so the views show the paused state (the runs could still be one report
+    # behind the engine here: a flaky profile comparison in CI)
+    window.worker.submit(lambda _: None).result(TIMEOUT / 1000)
+    QApplication.processEvents()
 
 
 def step_epochs(qtbot, window, n: int) -> None:
