@@ -6,8 +6,8 @@ what training reported, and :mod:`.runner` plays a whole lesson headless (``less
 The window drives the same steps and the same checkpoints from its live snapshots.
 """
 
-from .format import (FORMAT, PANELS, Lesson, LessonError, Step, is_lesson_file, load_lesson,
-                     parse_lesson, shipped_lessons)
+from .format import (FORMAT, PANELS, Lesson, LessonError, Step, is_lesson_file, lesson_outline,
+                     load_lesson, parse_lesson, shipped_lessons)
 
-__all__ = ["FORMAT", "PANELS", "Lesson", "LessonError", "Step", "is_lesson_file", "load_lesson",
-           "parse_lesson", "shipped_lessons"]
+__all__ = ["FORMAT", "PANELS", "Lesson", "LessonError", "Step", "is_lesson_file",
+           "lesson_outline", "load_lesson", "parse_lesson", "shipped_lessons"]

@@ -120,6 +120,24 @@ def load_lesson(path: str | os.PathLike) -> Lesson:
         raise LessonError(exc.path, f"{exc.reason} (in {path})") from None
 
 
+def lesson_outline(path: str | os.PathLike) -> tuple[str, int]:
+    """A lesson file's title and number of steps, for a list of lessons: read behind the same
+    limits as :func:`load_lesson` and checked as far as the two need (a lesson object of this
+    format, a title, a non-empty list of steps), without building the steps' experiments —
+    that took ~2.5 ms a lesson, ~35 ms of the window's start-up for the shipped ones. Opening
+    a lesson reads it whole with :func:`load_lesson`, which reports anything else wrong."""
+    path = Path(path)
+    data = read_json_file(path, what="lesson file", error=_lesson_error)
+    if not isinstance(data, dict):
+        raise LessonError("", f"a lesson must be a JSON object, got {v.describe(data)}")
+    if data.get("format") != FORMAT:
+        raise LessonError("format", f"must be {FORMAT!r}, got {v.describe(data.get('format'))}")
+    steps = data.get("steps")
+    if not isinstance(steps, list) or not steps:
+        raise LessonError("steps", "must be a non-empty list of steps")
+    return _text(data.get("title"), "title"), len(steps)
+
+
 def is_lesson_file(path: str | os.PathLike) -> bool:
     """Whether ``path`` is a JSON file that says it is a lesson (File ▸ Open tells them
     apart from experiments this way); False for anything unreadable."""

@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT, small_experiment
 from playground.cli import main
 from playground.errors import ExperimentError
-from playground.lessons import FORMAT, load_lesson, parse_lesson
+from playground.lessons import FORMAT, lesson_outline, load_lesson, parse_lesson
 from playground.lessons.runner import LessonRun
 
 LESSONS = sorted((ROOT / "assets" / "lessons").glob("*.json"))
@@ -114,6 +114,31 @@ def test_bad_top_level_and_a_broken_file_name_the_problem(tmp_path):
     path.write_text('{"format": ', encoding="utf-8")
     with pytest.raises(ExperimentError, match="broken.json is not valid JSON.*line 1"):
         load_lesson(path)
+
+
+def test_the_outline_gives_title_and_step_count_without_building_steps(tmp_path, monkeypatch):
+    """What a list of lessons shows, read without building a step's experiment (a bad step is
+    reported when the lesson is opened); the top-level mistakes are named as by the full read."""
+    import playground.lessons.format as lesson_format
+    no_experiment = {"text": "a"}          # a first step must load one
+    path = write(tmp_path, lesson(no_experiment, {"text": "b"}, title="Two steps", goal="g"))
+    path_of_shipped = LESSONS[0]
+    full = load_lesson(path_of_shipped)
+    with pytest.raises(ExperimentError, match=r"^steps\[0\]\.experiment: the first step"):
+        load_lesson(path)
+    monkeypatch.setattr(lesson_format, "_parse_step",
+                        lambda *a: pytest.fail("the outline built a step"))
+    assert lesson_outline(path) == ("Two steps", 2)
+    assert lesson_outline(path_of_shipped) == (full.title, len(full.steps))
+    for d, message in (([1, 2], "^a lesson must be a JSON object, got a list"),
+                       ({"title": "T", "steps": [{}]}, "^format: must be"),
+                       (lesson(), "^steps: must be a non-empty list"),
+                       (lesson({"text": "a"}, title=" "), "^title: must be a non-empty string")):
+        with pytest.raises(ExperimentError, match=message):
+            lesson_outline(write(tmp_path, d))
+    (tmp_path / "broken.json").write_text('{"format": ', encoding="utf-8")
+    with pytest.raises(ExperimentError, match="broken.json is not valid JSON"):
+        lesson_outline(tmp_path / "broken.json")
 
 
 def test_an_experiment_path_is_relative_to_the_lesson_file(tmp_path):

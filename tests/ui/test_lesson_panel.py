@@ -131,16 +131,20 @@ def test_the_first_launch_offers_the_lessons_once(qtbot, monkeypatch):
     assert shown[0] == (True, True) and shown[1][0] is False
 
 
-def test_each_shipped_lesson_is_parsed_once_for_the_list_and_the_menu(monkeypatch):
-    """Start-up (issue #15 item 5): the panel's list and the Lessons menu share one parse of
-    each lesson file; the titles are those the files give."""
+def test_each_shipped_lesson_is_outlined_once_for_the_list_and_the_menu(monkeypatch):
+    """Start-up (issue #15 item 5): the panel's list and the Lessons menu share one outline
+    of each lesson file (title and step count; no lesson is fully parsed to list it); the
+    titles and counts are those the full parse gives."""
     import ui.panels.lesson_panel as lesson_panel
-    from playground.lessons import load_lesson as real_load, shipped_lessons
+    from playground.lessons import lesson_outline, load_lesson as real_load, shipped_lessons
     calls = []
     monkeypatch.setattr(lesson_panel, "_LISTED", {})
+    monkeypatch.setattr(lesson_panel, "lesson_outline",
+                        lambda path: calls.append(path) or lesson_outline(path))
     monkeypatch.setattr(lesson_panel, "load_lesson",
-                        lambda path: calls.append(path) or real_load(path))
+                        lambda path: pytest.fail(f"{path} parsed whole to be listed"))
     for _ in range(2):
         listed = [lesson_panel._listing(path) for path in shipped_lessons()]
     assert len(calls) == len(shipped_lessons())
-    assert [title for title, _steps in listed] == [real_load(p).title for p in shipped_lessons()]
+    full = [real_load(p) for p in shipped_lessons()]
+    assert listed == [(lesson.title, len(lesson.steps)) for lesson in full]

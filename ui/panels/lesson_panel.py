@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFrame, QHBoxLayout, QLa
                                QPushButton, QRadioButton, QScrollArea, QVBoxLayout, QWidget)
 
 from playground.errors import PlaygroundError
-from playground.lessons import Lesson, load_lesson, shipped_lessons
+from playground.lessons import Lesson, lesson_outline, load_lesson, shipped_lessons
 from playground.lessons.progress import StepProgress, budget_for
 from playground.presets import PRESETS
 from playground.training.live import live_changes
@@ -360,17 +360,16 @@ _LISTED: dict[tuple[str, int], tuple[str, int] | None] = {}
 
 
 def _listing(path: Path) -> tuple[str, int] | None:
-    """A shipped lesson's title and step count, parsed once per file version (the panel's
-    list and the Lessons menu both show them: parsing every lesson twice was ~40 ms of the
-    window's start-up). Opening a lesson still reads its file afresh."""
+    """A lesson's title and step count (:func:`~playground.lessons.lesson_outline`: the file
+    read, its steps not built), once per file version — the panel's list and the Lessons menu
+    both show them. Opening a lesson reads and checks its whole file afresh."""
     try:
         key = (str(path), Path(path).stat().st_mtime_ns)
     except OSError:
         return None
     if key not in _LISTED:
         try:
-            lesson = load_lesson(path)
-            _LISTED[key] = (lesson.title, len(lesson.steps))
+            _LISTED[key] = lesson_outline(path)
         except PlaygroundError:
             _LISTED[key] = None
     return _LISTED[key]
