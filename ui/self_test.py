@@ -67,9 +67,8 @@ def rendered_views(window) -> list[tuple[str, QWidget, bool]]:
     for plot in window.plots:
         canvas = plot.plot_widget
         views.append((canvas.objectName(), canvas, has_data(canvas)))
-    scatter = window.views["data"].findChild(QWidget, "dataScatterPlot")
-    if scatter is not None:
-        views.append(("dataScatterPlot", scatter, has_data(scatter)))
+    scatter = window.views["data"].scatter.plot_widget     # built and drawn if deferred
+    views.append((scatter.objectName(), scatter, has_data(scatter)))
     diagram = window.views["backprop"].diagram
     views.append(("networkDiagram", diagram, True))
     return views

@@ -137,9 +137,18 @@ def test_opens_on_the_default_experiment_with_docks(qtbot, make_window):
             "errorSignalDock", "weightsDock"} <= docks
     for name in ("dataPanel", "layerEditor", "controlsPanel", "phasePanel", "networkDiagram"):
         assert window.findChild(object, name) is not None, name
-    for canvas in ("lossPlot", "decisionBoundaryPlot", "dataScatterPlot"):
+    for canvas in ("lossPlot", "decisionBoundaryPlot"):
         assert window.findChild(pg.PlotWidget, canvas) is not None, canvas
-    # the plots in background tabs are made when their tab is first raised
+    # the plots in background tabs are made when their tab is first raised and they are in
+    # view: the Data tab starts behind the Lessons one, and on this small screen its dock
+    # scrolls, the scatter below the fold until scrolled to
+    data = window.docks["data"]
+    assert window.findChild(pg.PlotWidget, "dataScatterPlot") is None
+    data.raise_()
+    qtbot.waitUntil(lambda: data.widget().visibleRegion().isEmpty() is False, timeout=TIMEOUT)
+    data.widget().ensureWidgetVisible(window.views["data"].scatter)
+    qtbot.waitUntil(lambda: window.findChild(pg.PlotWidget, "dataScatterPlot") is not None,
+                    timeout=TIMEOUT)
     for dock, canvas in ((window.docks["error"], "errorSignalPlot"),
                          (window.docks["weights"], "weightHistogramPlot")):
         assert window.findChild(pg.PlotWidget, canvas) is None, canvas

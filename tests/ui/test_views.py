@@ -181,6 +181,26 @@ def test_a_view_behind_its_tab_builds_its_canvases_when_shown(qtbot, shown_windo
     qtbot.waitUntil(lambda: view.plot_widget.isVisible(), timeout=5000)   # drawn
 
 
+def test_the_data_scatter_canvas_is_built_when_its_tab_first_comes_to_the_front(
+        qtbot, shown_window):
+    """Start-up (issue #15 item 5): the Data tab starts behind the Lessons one, its scatter
+    without a canvas; the first snapshot waits for it. Raising the tab builds the canvas and
+    draws the data set's points (not the empty note)."""
+    from ui.plots.base import on_screen
+    window = shown_window
+    scatter = window.views["data"].scatter
+    qtbot.waitUntil(lambda: window.latest_snapshot is not None, timeout=5000)
+    assert not on_screen(scatter)
+    assert not scatter.canvas_built
+    window.docks["data"].show()
+    window.docks["data"].raise_()
+    qtbot.waitUntil(lambda: scatter.canvas_built, timeout=5000)
+    assert scatter._train.data is not None and len(scatter._train.data) > 0   # not via flush
+    n_train = len(window.latest_snapshot.data.raw_train)
+    assert scatter.point_counts()[0] > 0 and scatter.point_counts()[0] <= n_train
+    assert not scatter._note.isVisible()
+
+
 def test_the_data_scatter_behind_its_tab_draws_only_the_newest_data_when_shown(
         qtbot, monkeypatch, shown_window):
     """Two new data sets while the Data tab is behind the Lessons one (the monkey: 20,000

@@ -61,8 +61,17 @@ class DataPanel(QWidget):
     #: an error was shown in the panel (the message)
     error = Signal(str)
 
-    def __init__(self, model: ExperimentModel, parent: QWidget | None = None):
+    @classmethod
+    def for_window(cls, model, parent, behind_tab: bool) -> "DataPanel":
+        """In the window the scatter's canvas is built when first on screen: the Data tab
+        starts behind the Lessons one (install_lessons), and the window draws what a
+        background tab missed when it comes to the front (``redraw_pending``)."""
+        return cls(model, parent, deferred=True)
+
+    def __init__(self, model: ExperimentModel, parent: QWidget | None = None,
+                 deferred: bool = False):
         super().__init__(parent)
+        self._deferred = deferred
         self.setObjectName("dataPanel")
         self.setStyleSheet(_STYLE.format(error=error_text()))
         self.model = model
@@ -177,7 +186,7 @@ class DataPanel(QWidget):
             self.feature_checks[name] = check
         root.addWidget(self.features_box)
 
-        self.scatter = DataScatter()
+        self.scatter = DataScatter(deferred=self._deferred)
         root.addWidget(self.scatter, 1)
         self.error_label = QLabel(objectName="dataErrorLabel")
         self.error_label.setWordWrap(True)
