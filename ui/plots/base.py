@@ -24,7 +24,7 @@ import os
 from contextlib import contextmanager
 
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QIODevice
+from PySide6.QtCore import QBuffer, QEvent, QIODevice, Qt
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import (QFileDialog, QGraphicsItem, QHBoxLayout, QMenu, QMessageBox,
                                QToolButton, QVBoxLayout, QWidget)
@@ -63,6 +63,35 @@ def with_alpha(color, alpha: float) -> QColor:
     return c
 
 
+class Canvas(pg.PlotWidget):
+    """A PlotWidget whose tick labels use the window's font when the window has one of its
+    own (presentation mode's larger text), else the widget's: a canvas built later — behind
+    a tab until shown, a gallery cell for a new run — takes it when it joins the window. (Qt
+    does not hand a window's font down into a panel with a style sheet, such as the data
+    panel, so it is read from the window.)"""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.apply_tick_font()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.ParentChange):
+            self.apply_tick_font()
+
+    def apply_tick_font(self) -> None:
+        item = self.getPlotItem()
+        if item is None:                        # during pyqtgraph's own construction
+            return
+        window = self.window()
+        set_on_window = window is not self and window.testAttribute(Qt.WidgetAttribute.WA_SetFont)
+        font = window.font() if set_on_window else self.font()
+        for name in ("left", "bottom", "right", "top"):
+            axis = item.getAxis(name)
+            if axis.style["tickFont"] != font:
+                axis.setStyle(tickFont=font)
+
+
 def make_plot_widget(object_name: str, theme: Theme, *, x_label: str = "",
                      y_label: str = "", title: str | None = None,
                      epochs: bool = False) -> pg.PlotWidget:
@@ -72,7 +101,7 @@ def make_plot_widget(object_name: str, theme: Theme, *, x_label: str = "",
     axes = {"left": LogAxis("left")}
     if epochs:
         axes["bottom"] = EpochAxis("bottom")
-    widget = pg.PlotWidget(background=theme.background, axisItems=axes)
+    widget = Canvas(background=theme.background, axisItems=axes)
     widget.setObjectName(object_name)
     item = widget.getPlotItem()
     for name in ("left", "bottom", "right", "top"):

@@ -8,9 +8,10 @@ as they were.
 
 from __future__ import annotations
 
-import pyqtgraph as pg
 from PySide6.QtGui import QAction, QFont, QKeySequence, QShortcut
 from PySide6.QtCore import Qt
+
+from ui.plots.base import Canvas
 
 #: text grows by this factor
 SCALE = 1.5
@@ -66,7 +67,5 @@ class Presentation:
     def _set_fonts(self, font: QFont) -> None:
         self.window.setFont(font)
         self.window.transport.refit_readouts()
-        for plot in self.window.findChildren(pg.PlotWidget):
-            item = plot.getPlotItem()
-            for name in ("left", "bottom", "right", "top"):
-                item.getAxis(name).setStyle(tickFont=font)
+        for canvas in self.window.findChildren(Canvas):   # (those built later take it then)
+            canvas.apply_tick_font()
