@@ -60,3 +60,44 @@ def test_presentation_tick_labels_grow_on_canvases_built_during_it_and_shrink_af
     qtbot.waitUntil(lambda: not window.presentation.active, timeout=2000)
     for canvas in (window.views["loss"].plot_widget, weights.plot_widget, scatter):
         assert tick_sizes(canvas) == {size}
+
+
+def test_presentation_enlarges_the_text_of_the_themed_app(qtbot, monkeypatch):
+    """The app runs under a style sheet (apply_theme), and Qt stops handing a window's font
+    down under one unless asked: presentation mode made the window's font larger and the
+    panels' text stayed as it was (seen on a real screen). Now the checkboxes, buttons and
+    labels of the views it keeps grow with it, and shrink back after."""
+    from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox
+    from ui.window.main_window import MainWindow
+    from ui.widgets.theme import apply_theme
+    app = QApplication.instance()
+    sheet, style = app.styleSheet(), app.style().name()
+    attribute = Qt.ApplicationAttribute.AA_UseStyleSheetPropagationInWidgetStyles
+    propagation = app.testAttribute(attribute)
+    apply_theme(app)
+    window = MainWindow(remember=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        kept = [window.views["loss"], window.views["decision"]]
+        buttons = [b for view in kept for b in view.findChildren(QAbstractButton)]
+        assert len(buttons) >= 3
+        before = {b: b.font().pointSizeF() for b in buttons}
+        window.presentation.action.trigger()
+        qtbot.waitUntil(lambda: window.presentation.active, timeout=2000)
+        for b in buttons:
+            assert b.font().pointSizeF() == pytest.approx(before[b] * 1.5), b.text()
+        window.presentation.action.trigger()          # F5 again
+        qtbot.waitUntil(lambda: not window.presentation.active, timeout=2000)
+        for b in buttons:
+            assert b.font().pointSizeF() == pytest.approx(before[b]), b.text()
+    finally:
+        monkeypatch.setattr(QMessageBox, "question",
+                            staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+        window.close()
+        assert window.worker.wait(5000)
+        app.setProperty("backpropThemed", False)
+        app.setStyleSheet(sheet)
+        app.setStyle(style)
+        app.setAttribute(attribute, propagation)

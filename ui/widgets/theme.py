@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -98,4 +99,8 @@ def apply_theme(app: QApplication) -> None:
     app.setStyle("Fusion")
     from .icons import icon              # here: ui.icons imports is_dark from this module
     app.setWindowIcon(icon("app"))
+    # under a style sheet Qt stops handing a parent's font (and palette) down to its
+    # children unless asked: presentation mode's larger window font reached only the tick
+    # labels it set by hand
+    app.setAttribute(Qt.ApplicationAttribute.AA_UseStyleSheetPropagationInWidgetStyles, True)
     app.setStyleSheet(app.styleSheet() + STYLE_SHEET)
